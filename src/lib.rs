@@ -1,0 +1,1 @@
+//! votewatch: watch an election count live in a terminal.
