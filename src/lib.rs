@@ -1,1 +1,9 @@
 //! votewatch: watch an election count live in a terminal.
+//!
+//! The flow runs one way: sources ([`feed`]) read and judge reports, the [`engine`] owns the
+//! election state, and views (the table and JSON [`output`], the headless event stream, the
+//! TUI) read its summaries.
+
+pub mod engine;
+pub mod feed;
+pub mod text;

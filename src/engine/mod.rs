@@ -1,0 +1,330 @@
+//! The engine: the one owner of election state. Sources hand it batches of reports (or the
+//! news that a file is gone); it keeps every report by its source, decides per precinct
+//! which one counts, keeps exact running totals, and answers with immutable snapshots.
+//!
+//! Applying a report costs O(candidates) (plus the few other reports of its precinct); nothing
+//! is ever recounted from scratch.
+
+pub mod anomaly;
+pub mod identical;
+pub mod precinct;
+pub mod seats;
+pub mod snapshot;
+pub mod totals;
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::feed::{Batch, Loc, Manifest, Report, Timestamp};
+
+use identical::IdenticalIndex;
+use precinct::{CheckContext, Entry, NO_REGION, Precinct};
+use totals::Totals;
+
+pub use snapshot::Summary;
+
+/// A candidate (or party) as views name it.
+#[derive(Debug, Clone)]
+pub struct CandidateMeta {
+    pub id: String,
+    pub name: String,
+    pub party: Option<String>,
+    pub color: Option<String>,
+}
+
+/// A region as views name it, with what the manifest expects of it.
+#[derive(Debug, Clone)]
+pub struct RegionMeta {
+    pub id: String,
+    pub name: String,
+    pub precincts_expected: Option<u64>,
+    pub registered_expected: Option<u64>,
+}
+
+/// Everything one file contributed, so that it can be withdrawn or re-read.
+#[derive(Debug, Default)]
+struct FileState {
+    path: String,
+    /// Precinct index and place of each report the file holds.
+    reports: Vec<(u32, Loc)>,
+    rejections: Vec<(Loc, String)>,
+}
+
+/// Interned names: index by id, in order of first sight.
+#[derive(Debug)]
+struct Names<T> {
+    items: Vec<T>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl<T> Default for Names<T> {
+    fn default() -> Self {
+        Names {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Names<T> {
+    fn get_or_insert(&mut self, id: &str, make: impl FnOnce() -> T) -> u32 {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.items.len() as u32;
+        self.items.push(make());
+        self.index.insert(id.into(), i);
+        i
+    }
+}
+
+/// The running sums and cross-precinct indexes that follow the counted reports.
+#[derive(Debug, Default)]
+struct Tallies {
+    national: Totals,
+    regions: Vec<Totals>,
+    identical: IdenticalIndex,
+}
+
+impl Tallies {
+    fn add(&mut self, p: u32, e: &Entry) {
+        self.national.add(e.counted());
+        if e.region != NO_REGION {
+            let r = e.region as usize;
+            if self.regions.len() <= r {
+                self.regions.resize_with(r + 1, Totals::default);
+            }
+            self.regions[r].add(e.counted());
+        }
+        self.identical.insert(&e.votes, p);
+    }
+
+    fn sub(&mut self, p: u32, e: &Entry) {
+        self.national.sub(e.counted());
+        if e.region != NO_REGION {
+            self.regions[e.region as usize].sub(e.counted());
+        }
+        self.identical.remove(&e.votes, p);
+    }
+}
+
+/// The election state.
+#[derive(Debug, Default)]
+pub struct Engine {
+    manifest: Option<Manifest>,
+    candidates: Names<CandidateMeta>,
+    regions: Names<RegionMeta>,
+    /// When polls close, by region index (unix seconds).
+    polls_close: Vec<Option<i64>>,
+    precincts: Names<Precinct>,
+    files: Names<FileState>,
+    tallies: Tallies,
+    /// Precincts with at least one integrity flag.
+    flagged: BTreeSet<u32>,
+    version: u64,
+}
+
+impl Engine {
+    pub fn new(manifest: Option<Manifest>) -> Engine {
+        let mut e = Engine::default();
+        if let Some(m) = &manifest {
+            for c in &m.candidates {
+                e.candidates.get_or_insert(&c.id, || CandidateMeta {
+                    id: c.id.clone(),
+                    name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+                    party: c.party.clone(),
+                    color: c.color.clone(),
+                });
+            }
+            for r in &m.regions {
+                e.regions.get_or_insert(&r.id, || RegionMeta {
+                    id: r.id.clone(),
+                    name: r.name.clone().unwrap_or_else(|| r.id.clone()),
+                    precincts_expected: r.precincts,
+                    registered_expected: r.registered,
+                });
+                e.polls_close
+                    .push(m.polls_close_in(r).map(|t| t.unix_timestamp()));
+            }
+        }
+        e.manifest = manifest;
+        e
+    }
+
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
+    }
+
+    /// Bumped by every change; views compare it to know whether to redraw.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn candidates(&self) -> &[CandidateMeta] {
+        &self.candidates.items
+    }
+
+    pub fn regions(&self) -> &[RegionMeta] {
+        &self.regions.items
+    }
+
+    pub fn national(&self) -> &Totals {
+        &self.tallies.national
+    }
+
+    /// Region totals by region index (a region with nothing counted may be missing at the end).
+    pub fn region_totals(&self, region: usize) -> Option<&Totals> {
+        self.tallies.regions.get(region)
+    }
+
+    pub fn precincts(&self) -> &[Precinct] {
+        &self.precincts.items
+    }
+
+    pub fn precinct(&self, id: &str) -> Option<&Precinct> {
+        self.precincts
+            .index
+            .get(id)
+            .map(|&i| &self.precincts.items[i as usize])
+    }
+
+    /// The feed-relative path of a file index.
+    pub fn file_path(&self, file: u32) -> &str {
+        &self.files.items[file as usize].path
+    }
+
+    fn file_id(&mut self, path: &str) -> u32 {
+        self.files.get_or_insert(path, || FileState {
+            path: path.to_string(),
+            ..Default::default()
+        })
+    }
+
+    /// Adds what a read of `path` found. `seen` stands in for reports without `reported_at`.
+    pub fn ingest(&mut self, path: &str, batch: Batch, seen: Timestamp) {
+        let file = self.file_id(path);
+        for (loc, report) in batch.reports {
+            let entry = self.compact(file, loc, &report, seen);
+            let p = self
+                .precincts
+                .get_or_insert(&report.precinct, || Precinct::new(report.precinct.clone()));
+            self.change(p, |prec| prec.entries.push(entry));
+            self.files.items[file as usize].reports.push((p, loc));
+        }
+        if !batch.rejections.is_empty() {
+            self.files.items[file as usize]
+                .rejections
+                .extend(batch.rejections);
+            self.version += 1;
+        }
+    }
+
+    /// Withdraws everything `path` contributed (the file is gone, or about to be re-read).
+    pub fn withdraw_file(&mut self, path: &str) {
+        self.withdraw(path, Loc::Whole);
+    }
+
+    /// Withdraws what `path` contributed from `from` on (a growing file's unfinished tail).
+    /// `Loc::Whole` withdraws everything.
+    pub fn withdraw(&mut self, path: &str, from: Loc) {
+        let Some(&file) = self.files.index.get(path) else {
+            return;
+        };
+        let keep = |loc: Loc| from != Loc::Whole && loc < from;
+        let state = &mut self.files.items[file as usize];
+        let mut touched: Vec<u32> = state
+            .reports
+            .iter()
+            .filter(|(_, l)| !keep(*l))
+            .map(|(p, _)| *p)
+            .collect();
+        state.reports.retain(|(_, l)| keep(*l));
+        let before = state.rejections.len();
+        state.rejections.retain(|(l, _)| keep(*l));
+        if state.rejections.len() != before {
+            self.version += 1;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for p in touched {
+            self.change(p, |prec| {
+                prec.entries.retain(|e| e.file != file || keep(e.loc))
+            });
+        }
+    }
+
+    /// Paths of every file that contributed reports or rejections.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.files
+            .items
+            .iter()
+            .filter(|f| !f.reports.is_empty() || !f.rejections.is_empty())
+            .map(|f| f.path.as_str())
+    }
+
+    fn compact(&mut self, file: u32, loc: Loc, report: &Report, seen: Timestamp) -> Entry {
+        let mut v: Vec<u32> = Vec::new();
+        for (cand, n) in &report.votes {
+            let c = self.candidates.get_or_insert(cand, || CandidateMeta {
+                id: cand.to_string(),
+                name: cand.to_string(),
+                party: None,
+                color: None,
+            }) as usize;
+            if v.len() <= c {
+                v.resize(c + 1, 0);
+            }
+            v[c] = *n;
+        }
+        while v.last() == Some(&0) {
+            v.pop();
+        }
+        let region = match &report.region {
+            None => NO_REGION,
+            Some(r) => self.regions.get_or_insert(r, || RegionMeta {
+                id: r.to_string(),
+                name: r.to_string(),
+                precincts_expected: None,
+                registered_expected: None,
+            }),
+        };
+        Entry {
+            file,
+            loc,
+            revision: report.revision,
+            region,
+            registered: report.registered,
+            ballots: report.ballots,
+            invalid: report.invalid,
+            reported_at: report.reported_at.unwrap_or(seen),
+            explicit_time: report.reported_at.is_some(),
+            votes: v.into_boxed_slice(),
+        }
+    }
+
+    /// Changes one precinct: its counted report leaves the totals, `f` edits its reports, it is
+    /// judged again, and what counts now joins the totals.
+    fn change(&mut self, p: u32, f: impl FnOnce(&mut Precinct)) {
+        let prec = &mut self.precincts.items[p as usize];
+        if let Some(e) = prec.counted() {
+            self.tallies.sub(p, e);
+        }
+        f(prec);
+        prec.evaluate(&CheckContext {
+            polls_close: &self.polls_close,
+        });
+        if let Some(e) = prec.counted() {
+            self.tallies.add(p, e);
+        }
+        if prec.flags != 0 {
+            self.flagged.insert(p);
+        } else {
+            self.flagged.remove(&p);
+        }
+        self.version += 1;
+    }
+
+    /// The current state as views and JSON see it.
+    pub fn summary(&self) -> Summary {
+        snapshot::summarize(self)
+    }
+}

@@ -1,0 +1,361 @@
+//! One precinct: every report received for it (from any file), which one counts, and which
+//! integrity checks it fails. Everything here is a pure function of the set of reports, so the
+//! result never depends on the order in which they arrived.
+
+use crate::feed::{Loc, Timestamp};
+
+use super::anomaly::Kind;
+use super::totals::Counted;
+
+/// No region (reports that name none, without a manifest listing regions).
+pub const NO_REGION: u32 = u32::MAX;
+
+/// One report for the precinct, compacted: candidates and regions by index.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub file: u32,
+    pub loc: Loc,
+    pub revision: u32,
+    pub region: u32,
+    pub registered: u32,
+    pub ballots: u32,
+    pub invalid: u32,
+    /// `reported_at` as written, or when the report was first seen.
+    pub reported_at: Timestamp,
+    pub explicit_time: bool,
+    /// Votes by candidate index, trailing zeros trimmed.
+    pub votes: Box<[u32]>,
+}
+
+impl Entry {
+    /// Same numbers and region: a re-send, whatever its source or timestamp.
+    pub fn same_content(&self, other: &Entry) -> bool {
+        self.region == other.region
+            && self.registered == other.registered
+            && self.ballots == other.ballots
+            && self.invalid == other.invalid
+            && self.votes == other.votes
+    }
+
+    pub fn valid(&self) -> u64 {
+        self.votes.iter().map(|&v| u64::from(v)).sum()
+    }
+
+    pub fn vote(&self, candidate: usize) -> u32 {
+        self.votes.get(candidate).copied().unwrap_or(0)
+    }
+
+    pub fn counted(&self) -> Counted<'_> {
+        Counted {
+            registered: self.registered,
+            ballots: self.ballots,
+            invalid: self.invalid,
+            votes: &self.votes,
+        }
+    }
+}
+
+/// What the checks need to know beyond the precinct: when polls close, per region index.
+pub struct CheckContext<'a> {
+    pub polls_close: &'a [Option<i64>],
+}
+
+#[derive(Debug, Clone)]
+pub struct Precinct {
+    pub id: Box<str>,
+    pub entries: Vec<Entry>,
+    /// Index in `entries` of the report that counts, if any.
+    counted: Option<u32>,
+    /// Integrity checks failed (bits of [`Kind`]), identical results aside.
+    pub flags: u16,
+}
+
+impl Precinct {
+    pub fn new(id: Box<str>) -> Precinct {
+        Precinct {
+            id,
+            entries: Vec::new(),
+            counted: None,
+            flags: 0,
+        }
+    }
+
+    pub fn counted(&self) -> Option<&Entry> {
+        self.counted.map(|i| &self.entries[i as usize])
+    }
+
+    /// Held out: the highest revision has conflicting reports.
+    pub fn is_held(&self) -> bool {
+        self.flags & Kind::RevisionConflict.bit() != 0
+    }
+
+    pub fn has(&self, kind: Kind) -> bool {
+        self.flags & kind.bit() != 0
+    }
+
+    pub fn max_revision(&self) -> Option<u32> {
+        self.entries.iter().map(|e| e.revision).max()
+    }
+
+    /// The distinct reports at the precinct's highest revision, each once (by content).
+    pub fn distinct_at(&self, revision: u32) -> Vec<&Entry> {
+        let mut out: Vec<&Entry> = Vec::new();
+        for e in self.entries.iter().filter(|e| e.revision == revision) {
+            if !out.iter().any(|o| o.same_content(e)) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// Decides which report counts and which checks fail.
+    pub fn evaluate(&mut self, ctx: &CheckContext) {
+        self.counted = None;
+        self.flags = 0;
+        let Some(max_rev) = self.max_revision() else {
+            return;
+        };
+        let distinct = self.distinct_at(max_rev).len();
+        if distinct > 1 {
+            self.flags |= Kind::RevisionConflict.bit();
+        } else {
+            // Identical re-sends: the earliest one stands for them all.
+            let best = (0..self.entries.len())
+                .filter(|&i| self.entries[i].revision == max_rev)
+                .min_by_key(|&i| (self.entries[i].reported_at, !self.entries[i].explicit_time));
+            self.counted = best.map(|i| i as u32);
+        }
+        if let Some(c) = self.counted() {
+            let mut flags = 0;
+            if c.ballots > c.registered {
+                flags |= Kind::TurnoutOver100.bit();
+            }
+            if c.valid() + u64::from(c.invalid) != u64::from(c.ballots) {
+                flags |= Kind::SumMismatch.bit();
+            }
+            if is_unanimous(c) {
+                flags |= Kind::Unanimous.bit();
+            }
+            if c.explicit_time
+                && let Some(Some(close)) = ctx.polls_close.get(c.region as usize)
+                && c.reported_at.unix < *close
+            {
+                flags |= Kind::EarlyReport.bit();
+            }
+            self.flags |= flags;
+        }
+        if self.votes_decreased().is_some() {
+            self.flags |= Kind::VotesDecreased.bit();
+        }
+        if self.registered_changed().is_some() {
+            self.flags |= Kind::RegisteredChanged.bit();
+        }
+    }
+
+    /// The first pair (lower, higher revision) where a candidate's votes or the ballots went
+    /// down: `(lower, higher, what, before, after)`.
+    pub fn votes_decreased(&self) -> Option<(&Entry, &Entry, Option<usize>, u32, u32)> {
+        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
+        sorted.sort_by_key(|e| e.revision);
+        for (i, lo) in sorted.iter().enumerate() {
+            for hi in sorted[i + 1..].iter().filter(|h| h.revision > lo.revision) {
+                if hi.ballots < lo.ballots {
+                    return Some((lo, hi, None, lo.ballots, hi.ballots));
+                }
+                let n = lo.votes.len().max(hi.votes.len());
+                if let Some(c) = (0..n).find(|&c| hi.vote(c) < lo.vote(c)) {
+                    return Some((lo, hi, Some(c), lo.vote(c), hi.vote(c)));
+                }
+            }
+        }
+        None
+    }
+
+    /// The first pair of revisions with different registered voters.
+    pub fn registered_changed(&self) -> Option<(&Entry, &Entry)> {
+        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
+        sorted.sort_by_key(|e| e.revision);
+        let first = sorted.first()?;
+        sorted
+            .iter()
+            .find(|e| e.revision != first.revision && e.registered != first.registered)
+            .map(|e| (*first, *e))
+    }
+}
+
+/// Turnout of at least 99% and one candidate with at least 99% of valid votes, registered ≥ 100.
+pub fn is_unanimous(c: &Entry) -> bool {
+    let valid = c.valid();
+    c.registered >= 100
+        && u64::from(c.ballots) * 100 >= u64::from(c.registered) * 99
+        && valid > 0
+        && c.votes.iter().any(|&v| u64::from(v) * 100 >= valid * 99)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn entry(
+        revision: u32,
+        registered: u32,
+        ballots: u32,
+        invalid: u32,
+        votes: &[u32],
+    ) -> Entry {
+        Entry {
+            file: 0,
+            loc: Loc::Whole,
+            revision,
+            region: 0,
+            registered,
+            ballots,
+            invalid,
+            reported_at: Timestamp {
+                unix: 1_000 + i64::from(revision),
+                offset_seconds: 0,
+            },
+            explicit_time: true,
+            votes: votes.into(),
+        }
+    }
+
+    fn eval(entries: Vec<Entry>, close: Option<i64>) -> Precinct {
+        let mut p = Precinct::new("P".into());
+        p.entries = entries;
+        p.evaluate(&CheckContext {
+            polls_close: &[close],
+        });
+        p
+    }
+
+    #[test]
+    fn highest_revision_counts_and_clean_report_has_no_flags() {
+        let p = eval(
+            vec![
+                entry(2, 100, 50, 0, &[30, 20]),
+                entry(1, 100, 40, 0, &[20, 20]),
+            ],
+            None,
+        );
+        assert_eq!(p.counted().unwrap().revision, 2);
+        assert_eq!(p.flags, 0);
+    }
+
+    #[test]
+    fn conflict_at_highest_revision_holds_and_a_higher_one_releases() {
+        let p = eval(
+            vec![
+                entry(1, 100, 50, 0, &[30, 20]),
+                entry(1, 100, 50, 0, &[29, 21]),
+            ],
+            None,
+        );
+        assert!(p.counted().is_none() && p.is_held());
+        let p = eval(
+            vec![
+                entry(1, 100, 50, 0, &[30, 20]),
+                entry(1, 100, 50, 0, &[29, 21]),
+                entry(2, 100, 51, 0, &[30, 21]),
+            ],
+            None,
+        );
+        assert_eq!(p.counted().unwrap().revision, 2);
+        assert!(!p.is_held() && p.flags == 0);
+    }
+
+    #[test]
+    fn identical_resend_is_not_a_conflict() {
+        let mut b = entry(1, 100, 50, 0, &[30, 20]);
+        b.file = 7;
+        b.reported_at.unix += 500;
+        let p = eval(vec![entry(1, 100, 50, 0, &[30, 20]), b], None);
+        assert_eq!(p.flags, 0);
+        assert_eq!(p.counted().unwrap().file, 0, "the earliest copy stands");
+    }
+
+    #[test]
+    fn each_check_fires_and_clears() {
+        assert!(eval(vec![entry(1, 100, 101, 0, &[101])], None).has(Kind::TurnoutOver100));
+        assert!(!eval(vec![entry(1, 100, 100, 0, &[100])], None).has(Kind::TurnoutOver100));
+        assert!(eval(vec![entry(1, 100, 50, 1, &[30, 20])], None).has(Kind::SumMismatch));
+        assert!(!eval(vec![entry(1, 100, 51, 1, &[30, 20])], None).has(Kind::SumMismatch));
+        // A correction clears the mismatch.
+        let p = eval(
+            vec![
+                entry(1, 100, 50, 1, &[30, 20]),
+                entry(2, 100, 51, 1, &[30, 20]),
+            ],
+            None,
+        );
+        assert!(!p.has(Kind::SumMismatch));
+        // Decreases, in either arrival order.
+        let p = eval(
+            vec![
+                entry(2, 100, 50, 0, &[29, 21]),
+                entry(1, 100, 50, 0, &[30, 20]),
+            ],
+            None,
+        );
+        assert!(p.has(Kind::VotesDecreased));
+        let (_, _, c, before, after) = p.votes_decreased().unwrap();
+        assert_eq!((c, before, after), (Some(0), 30, 29));
+        assert!(
+            eval(
+                vec![
+                    entry(1, 100, 50, 0, &[30, 20]),
+                    entry(2, 100, 49, 0, &[30, 20])
+                ],
+                None
+            )
+            .has(Kind::VotesDecreased)
+        );
+        assert!(
+            !eval(
+                vec![
+                    entry(1, 100, 50, 0, &[30, 20]),
+                    entry(2, 100, 52, 0, &[31, 21])
+                ],
+                None
+            )
+            .has(Kind::VotesDecreased)
+        );
+        assert!(
+            eval(
+                vec![
+                    entry(1, 100, 50, 0, &[30, 20]),
+                    entry(2, 101, 50, 0, &[30, 20])
+                ],
+                None
+            )
+            .has(Kind::RegisteredChanged)
+        );
+        // Early: polls close at t=1001 (entry revision 1 is at 1001, revision 2 at 1002).
+        assert!(eval(vec![entry(1, 100, 50, 0, &[30, 20])], Some(1002)).has(Kind::EarlyReport));
+        assert!(!eval(vec![entry(1, 100, 50, 0, &[30, 20])], Some(1001)).has(Kind::EarlyReport));
+        let mut implicit = entry(1, 100, 50, 0, &[30, 20]);
+        implicit.explicit_time = false;
+        assert!(
+            !eval(vec![implicit], Some(5000)).has(Kind::EarlyReport),
+            "only a stated time can be early"
+        );
+    }
+
+    #[test]
+    fn unanimous_boundaries() {
+        assert!(is_unanimous(&entry(1, 100, 99, 0, &[99])));
+        assert!(is_unanimous(&entry(1, 1000, 990, 0, &[981, 9])));
+        assert!(
+            !is_unanimous(&entry(1, 1000, 989, 0, &[989])),
+            "turnout 98.9%"
+        );
+        assert!(
+            !is_unanimous(&entry(1, 1000, 990, 0, &[979, 11])),
+            "share 98.9%"
+        );
+        assert!(
+            !is_unanimous(&entry(1, 99, 99, 0, &[99])),
+            "registered < 100"
+        );
+    }
+}

@@ -1,0 +1,683 @@
+//! One precinct report: its raw JSON shape, and validation into a [`Report`] with a
+//! one-line reason a person understands when it breaks the format.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::schema::Schema;
+
+/// The largest count a report may carry.
+pub const MAX_COUNT: u64 = 1_000_000_000;
+/// The longest id (precinct, region, candidate) accepted, in characters.
+pub const MAX_ID_CHARS: usize = 200;
+
+/// A validated report, ready for the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub precinct: Box<str>,
+    /// The region id as resolved against the manifest (or as written, without one).
+    pub region: Option<Box<str>>,
+    /// Unix seconds and the UTC offset in seconds it was written with.
+    pub reported_at: Option<Timestamp>,
+    pub revision: u32,
+    pub registered: u32,
+    pub ballots: u32,
+    pub invalid: u32,
+    /// Candidate id and votes, in the order written (no duplicates).
+    pub votes: Vec<(Box<str>, u32)>,
+}
+
+/// A moment with the offset it was written in (so it can be shown in local time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    pub unix: i64,
+    pub offset_seconds: i32,
+}
+
+impl Timestamp {
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+        Some(Timestamp::from(t))
+    }
+
+    pub fn to_datetime(self) -> OffsetDateTime {
+        let offset = time::UtcOffset::from_whole_seconds(self.offset_seconds)
+            .unwrap_or(time::UtcOffset::UTC);
+        OffsetDateTime::from_unix_timestamp(self.unix)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .to_offset(offset)
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        self.to_datetime().format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(t: OffsetDateTime) -> Self {
+        Timestamp {
+            unix: t.unix_timestamp(),
+            offset_seconds: t.offset().whole_seconds(),
+        }
+    }
+}
+
+/// Checks an id: not empty, not too long, no control characters.
+pub fn check_id(what: &str, id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(format!("{what} {:?} contains a control character", id));
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Err(format!("{what} is longer than {MAX_ID_CHARS} characters"));
+    }
+    Ok(())
+}
+
+/// A count as written, before it is judged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCount {
+    Whole(u64),
+    Negative(i64),
+    Number(f64),
+    Text(String),
+    Other(&'static str),
+}
+
+impl RawCount {
+    /// The count, or why it is not one. `field` names it in the message.
+    pub fn check(&self, field: &str) -> Result<u32, String> {
+        match *self {
+            RawCount::Whole(n) if n <= MAX_COUNT => Ok(n as u32),
+            RawCount::Whole(n) => Err(format!("{field} is {n}, above the limit of 1,000,000,000")),
+            RawCount::Negative(n) => Err(format!("{field} is {n}, a count cannot be negative")),
+            RawCount::Number(f) if f.fract() == 0.0 && f >= 0.0 && f <= MAX_COUNT as f64 => {
+                Ok(f as u32)
+            }
+            RawCount::Number(f) if f < 0.0 => {
+                Err(format!("{field} is {f}, a count cannot be negative"))
+            }
+            RawCount::Number(f) if f.fract() == 0.0 => {
+                Err(format!("{field} is {f}, above the limit of 1,000,000,000"))
+            }
+            RawCount::Number(f) => Err(format!("{field} is {f}, not a whole number")),
+            RawCount::Text(ref s) => Err(format!(
+                "{field} is the string {s:?}, expected a whole number"
+            )),
+            RawCount::Other(kind) => Err(format!("{field} is {kind}, expected a whole number")),
+        }
+    }
+
+    /// Parses a CSV cell (already trimmed).
+    pub fn from_cell(cell: &str) -> RawCount {
+        if let Ok(n) = cell.parse::<u64>() {
+            RawCount::Whole(n)
+        } else if let Ok(n) = cell.parse::<i64>() {
+            RawCount::Negative(n)
+        } else if let Ok(f) = cell.parse::<f64>()
+            && f.is_finite()
+        {
+            RawCount::Number(f)
+        } else if cell.is_empty() {
+            RawCount::Other("empty")
+        } else {
+            RawCount::Text(cell.to_string())
+        }
+    }
+}
+
+struct CountVisitor;
+
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = RawCount;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a count")
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawCount, E> {
+        Ok(RawCount::Whole(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawCount, E> {
+        Ok(if v < 0 {
+            RawCount::Negative(v)
+        } else {
+            RawCount::Whole(v as u64)
+        })
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawCount, E> {
+        Ok(RawCount::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawCount, E> {
+        Ok(RawCount::Text(v.chars().take(40).collect()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<RawCount, E> {
+        Ok(RawCount::Other("a true/false value"))
+    }
+    fn visit_unit<E>(self) -> Result<RawCount, E> {
+        Ok(RawCount::Other("null"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCount, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawCount::Other("a list"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCount, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(RawCount::Other("an object"))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CountVisitor)
+    }
+}
+
+/// A string field as written, or the kind of value found instead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawStr<'a> {
+    Str(Cow<'a, str>),
+    Other(&'static str),
+}
+
+impl<'a> RawStr<'a> {
+    fn check(&self, field: &str) -> Result<&str, String> {
+        match self {
+            RawStr::Str(s) => Ok(s),
+            RawStr::Other(kind) => Err(format!("{field} is {kind}, expected a string")),
+        }
+    }
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = RawStr<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(RawStr::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(RawStr::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(RawStr::Other("a number"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(RawStr::Other("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(RawStr::Other("a number"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(RawStr::Other("a true/false value"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawStr::Other("a list"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(RawStr::Other("an object"))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrVisitor)
+    }
+}
+
+/// The `votes` object as written: candidate and count, duplicates kept so they can be refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawVotes<'a> {
+    Map(Vec<(Cow<'a, str>, RawCount)>),
+    Other(&'static str),
+}
+
+struct VotesVisitor;
+
+impl<'de> Visitor<'de> for VotesVisitor {
+    type Value = RawVotes<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of candidate votes")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(k) = map.next_key::<KeyStr<'de>>()? {
+            out.push((k.0, map.next_value::<RawCount>()?));
+        }
+        Ok(RawVotes::Map(out))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawVotes::Other("a list"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(RawVotes::Other("a string"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(RawVotes::Other("a number"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(RawVotes::Other("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(RawVotes::Other("a number"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(RawVotes::Other("a true/false value"))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(RawVotes::Other("null"))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawVotes<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(VotesVisitor)
+    }
+}
+
+/// A map key, borrowed when it has no escapes.
+struct KeyStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for KeyStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a candidate id")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyStr(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A report exactly as its JSON gives it; every field optional so that what is missing or
+/// wrong can be said by name.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawReport<'a> {
+    #[serde(borrow, default)]
+    pub precinct: Option<RawStr<'a>>,
+    #[serde(borrow, default)]
+    pub region: Option<RawStr<'a>>,
+    #[serde(borrow, default)]
+    pub reported_at: Option<RawStr<'a>>,
+    #[serde(default)]
+    pub revision: Option<RawCount>,
+    #[serde(default, deserialize_with = "present")]
+    pub registered: Option<RawCount>,
+    #[serde(default, deserialize_with = "present")]
+    pub ballots: Option<RawCount>,
+    #[serde(default)]
+    pub invalid: Option<RawCount>,
+    #[serde(borrow, default)]
+    pub votes: Option<RawVotes<'a>>,
+}
+
+/// A required count: `null` is kept (and refused by name), not read as absent.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RawCount>, D::Error> {
+    RawCount::deserialize(d).map(Some)
+}
+
+fn required(v: &Option<RawCount>, field: &str) -> Result<u32, String> {
+    match v {
+        None => Err(format!("missing field \"{field}\"")),
+        Some(c) => c.check(field),
+    }
+}
+
+impl RawReport<'_> {
+    /// Judges the report against the format and the manifest.
+    pub fn validate(&self, schema: &Schema) -> Result<Report, String> {
+        let precinct = match &self.precinct {
+            None => return Err("missing field \"precinct\"".into()),
+            Some(p) => p.check("precinct")?,
+        };
+        check_id("precinct", precinct)?;
+        let registered = required(&self.registered, "registered")?;
+        let ballots = required(&self.ballots, "ballots")?;
+        let invalid = match &self.invalid {
+            None => 0,
+            Some(c) => c.check("invalid")?,
+        };
+        let revision = match &self.revision {
+            None => 1,
+            Some(c) => c.check("revision")?,
+        };
+        let region = match &self.region {
+            None => None,
+            Some(r) => Some(r.check("region")?),
+        };
+        let region = schema.resolve_region(region)?;
+        let reported_at = match &self.reported_at {
+            None => None,
+            Some(t) => Some(parse_time(t.check("reported_at")?)?),
+        };
+        let votes = match &self.votes {
+            None => return Err("missing field \"votes\"".into()),
+            Some(RawVotes::Other(kind)) => {
+                return Err(format!(
+                    "votes is {kind}, expected an object of candidate votes"
+                ));
+            }
+            Some(RawVotes::Map(m)) => {
+                let mut out: Vec<(Box<str>, u32)> = Vec::with_capacity(m.len());
+                for (cand, count) in m {
+                    check_id("candidate id", cand)?;
+                    schema.check_candidate(cand)?;
+                    let n = count.check(&format!("votes.{cand}"))?;
+                    if out.iter().any(|(c, _)| **c == **cand) {
+                        return Err(format!("candidate {cand:?} appears twice in votes"));
+                    }
+                    out.push((Box::from(&**cand), n));
+                }
+                out
+            }
+        };
+        Ok(Report {
+            precinct: precinct.into(),
+            region,
+            reported_at,
+            revision,
+            registered,
+            ballots,
+            invalid,
+            votes,
+        })
+    }
+}
+
+/// Parses an RFC 3339 timestamp, or says what a good one looks like.
+pub fn parse_time(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(s.trim()).ok_or_else(|| {
+        let shown: String = s.chars().take(40).collect();
+        format!("reported_at {shown:?} is not an RFC 3339 timestamp with a UTC offset (e.g. 2022-11-20T21:14:05+06:00)")
+    })
+}
+
+/// Parses one JSON report object; `Err` is the one-line reason.
+pub fn parse_json_report(bytes: &[u8], schema: &Schema) -> Result<Report, String> {
+    check_depth(bytes)?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        // serde would read a struct from an array too; a report must be an object.
+        serde_json::from_slice::<IgnoredAny>(bytes).map_err(|e| describe_json_error(&e))?;
+        let found = match first {
+            Some(b'[') => "a list",
+            Some(b'"') => "a string",
+            Some(b't' | b'f') => "a true/false value",
+            Some(b'n') => "null",
+            _ => "a number",
+        };
+        return Err(format!("a report must be a JSON object, found {found}"));
+    }
+    let raw: RawReport = serde_json::from_slice(bytes).map_err(|e| describe_json_error(&e))?;
+    raw.validate(schema)
+}
+
+/// The deepest nesting of arrays and objects a report may have (a report needs 2).
+pub const MAX_DEPTH: usize = 32;
+
+/// Refuses documents nested deeper than [`MAX_DEPTH`], before any parsing (serde_json does
+/// not bound the depth of the unknown fields it skips).
+fn check_depth(bytes: &[u8]) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(format!(
+                        "nesting too deep (more than {MAX_DEPTH} levels of arrays and objects)"
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Turns a serde_json error into a reason a person understands.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.contains("recursion limit exceeded") {
+        return format!(
+            "nesting too deep (more than 128 levels) at line {} column {}",
+            e.line(),
+            e.column()
+        );
+    }
+    match e.classify() {
+        serde_json::error::Category::Data => {
+            if text.starts_with("invalid type") {
+                // e.g. "invalid type: integer `5`, expected struct RawReport at line 1 column 1"
+                let found = text
+                    .trim_start_matches("invalid type: ")
+                    .split(", expected")
+                    .next()
+                    .unwrap_or("something else");
+                format!("a report must be a JSON object, found {found}")
+            } else {
+                format!("not a report: {text}")
+            }
+        }
+        serde_json::error::Category::Eof => format!("not valid JSON (it ends too early): {text}"),
+        _ => format!("not valid JSON: {text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::from_manifest(
+            Some(
+                &crate::feed::manifest::Manifest::from_slice(
+                    br#"{"id":"t","candidates":[{"id":"a"},{"id":"b"}],"regions":[{"id":"north","name":"The North"}]}"#,
+                )
+                .unwrap(),
+            ),
+            1 << 20,
+        )
+    }
+
+    fn parse(s: &str) -> Result<Report, String> {
+        parse_json_report(s.as_bytes(), &schema())
+    }
+
+    const GOOD: &str = r#"{"precinct":"P1","region":"north","reported_at":"2022-11-20T21:14:05+06:00","revision":2,"registered":100,"ballots":60,"invalid":2,"votes":{"a":50,"b":8},"extra":{"x":[1,2]}}"#;
+
+    #[test]
+    fn accepts_a_full_report_and_ignores_unknown_fields() {
+        let r = parse(GOOD).unwrap();
+        assert_eq!(&*r.precinct, "P1");
+        assert_eq!(r.region.as_deref(), Some("north"));
+        assert_eq!(r.revision, 2);
+        assert_eq!((r.registered, r.ballots, r.invalid), (100, 60, 2));
+        assert_eq!(r.votes, vec![("a".into(), 50), ("b".into(), 8)]);
+        let t = r.reported_at.unwrap();
+        assert_eq!((t.unix, t.offset_seconds), (1668957245, 6 * 3600));
+    }
+
+    #[test]
+    fn defaults_revision_invalid_and_time() {
+        let r = parse(
+            r#"{"precinct":"P1","region":"north","registered":10,"ballots":5,"votes":{"a":5}}"#,
+        )
+        .unwrap();
+        assert_eq!((r.revision, r.invalid, r.reported_at), (1, 0, None));
+    }
+
+    #[test]
+    fn region_may_be_named_by_its_name() {
+        let r = parse(
+            r#"{"precinct":"P1","region":"The North","registered":10,"ballots":5,"votes":{"a":5}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.region.as_deref(), Some("north"));
+    }
+
+    #[test]
+    fn every_rejection_rule_has_a_clear_reason() {
+        let base =
+            r#"{"precinct":"P1","region":"north","registered":100,"ballots":60,"votes":{"a":50}}"#;
+        let with = |from: &str, to: &str| base.replacen(from, to, 1);
+        let cases: Vec<(String, &str)> = vec![
+            ("not json".into(), "not valid JSON"),
+            (r#"{"precinct":"P1""#.into(), "ends too early"),
+            ("[1,2]".into(), "must be a JSON object"),
+            ("42".into(), "must be a JSON object"),
+            (
+                with(r#""precinct":"P1","#, ""),
+                "missing field \"precinct\"",
+            ),
+            (
+                with(r#""registered":100,"#, ""),
+                "missing field \"registered\"",
+            ),
+            (with(r#""ballots":60,"#, ""), "missing field \"ballots\""),
+            (with(r#","votes":{"a":50}"#, ""), "missing field \"votes\""),
+            (
+                with("\"ballots\":60", "\"ballots\":-60"),
+                "ballots is -60, a count cannot be negative",
+            ),
+            (
+                with("\"ballots\":60", "\"ballots\":60.5"),
+                "ballots is 60.5, not a whole number",
+            ),
+            (
+                with("\"ballots\":60", "\"ballots\":\"60\""),
+                "ballots is the string \"60\", expected a whole number",
+            ),
+            (
+                with("\"ballots\":60", "\"ballots\":1000000001"),
+                "above the limit of 1,000,000,000",
+            ),
+            (
+                with("\"ballots\":60", "\"ballots\":1e12"),
+                "above the limit",
+            ),
+            (
+                with("\"ballots\":60", "\"ballots\":null"),
+                "ballots is null",
+            ),
+            (
+                with("\"ballots\":60", "\"ballots\":true"),
+                "ballots is a true/false value",
+            ),
+            (with("\"a\":50", "\"a\":-1"), "votes.a is -1"),
+            (
+                with("\"a\":50", "\"a\":1.25"),
+                "votes.a is 1.25, not a whole number",
+            ),
+            (with("\"a\":50", "\"zz\":1"), "unknown candidate \"zz\""),
+            (with("\"a\":50", "\"a\":1,\"a\":2"), "appears twice"),
+            (with("{\"a\":50}", "[50]"), "votes is a list"),
+            (with("\"north\"", "\"south\""), "unknown region \"south\""),
+            (with("\"north\"", "7"), "region is a number"),
+            (with("\"P1\"", "\"P\\u00071\""), "control character"),
+            (with("\"P1\"", "\"\""), "precinct is empty"),
+            (with("\"P1\"", "12"), "precinct is a number"),
+            (
+                with(
+                    r#""registered""#,
+                    r#""reported_at":"yesterday","registered""#,
+                ),
+                "reported_at \"yesterday\" is not an RFC 3339 timestamp",
+            ),
+            (
+                with(
+                    r#""registered""#,
+                    r#""reported_at":"2022-11-20T21:14:05","registered""#,
+                ),
+                "not an RFC 3339 timestamp",
+            ),
+            (
+                with("\"registered\":100", "\"registered\":100,\"x\":"),
+                "not valid JSON",
+            ),
+            (
+                format!("{}{}", "[".repeat(200), "]".repeat(200)),
+                "nesting too deep",
+            ),
+            (
+                with(
+                    r#""votes""#,
+                    &format!(r#""deep":{}1{},"votes""#, "[".repeat(200), "]".repeat(200)),
+                ),
+                "nesting too deep",
+            ),
+        ];
+        for (input, want) in &cases {
+            let err = parse(input).expect_err(input);
+            assert!(
+                err.contains(want),
+                "input {input}\n  got: {err}\n want: {want}"
+            );
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+    }
+
+    #[test]
+    fn brackets_inside_strings_are_not_nesting() {
+        let text = format!(
+            r#"{{"precinct":"P1","note":"{}\"[","region":"north","registered":1,"ballots":1,"votes":{{"a":1}}}}"#,
+            "[".repeat(100)
+        );
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+    }
+
+    #[test]
+    fn count_bounds_are_exact() {
+        assert_eq!(RawCount::Whole(1_000_000_000).check("x"), Ok(1_000_000_000));
+        assert!(RawCount::Whole(1_000_000_001).check("x").is_err());
+        assert_eq!(RawCount::Number(12.0).check("x"), Ok(12));
+        assert_eq!(RawCount::from_cell("007"), RawCount::Whole(7));
+        assert_eq!(RawCount::from_cell("-3"), RawCount::Negative(-3));
+        assert_eq!(RawCount::from_cell("2.5"), RawCount::Number(2.5));
+        assert_eq!(RawCount::from_cell("abc"), RawCount::Text("abc".into()));
+        assert_eq!(RawCount::from_cell(""), RawCount::Other("empty"));
+    }
+
+    #[test]
+    fn without_a_manifest_anything_well_formed_is_learned() {
+        let s = Schema::from_manifest(None, 1 << 20);
+        let r = parse_json_report(
+            br#"{"precinct":"X","region":"anywhere","registered":1,"ballots":1,"votes":{"new":1}}"#,
+            &s,
+        )
+        .unwrap();
+        assert_eq!(r.region.as_deref(), Some("anywhere"));
+    }
+}
