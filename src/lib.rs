@@ -4,6 +4,10 @@
 //! election state, and views (the table and JSON [`output`], the headless event stream, the
 //! TUI) read its summaries.
 
+pub mod cli;
 pub mod engine;
 pub mod feed;
+pub mod ingest;
+pub mod output;
+pub mod run;
 pub mod text;

@@ -1,0 +1,109 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "votewatch", version, about = "Watch an election count live in a terminal", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a feed once and print the result.
+    Tally {
+        /// A feed directory, or a single report file.
+        feed: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        feed_opts: FeedOpts,
+    },
+    /// Watch a feed directory and follow the count as reports arrive.
+    Watch {
+        /// The feed directory (or a single growing report file).
+        feed: PathBuf,
+        /// Write NDJSON events to stdout instead of opening the dashboard.
+        #[arg(long)]
+        headless: bool,
+        /// Poll the directory instead of relying on file-system events (network filesystems).
+        #[arg(long)]
+        poll: bool,
+        /// How often to poll, in milliseconds, with --poll.
+        #[arg(long, default_value_t = 500, value_name = "MS")]
+        poll_interval: u64,
+        /// How long a file must be quiet before it is read as finished, in milliseconds.
+        #[arg(long, default_value_t = 500, value_name = "MS")]
+        settle: u64,
+        #[command(flatten)]
+        feed_opts: FeedOpts,
+    },
+    /// Generate a realistic synthetic feed (deterministic for a seed).
+    Synth {
+        /// The directory to write (created; must be empty or absent).
+        out: PathBuf,
+        /// Number of polling stations (default: the profile's real count).
+        #[arg(long)]
+        precincts: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Election profile: kz-2022 (presidential) or majilis-2012 (party list).
+        #[arg(long, default_value = "kz-2022")]
+        profile: String,
+        /// Write the reports as they would arrive live, at RATE reports a second.
+        #[arg(long, value_name = "RATE")]
+        live: Option<f64>,
+        /// Plant ballot stuffing: REGION:FRACTION (e.g. turkistan:0.5).
+        #[arg(long, value_name = "REGION:FRACTION")]
+        stuff: Option<String>,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FeedOpts {
+    /// Read the manifest from this file instead of FEED/election.json.
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+    /// Refuse report files (and single lines or rows of logs) larger than this (e.g. 64M, 1G).
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
+    pub max_file_size: u64,
+}
+
+/// Parses `1048576`, `512K`, `64M`, `1G` (binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M') => (&s[..s.len() - 1], 1 << 20),
+        Some('G') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{s:?} is not a size (examples: 1048576, 512K, 64M, 1G)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,5 @@
+//! The commands: each wires sources, the engine and a view together.
+
+pub mod synth;
+pub mod tally;
+pub mod watch;
