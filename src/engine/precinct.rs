@@ -152,11 +152,21 @@ impl Precinct {
         }
     }
 
+    /// The reports by revision, in an order that depends on their content only (never on
+    /// which arrived first), so every message about them is the same whatever the order.
+    pub fn history(&self) -> Vec<&Entry> {
+        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
+        sorted.sort_by(|a, b| {
+            (a.revision, a.registered, a.ballots, a.invalid, &a.votes, a.region)
+                .cmp(&(b.revision, b.registered, b.ballots, b.invalid, &b.votes, b.region))
+        });
+        sorted
+    }
+
     /// The first pair (lower, higher revision) where a candidate's votes or the ballots went
     /// down: `(lower, higher, what, before, after)`.
     pub fn votes_decreased(&self) -> Option<(&Entry, &Entry, Option<usize>, u32, u32)> {
-        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
-        sorted.sort_by_key(|e| e.revision);
+        let sorted = self.history();
         for (i, lo) in sorted.iter().enumerate() {
             for hi in sorted[i + 1..].iter().filter(|h| h.revision > lo.revision) {
                 if hi.ballots < lo.ballots {
@@ -173,8 +183,7 @@ impl Precinct {
 
     /// The first pair of revisions with different registered voters.
     pub fn registered_changed(&self) -> Option<(&Entry, &Entry)> {
-        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
-        sorted.sort_by_key(|e| e.revision);
+        let sorted = self.history();
         let first = sorted.first()?;
         sorted
             .iter()

@@ -302,12 +302,11 @@ fn source_of(engine: &Engine, e: &Entry) -> String {
 
 fn conflict_message(engine: &Engine, p: &Precinct) -> String {
     let rev = p.max_revision().unwrap_or(0);
-    let distinct = p.distinct_at(rev);
-    let mut sources: Vec<String> = distinct.iter().map(|e| source_of(engine, e)).collect();
+    let distinct = p.distinct_at(rev).len();
+    let mut sources: Vec<String> = p.entries.iter().filter(|e| e.revision == rev).map(|e| source_of(engine, e)).collect();
     sources.sort();
     format!(
-        "{} different reports for revision {rev} ({}); held out of the totals until a higher revision arrives",
-        distinct.len(),
+        "{distinct} different reports for revision {rev} ({}); held out of the totals until a higher revision arrives",
         sources.join(", ")
     )
 }
@@ -400,11 +399,9 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
                 Some(c) => format!("fewer votes for {}", candidate_id(engine, c)),
             };
             format!(
-                "revision {} ({}) has {what} than revision {} ({}): {} < {}",
+                "revision {} has {what} than revision {}: {} < {}",
                 hi.revision,
-                source_of(engine, hi),
                 lo.revision,
-                source_of(engine, lo),
                 thousands(after.into()),
                 thousands(before.into())
             )

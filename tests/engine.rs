@@ -1,0 +1,266 @@
+//! The engine through its public API: revisions, conflicts, duplicates, withdrawals, every
+//! integrity anomaly and its clearing, and order independence (a property test).
+
+use proptest::prelude::*;
+use votewatch::engine::{Engine, Summary};
+use votewatch::feed::report::parse_json_report;
+use votewatch::feed::{Batch, Loc, Manifest, Schema, Timestamp};
+
+const SEEN: Timestamp = Timestamp { unix: 1_700_000_000, offset_seconds: 0 };
+
+fn manifest() -> Manifest {
+    Manifest::from_slice(
+        br#"{"id":"t","name":"Test","date":"2022-11-20","polls_close":"20:00",
+        "candidates":[{"id":"a","name":"Alice"},{"id":"b","name":"Bob"},{"id":"c","name":"Carol"}],
+        "regions":[{"id":"n","name":"North","utc_offset":"+06:00","precincts":10},{"id":"s","name":"South","utc_offset":"+05:00","precincts":10}]}"#,
+    )
+    .unwrap()
+}
+
+/// A batch holding one report given as JSON text.
+fn one(json: &str) -> Batch {
+    let schema = Schema::from_manifest(Some(&manifest()), 1 << 20);
+    let mut b = Batch::default();
+    b.push(Loc::Whole, parse_json_report(json.as_bytes(), &schema));
+    assert!(b.rejections.is_empty(), "{:?}", b.rejections);
+    b
+}
+
+fn report(precinct: &str, rev: u32, registered: u32, ballots: u32, invalid: u32, votes: [u32; 3]) -> String {
+    format!(
+        r#"{{"precinct":"{precinct}","region":"n","reported_at":"2022-11-20T21:00:00+06:00","revision":{rev},"registered":{registered},"ballots":{ballots},"invalid":{invalid},"votes":{{"a":{},"b":{},"c":{}}}}}"#,
+        votes[0], votes[1], votes[2]
+    )
+}
+
+fn kinds(s: &Summary) -> Vec<(&str, &str)> {
+    s.anomalies.iter().map(|a| (a.kind, a.precinct.as_deref().unwrap_or("-"))).collect()
+}
+
+#[test]
+fn highest_revision_counts_whatever_the_order() {
+    for order in [[0, 1], [1, 0]] {
+        let files = [("r1.json", report("P1", 1, 100, 60, 0, [30, 20, 10])), ("r2.json", report("P1", 2, 100, 62, 0, [31, 21, 10]))];
+        let mut e = Engine::new(Some(manifest()));
+        for i in order {
+            e.ingest(files[i].0, one(&files[i].1), SEEN);
+        }
+        let s = e.summary();
+        assert_eq!((s.precincts_reporting, s.ballots, s.valid), (1, 62, 62));
+        assert_eq!(s.candidates[0].votes, 31);
+        assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    }
+}
+
+#[test]
+fn identical_resend_is_silent_and_conflict_holds_until_a_higher_revision() {
+    let mut e = Engine::new(Some(manifest()));
+    e.ingest("a.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
+    e.ingest("copy.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
+    let s = e.summary();
+    assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
+    assert!(s.anomalies.is_empty() && s.held.is_empty());
+
+    e.ingest("b.json", one(&report("P1", 1, 100, 60, 0, [29, 21, 10])), SEEN);
+    let s = e.summary();
+    assert_eq!((s.precincts_reporting, s.ballots, s.valid), (0, 0, 0), "a conflict is held out of the totals");
+    assert_eq!(s.held.len(), 1);
+    assert_eq!(s.held[0].precinct, "P1");
+    assert!(s.held[0].reason.contains("2 different reports for revision 1 (a.json, b.json, copy.json)"), "{}", s.held[0].reason);
+    assert_eq!(kinds(&s), vec![("revision_conflict", "P1")]);
+
+    e.ingest("c.json", one(&report("P1", 2, 100, 60, 0, [30, 20, 10])), SEEN);
+    let s = e.summary();
+    assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
+    assert!(s.held.is_empty());
+    // Revision 2 has fewer votes for b than b.json's revision 1.
+    assert_eq!(kinds(&s), vec![("votes_decreased", "P1")]);
+}
+
+#[test]
+fn deleting_a_file_withdraws_its_reports_and_what_they_caused() {
+    let mut e = Engine::new(Some(manifest()));
+    e.ingest("a.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
+    e.ingest("b.json", one(&report("P1", 1, 100, 60, 0, [29, 21, 10])), SEEN);
+    e.ingest("c.json", one(&report("P2", 1, 100, 110, 0, [100, 5, 5])), SEEN);
+    assert_eq!(e.summary().held.len(), 1);
+    e.withdraw_file("b.json");
+    let s = e.summary();
+    assert!(s.held.is_empty());
+    assert_eq!((s.precincts_reporting, s.ballots), (2, 170));
+    e.withdraw_file("c.json");
+    let s = e.summary();
+    assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
+    assert!(s.anomalies.is_empty());
+    e.withdraw_file("a.json");
+    let s = e.summary();
+    assert_eq!((s.precincts_reporting, s.registered, s.ballots, s.valid), (0, 0, 0, 0));
+    assert!(s.candidates.iter().all(|c| c.votes == 0));
+}
+
+#[test]
+fn withdrawing_from_a_line_keeps_the_lines_before() {
+    let schema = Schema::from_manifest(Some(&manifest()), 1 << 20);
+    let text = [report("P1", 1, 100, 60, 0, [30, 20, 10]), report("P2", 1, 100, 60, 0, [30, 20, 10]), report("P3", 1, 100, 60, 0, [30, 20, 10])]
+        .join("\n");
+    let mut e = Engine::new(Some(manifest()));
+    e.ingest("log.ndjson", votewatch::feed::ndjson::parse_lines(text.as_bytes(), 1, &schema), SEEN);
+    assert_eq!(e.summary().precincts_reporting, 3);
+    e.withdraw("log.ndjson", Loc::Line(2));
+    assert_eq!(e.summary().precincts_reporting, 1);
+    assert!(e.precinct("P1").unwrap().counted().is_some());
+}
+
+#[test]
+fn every_integrity_anomaly_fires_and_clears() {
+    let cases: Vec<(&str, String, String)> = vec![
+        ("turnout_over_100", report("P", 1, 100, 101, 0, [50, 30, 21]), report("P", 2, 100, 99, 0, [50, 30, 19])),
+        ("sum_mismatch", report("P", 1, 100, 60, 1, [30, 20, 10]), report("P", 2, 100, 61, 1, [30, 20, 10])),
+        (
+            "early_report",
+            report("P", 1, 100, 60, 0, [30, 20, 10]).replace("21:00:00+06:00", "19:59:59+06:00"),
+            report("P", 2, 100, 60, 0, [30, 20, 10]),
+        ),
+        ("unanimous", report("P", 1, 100, 100, 0, [100, 0, 0]), report("P", 2, 100, 100, 0, [100, 0, 0]).replace(r#""registered":100"#, r#""registered":150"#)),
+    ];
+    for (kind, bad, fix) in cases {
+        let mut e = Engine::new(Some(manifest()));
+        e.ingest("bad.json", one(&bad), SEEN);
+        let s = e.summary();
+        assert!(kinds(&s).contains(&(kind, "P")), "{kind}: {:?}", s.anomalies);
+        let a = s.anomalies.iter().find(|a| a.kind == kind).unwrap();
+        assert_eq!(a.region.as_deref(), Some("n"));
+        assert!(!a.message.is_empty());
+        e.ingest("fix.json", one(&fix), SEEN);
+        let s = e.summary();
+        assert!(!kinds(&s).contains(&(kind, "P")), "{kind} should clear: {:?}", s.anomalies);
+        // And deleting the correction brings it back.
+        e.withdraw_file("fix.json");
+        assert!(kinds(&e.summary()).contains(&(kind, "P")));
+    }
+    // Early is judged in the region's own offset: 19:30 at +05:00 is 20:30 at +06:00, still
+    // before 20:00 local in the south.
+    let mut e = Engine::new(Some(manifest()));
+    let south = report("S", 1, 100, 60, 0, [30, 20, 10]).replace(r#""region":"n""#, r#""region":"s""#);
+    e.ingest("s.json", one(&south.replace("21:00:00+06:00", "20:30:00+06:00")), SEEN);
+    assert_eq!(kinds(&e.summary()), vec![("early_report", "S")]);
+    e.withdraw_file("s.json");
+    e.ingest("s.json", one(&south.replace("21:00:00+06:00", "21:00:00+06:00")), SEEN);
+    assert!(e.summary().anomalies.is_empty());
+}
+
+#[test]
+fn votes_decreased_and_registered_changed_between_revisions() {
+    let mut e = Engine::new(Some(manifest()));
+    e.ingest("r2.json", one(&report("P", 2, 100, 60, 0, [28, 22, 10])), SEEN);
+    e.ingest("r1.json", one(&report("P", 1, 101, 60, 0, [30, 20, 10])), SEEN);
+    let s = e.summary();
+    assert_eq!(kinds(&s), vec![("votes_decreased", "P"), ("registered_changed", "P")]);
+    assert!(s.anomalies[0].message.contains("revision 2 has fewer votes for a than revision 1: 28 < 30"), "{}", s.anomalies[0].message);
+    assert_eq!(s.anomalies[1].severity.as_str(), "info");
+    e.withdraw_file("r1.json");
+    assert!(e.summary().anomalies.is_empty());
+}
+
+/// A report with six candidates, read without a manifest (everything learned).
+fn six(precinct: &str, votes: [u32; 6]) -> Batch {
+    let valid: u32 = votes.iter().sum();
+    let names = ["a", "b", "c", "d", "e", "f"];
+    let v: Vec<String> = names.iter().zip(votes).map(|(n, x)| format!(r#""{n}":{x}"#)).collect();
+    let json = format!(r#"{{"precinct":"{precinct}","registered":{},"ballots":{valid},"votes":{{{}}}}}"#, valid * 2, v.join(","));
+    let mut b = Batch::default();
+    b.push(Loc::Whole, parse_json_report(json.as_bytes(), &Schema::default()));
+    b
+}
+
+#[test]
+fn identical_results_need_spread_and_size() {
+    let mut e = Engine::new(None);
+    let spread = [700, 120, 80, 60, 30, 10];
+    e.ingest("x.json", six("X", spread), SEEN);
+    assert!(e.summary().anomalies.is_empty());
+    e.ingest("y.json", six("Y", spread), SEEN);
+    let s = e.summary();
+    assert_eq!(kinds(&s), vec![("identical_results", "X"), ("identical_results", "Y")]);
+    assert!(s.anomalies[0].message.contains("exactly the same votes as Y (1,000 valid votes"), "{}", s.anomalies[0].message);
+    assert_eq!(s.anomalies[0].region, None);
+    e.withdraw_file("y.json");
+    assert!(e.summary().anomalies.is_empty());
+    // Small precincts, or votes piled on one or two candidates: a match by chance is likely
+    // enough that it is never flagged.
+    let mut e = Engine::new(None);
+    for (name, v) in [("s1", [70, 12, 8, 6, 3, 1]), ("s2", [70, 12, 8, 6, 3, 1]), ("t1", [990, 10, 0, 0, 0, 0]), ("t2", [990, 10, 0, 0, 0, 0])] {
+        e.ingest(&format!("{name}.json"), six(name, v), SEEN);
+    }
+    assert!(e.summary().anomalies.is_empty(), "{:?}", e.summary().anomalies);
+}
+
+#[test]
+fn party_list_seats_follow_the_count() {
+    let m = Manifest::from_slice(
+        br#"{"id":"p","contest":"party-list","seats":10,"threshold":0.07,"candidates":[{"id":"x"},{"id":"y"},{"id":"z"}]}"#,
+    )
+    .unwrap();
+    let schema = Schema::from_manifest(Some(&m), 1 << 20);
+    let mut e = Engine::new(Some(m));
+    let mut b = Batch::default();
+    b.push(Loc::Whole, parse_json_report(br#"{"precinct":"P","registered":1000,"ballots":1000,"votes":{"x":600,"y":340,"z":60}}"#, &schema));
+    e.ingest("p.json", b, SEEN);
+    let s = e.summary();
+    let seats: Vec<(String, Option<u32>)> = s.candidates.iter().map(|c| (c.id.clone(), c.seats)).collect();
+    assert_eq!(seats, vec![("x".into(), Some(6)), ("y".into(), Some(4)), ("z".into(), Some(0))]);
+}
+
+/// A small universe of reports: few precincts, revisions and vote vectors, so that
+/// duplicates, conflicts and corrections are common.
+fn arb_reports() -> impl Strategy<Value = Vec<(usize, String)>> {
+    let one = (0usize..4, 1u32..4, 0usize..3, 0usize..6).prop_map(|(p, rev, v, file)| {
+        let votes = [[30, 20, 10], [29, 21, 10], [31, 20, 8]][v];
+        let ballots: u32 = votes.iter().sum();
+        (file, report(&format!("P{p}"), rev, 100, ballots, 0, votes))
+    });
+    prop::collection::vec(one, 1..24)
+}
+
+fn state(files: &[(String, Vec<String>)], order: &[usize]) -> Summary {
+    let schema = Schema::from_manifest(Some(&manifest()), 1 << 20);
+    let mut e = Engine::new(Some(manifest()));
+    for &i in order {
+        let (name, lines) = &files[i];
+        e.ingest(name, votewatch::feed::ndjson::parse_lines(lines.join("\n").as_bytes(), 1, &schema), SEEN);
+    }
+    e.summary()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any arrival order of the same files gives the same state; and a file added then
+    /// withdrawn leaves no trace.
+    #[test]
+    fn arrival_order_never_matters(reports in arb_reports(), perm in Just(()).prop_perturb(|_, mut rng| {
+        let mut v: Vec<usize> = (0..6).collect();
+        for i in (1..v.len()).rev() { let j = (rng.next_u32() as usize) % (i + 1); v.swap(i, j); }
+        v
+    })) {
+        let mut files: Vec<(String, Vec<String>)> = (0..6).map(|i| (format!("f{i}.ndjson"), Vec::new())).collect();
+        for (f, r) in &reports {
+            files[*f].1.push(r.clone());
+        }
+        let canonical = state(&files, &[0, 1, 2, 3, 4, 5]);
+        let shuffled = state(&files, &perm);
+        prop_assert_eq!(&canonical, &shuffled);
+        let reversed = state(&files, &[5, 4, 3, 2, 1, 0]);
+        prop_assert_eq!(&canonical, &reversed);
+
+        // Withdraw the first file in the permutation and compare with never having read it.
+        let schema = Schema::from_manifest(Some(&manifest()), 1 << 20);
+        let mut e = Engine::new(Some(manifest()));
+        for &i in &perm {
+            e.ingest(&files[i].0, votewatch::feed::ndjson::parse_lines(files[i].1.join("\n").as_bytes(), 1, &schema), SEEN);
+        }
+        e.withdraw_file(&files[perm[0]].0);
+        let without: Vec<usize> = perm[1..].to_vec();
+        prop_assert_eq!(e.summary(), state(&files, &without));
+    }
+}
