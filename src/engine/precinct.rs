@@ -157,8 +157,22 @@ impl Precinct {
     pub fn history(&self) -> Vec<&Entry> {
         let mut sorted: Vec<&Entry> = self.entries.iter().collect();
         sorted.sort_by(|a, b| {
-            (a.revision, a.registered, a.ballots, a.invalid, &a.votes, a.region)
-                .cmp(&(b.revision, b.registered, b.ballots, b.invalid, &b.votes, b.region))
+            (
+                a.revision,
+                a.registered,
+                a.ballots,
+                a.invalid,
+                &a.votes,
+                a.region,
+            )
+                .cmp(&(
+                    b.revision,
+                    b.registered,
+                    b.ballots,
+                    b.invalid,
+                    &b.votes,
+                    b.region,
+                ))
         });
         sorted
     }

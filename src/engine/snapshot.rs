@@ -303,7 +303,12 @@ fn source_of(engine: &Engine, e: &Entry) -> String {
 fn conflict_message(engine: &Engine, p: &Precinct) -> String {
     let rev = p.max_revision().unwrap_or(0);
     let distinct = p.distinct_at(rev).len();
-    let mut sources: Vec<String> = p.entries.iter().filter(|e| e.revision == rev).map(|e| source_of(engine, e)).collect();
+    let mut sources: Vec<String> = p
+        .entries
+        .iter()
+        .filter(|e| e.revision == rev)
+        .map(|e| source_of(engine, e))
+        .collect();
     sources.sort();
     format!(
         "{distinct} different reports for revision {rev} ({}); held out of the totals until a higher revision arrives",

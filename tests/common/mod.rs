@@ -1,0 +1,44 @@
+//! Helpers shared by the tests that run the real binary.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_votewatch"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run votewatch")
+}
+
+/// `votewatch tally DIR --json`, parsed.
+pub fn tally_json(dir: &Path) -> serde_json::Value {
+    let out = run(&["tally", dir.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "tally failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("tally --json prints JSON")
+}
+
+pub fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+pub const MANIFEST: &str = r#"{"id":"t","name":"Test","date":"2022-11-20","polls_close":"20:00",
+ "candidates":[{"id":"a","name":"Alice"},{"id":"b","name":"Bob"}],
+ "regions":[{"id":"n","name":"North","utc_offset":"+06:00","precincts":50},{"id":"s","name":"South","utc_offset":"+05:00","precincts":50}]}"#;
+
+/// One report as a JSON line.
+pub fn report(precinct: &str, region: &str, rev: u32, a: u32, b: u32) -> String {
+    format!(
+        r#"{{"precinct":"{precinct}","region":"{region}","reported_at":"2022-11-20T22:00:00+06:00","revision":{rev},"registered":1000,"ballots":{},"invalid":0,"votes":{{"a":{a},"b":{b}}}}}"#,
+        a + b
+    )
+}

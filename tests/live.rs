@@ -1,0 +1,295 @@
+//! Live equals cold: files written into a watched directory (temp + rename, half-written
+//! files, a growing NDJSON log with a half line, CSV, a bad file later fixed, deletions, a new
+//! subfolder, a log replaced by a shorter one) end, once quiet, in exactly the state a fresh
+//! `votewatch tally` of the directory prints.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Watch {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Watch {
+    fn start(dir: &std::path::Path, extra: &[&str]) -> Watch {
+        let mut child = bin()
+            .args([
+                "watch",
+                dir.to_str().unwrap(),
+                "--headless",
+                "--settle",
+                "300",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                sink.lock().unwrap().push(line.unwrap());
+            }
+        });
+        let w = Watch { child, lines };
+        w.wait_for(|v| v["event"] == "totals", Duration::from_secs(10));
+        w
+    }
+
+    fn events(&self) -> Vec<serde_json::Value> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect()
+    }
+
+    fn wait_for(
+        &self,
+        pred: impl Fn(&serde_json::Value) -> bool,
+        limit: Duration,
+    ) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = self.events().into_iter().rev().find(|v| pred(v)) {
+                return v;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "timed out; events so far: {:#?}",
+                self.events()
+            );
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until no new event has come for `quiet`.
+    fn settle(&self, quiet: Duration) {
+        let mut n = usize::MAX;
+        loop {
+            sleep(quiet);
+            let now = self.lines.lock().unwrap().len();
+            if now == n {
+                return;
+            }
+            n = now;
+        }
+    }
+
+    fn stop(mut self) -> Vec<serde_json::Value> {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "SIGTERM ends watch cleanly: {status:?}");
+        sleep(Duration::from_millis(50));
+        self.events()
+    }
+}
+
+fn last_totals(events: &[serde_json::Value]) -> serde_json::Value {
+    let mut v = events
+        .iter()
+        .rev()
+        .find(|v| v["event"] == "totals")
+        .expect("a totals event")
+        .clone();
+    v.as_object_mut().unwrap().remove("event");
+    v
+}
+
+fn rename_in(dir: &std::path::Path, rel: &str, text: &str) {
+    let tmp = dir.join(format!(".{}.tmp", rel.replace('/', "_")));
+    std::fs::write(&tmp, text).unwrap();
+    let dest = dir.join(rel);
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::rename(tmp, dest).unwrap();
+}
+
+fn append(path: &std::path::Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f.flush().unwrap();
+}
+
+#[test]
+fn live_equals_cold_after_every_kind_of_write() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "election.json", MANIFEST);
+    write(dir, "early/n1.json", &report("N1", "n", 1, 500, 300));
+    let w = Watch::start(dir, &[]);
+
+    // Temp + rename.
+    rename_in(dir, "n2.json", &report("N2", "n", 1, 400, 400));
+    // A half-written JSON file, finished a moment later.
+    let half = report("N3", "n", 1, 450, 350);
+    write(dir, "n3.json", &half[..half.len() / 2]);
+    sleep(Duration::from_millis(80));
+    write(dir, "n3.json", &half);
+    // A growing log, with a half line finished later.
+    let log = dir.join("log.ndjson");
+    for i in 0..20 {
+        append(
+            &log,
+            &(report(&format!("S{i}"), "s", 1, 300 + i, 200) + "\n"),
+        );
+    }
+    let cut = report("S20", "s", 1, 333, 222);
+    append(&log, &cut[..30]);
+    sleep(Duration::from_millis(100));
+    append(&log, &(cut[30..].to_string() + "\n"));
+    // A correction as a higher revision, in the log.
+    append(&log, &(report("S0", "s", 2, 310, 190) + "\n"));
+    // CSV.
+    rename_in(
+        dir,
+        "c.csv",
+        "precinct,region,registered,ballots,a,b\nN10,n,900,800,500,300\nN11,n,900,700,400,300\n",
+    );
+    // A bad file, then fixed.
+    write(
+        dir,
+        "bad.json",
+        &report("N4", "n", 1, 10, 10).replace("\"ballots\":20", "\"ballots\":-20"),
+    );
+    w.wait_for(
+        |v| v["event"] == "rejected" && v["source"] == "bad.json",
+        Duration::from_secs(10),
+    );
+    rename_in(dir, "bad.json", &report("N4", "n", 1, 10, 10));
+    // A new subfolder with files in it, moved in whole.
+    let staging = tempfile::tempdir_in(dir.parent().unwrap()).unwrap();
+    write(
+        staging.path(),
+        "sub/deeper/n5.json",
+        &report("N5", "n", 1, 100, 100),
+    );
+    write(
+        staging.path(),
+        "sub/n6.json",
+        &report("N6", "n", 1, 100, 150),
+    );
+    std::fs::rename(staging.path().join("sub"), dir.join("sub")).unwrap();
+    // A deletion.
+    rename_in(dir, "gone.json", &report("N7", "n", 1, 1, 1));
+    sleep(Duration::from_millis(100));
+    std::fs::remove_file(dir.join("gone.json")).unwrap();
+    // A log replaced by a shorter one (log rotation).
+    let rot = dir.join("rot.ndjson");
+    append(
+        &rot,
+        &format!(
+            "{}\n{}\n{}\n",
+            report("R1", "s", 1, 5, 5),
+            report("R2", "s", 1, 5, 5),
+            report("R3", "s", 1, 5, 5)
+        ),
+    );
+    sleep(Duration::from_millis(150));
+    rename_in(
+        dir,
+        "rot.ndjson",
+        &format!("{}\n", report("R9", "s", 1, 7, 7)),
+    );
+
+    w.settle(Duration::from_millis(900));
+    let events = w.stop();
+    let live = last_totals(&events);
+    let cold = tally_json(dir);
+    assert_eq!(live, cold, "live state equals a fresh tally");
+    // And the numbers are the ones written: N1-N6, N10, N11, S0-S20, R9.
+    assert_eq!(cold["precincts_reporting"], 6 + 2 + 21 + 1);
+    assert!(
+        cold["rejected"].as_array().unwrap().is_empty(),
+        "{}",
+        cold["rejected"]
+    );
+    // Half-written files were never refused along the way.
+    assert!(
+        !events
+            .iter()
+            .any(|v| v["event"] == "rejected" && v["source"] != "bad.json"),
+        "{:?}",
+        events
+            .iter()
+            .filter(|v| v["event"] == "rejected")
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn totals_are_coalesced_to_ten_a_second() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "election.json", MANIFEST);
+    let w = Watch::start(d.path(), &[]);
+    let start = Instant::now();
+    for i in 0..300 {
+        rename_in(
+            d.path(),
+            &format!("p{i}.json"),
+            &report(&format!("P{i}"), "n", 1, 10, 10),
+        );
+        if i % 30 == 0 {
+            sleep(Duration::from_millis(20));
+        }
+    }
+    w.wait_for(
+        |v| v["event"] == "totals" && v["precincts_reporting"] == 300,
+        Duration::from_secs(10),
+    );
+    let elapsed = start.elapsed().as_secs_f64();
+    let events = w.stop();
+    let n = events.iter().filter(|v| v["event"] == "totals").count();
+    // One at start, then at most ten a second (and one more for the last change).
+    assert!(
+        (n as f64) <= 2.0 + 10.0 * (elapsed + 0.1),
+        "{n} totals events in {elapsed:.2} s"
+    );
+    assert!(n >= 2);
+}
+
+#[test]
+fn a_report_shows_in_the_next_totals_event() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "election.json", MANIFEST);
+    let w = Watch::start(d.path(), &[]);
+    rename_in(d.path(), "x.json", &report("X", "n", 1, 70, 30));
+    let t = w.wait_for(
+        |v| v["event"] == "totals" && v["precincts_reporting"] == 1,
+        Duration::from_secs(5),
+    );
+    assert_eq!(t["ballots"], 100);
+    w.stop();
+}
+
+#[test]
+fn polling_mode_sees_changes_too() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "election.json", MANIFEST);
+    let w = Watch::start(d.path(), &["--poll", "--poll-interval", "100"]);
+    rename_in(d.path(), "x.json", &report("X", "n", 1, 70, 30));
+    w.wait_for(
+        |v| v["event"] == "totals" && v["precincts_reporting"] == 1,
+        Duration::from_secs(5),
+    );
+    std::fs::remove_file(d.path().join("x.json")).unwrap();
+    w.wait_for(
+        |v| v["event"] == "totals" && v["precincts_reporting"] == 0,
+        Duration::from_secs(5),
+    );
+    w.stop();
+}
