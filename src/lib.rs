@@ -1,1 +1,2 @@
 //! votewatch: watch an election count live in a terminal.
+pub mod synth;
