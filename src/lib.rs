@@ -1,8 +1,8 @@
 //! votewatch: watch an election count live in a terminal.
 //!
-//! The flow runs one way: sources ([`feed`]) read and judge reports, the [`engine`] owns the
-//! election state, and views (the table and JSON [`output`], the headless event stream, the
-//! TUI) read its summaries.
+//! The flow runs one way: sources ([`feed`], [`ingest`]) read and judge reports, the
+//! [`engine`] owns the election state, and views (the table and JSON [`output`], the headless
+//! event stream, the TUI) read its summaries. [`synth`] writes synthetic feeds.
 
 pub mod cli;
 pub mod engine;
@@ -10,4 +10,5 @@ pub mod feed;
 pub mod ingest;
 pub mod output;
 pub mod run;
+pub mod synth;
 pub mod text;
