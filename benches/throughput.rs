@@ -18,7 +18,8 @@ const CANDIDATES: [&str; 8] = ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"];
 
 fn manifest(dir: &Path) {
     let cands: Vec<String> = CANDIDATES.iter().map(|c| format!(r#"{{"id":"{c}","name":"Candidate {c}"}}"#)).collect();
-    let regions: Vec<String> = (0..20).map(|r| format!(r#"{{"id":"r{r}","name":"Region {r}","utc_offset":"+06:00"}}"#)).collect();
+    let regions: Vec<String> =
+        (0..20).map(|r| format!(r#"{{"id":"r{r}","name":"Region {r}","utc_offset":"+06:00"}}"#)).collect();
     std::fs::write(
         dir.join("election.json"),
         format!(
@@ -94,8 +95,16 @@ fn tally_ndjson(rows: &mut Vec<(String, String, String)>) {
     let size = std::fs::metadata(d.path().join("all.ndjson")).unwrap().len();
     let feed = d.path().to_str().unwrap();
     let (secs, rss) = best_of_three(&["tally", feed, "--json"]);
-    rows.push(("tally, 1,000,000 reports in one NDJSON file".into(), format!("{secs:.2} s"), format!("{:.0} MB file", size as f64 / 1e6)));
-    rows.push(("peak memory, 1,000,000 precincts × 8 candidates".into(), format!("{rss:.0} MB"), "max RSS of tally".into()));
+    rows.push((
+        "tally, 1,000,000 reports in one NDJSON file".into(),
+        format!("{secs:.2} s"),
+        format!("{:.0} MB file", size as f64 / 1e6),
+    ));
+    rows.push((
+        "peak memory, 1,000,000 precincts × 8 candidates".into(),
+        format!("{rss:.0} MB"),
+        "max RSS of tally".into(),
+    ));
 }
 
 fn tally_files(rows: &mut Vec<(String, String, String)>) {
@@ -110,7 +119,11 @@ fn tally_files(rows: &mut Vec<(String, String, String)>) {
     }
     let feed = d.path().to_str().unwrap();
     let (secs, _) = best_of_three(&["tally", feed, "--json"]);
-    rows.push(("tally, 100,000 single-report files".into(), format!("{secs:.2} s"), "100 folders × 1,000 files".into()));
+    rows.push((
+        "tally, 100,000 single-report files".into(),
+        format!("{secs:.2} s"),
+        "100 folders × 1,000 files".into(),
+    ));
 }
 
 fn latency(rows: &mut Vec<(String, String, String)>) {
@@ -159,7 +172,8 @@ fn latency(rows: &mut Vec<(String, String, String)>) {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let shown = seen.iter().find(|(at, n)| *n > i as u64 && at >= t).map(|(at, _)| *at).expect("every report is shown");
+            let shown =
+                seen.iter().find(|(at, n)| *n > i as u64 && at >= t).map(|(at, _)| *at).expect("every report is shown");
             shown.duration_since(*t).as_secs_f64() * 1000.0
         })
         .collect();

@@ -5,22 +5,16 @@ use clap::Parser;
 use votewatch::cli::{Cli, Command};
 use votewatch::run;
 
+// Reports are parsed on worker threads and freed on the engine's: mimalloc handles that
+// cross-thread traffic far better than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Tally {
-            feed,
-            json,
-            feed_opts,
-        } => run::tally::run(&feed, json, &feed_opts),
-        Command::Watch {
-            feed,
-            headless,
-            poll,
-            poll_interval,
-            settle,
-            feed_opts,
-        } => {
+        Command::Tally { feed, json, feed_opts } => run::tally::run(&feed, json, &feed_opts),
+        Command::Watch { feed, headless, poll, poll_interval, settle, feed_opts } => {
             let opts = run::watch::WatchOpts {
                 poll: poll.then(|| Duration::from_millis(poll_interval)),
                 settle: Duration::from_millis(settle),
@@ -33,7 +27,9 @@ fn main() -> ExitCode {
                 ))
             }
         }
-        Command::Synth { .. } => Err(anyhow::anyhow!("synth is not built yet")),
+        Command::Synth { out, precincts, seed, profile, live, stuff } => {
+            run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,53 +12,22 @@ fn rejections_name_the_file_line_or_element_and_never_count() {
     write(dir, "election.json", MANIFEST);
     write(dir, "good.json", &report("N1", "n", 1, 600, 300));
     write(dir, "broken.json", "{\"precinct\":");
-    write(
-        dir,
-        "arr.json",
-        &format!(
-            "[{}, {}]",
-            report("N2", "n", 1, 10, 10),
-            report("N3", "nowhere", 1, 10, 10)
-        ),
-    );
+    write(dir, "arr.json", &format!("[{}, {}]", report("N2", "n", 1, 10, 10), report("N3", "nowhere", 1, 10, 10)));
     write(
         dir,
         "logs/log.ndjson",
-        &format!(
-            "{}\n{}\n",
-            report("S1", "s", 1, 100, 50),
-            report("S2", "s", 1, 100, 50).replace("\"b\"", "\"zz\"")
-        ),
+        &format!("{}\n{}\n", report("S1", "s", 1, 100, 50), report("S2", "s", 1, 100, 50).replace("\"b\"", "\"zz\"")),
     );
-    write(
-        dir,
-        "c.csv",
-        "precinct,region,registered,ballots,a,b\nS3,s,100,50,25,25\nS4,s,100,50.5,25,25\n",
-    );
-    write(
-        dir,
-        "big.json",
-        &format!("{{\"pad\":\"{}\"}}", "x".repeat(3000)),
-    );
-    let out = run(&[
-        "tally",
-        dir.to_str().unwrap(),
-        "--json",
-        "--max-file-size",
-        "2K",
-    ]);
+    write(dir, "c.csv", "precinct,region,registered,ballots,a,b\nS3,s,100,50,25,25\nS4,s,100,50.5,25,25\n");
+    write(dir, "big.json", &format!("{{\"pad\":\"{}\"}}", "x".repeat(3000)));
+    let out = run(&["tally", dir.to_str().unwrap(), "--json", "--max-file-size", "2K"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rejected: Vec<(String, String)> = v["rejected"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            (
-                r["source"].as_str().unwrap().to_string(),
-                r["error"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|r| (r["source"].as_str().unwrap().to_string(), r["error"].as_str().unwrap().to_string()))
         .collect();
     let expect = [
         ("arr.json#1", "unknown region \"nowhere\""),
@@ -80,15 +49,7 @@ fn rejections_name_the_file_line_or_element_and_never_count() {
 fn json_has_the_documented_fields() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "election.json", MANIFEST);
-    write(
-        d.path(),
-        "r.ndjson",
-        &format!(
-            "{}\n{}\n",
-            report("N1", "n", 1, 600, 300),
-            report("S1", "s", 1, 100, 300)
-        ),
-    );
+    write(d.path(), "r.ndjson", &format!("{}\n{}\n", report("N1", "n", 1, 600, 300), report("S1", "s", 1, 100, 300)));
     let v = tally_json(d.path());
     for field in [
         "election",
@@ -112,19 +73,12 @@ fn json_has_the_documented_fields() {
     assert_eq!(v["registered"], 2000);
     assert_eq!(v["turnout"], 1300.0 / 2000.0);
     let c = &v["candidates"];
-    assert_eq!(
-        (c[0]["id"].as_str(), c[0]["votes"].as_u64()),
-        (Some("a"), Some(700))
-    );
+    assert_eq!((c[0]["id"].as_str(), c[0]["votes"].as_u64()), (Some("a"), Some(700)));
     assert_eq!(c[0]["share"], 700.0 / 1300.0);
     assert_eq!(c[1]["name"], "Bob");
     let r = &v["regions"][1];
     assert_eq!(
-        (
-            r["id"].as_str(),
-            r["precincts_reporting"].as_u64(),
-            r["precincts_expected"].as_u64()
-        ),
+        (r["id"].as_str(), r["precincts_reporting"].as_u64(), r["precincts_expected"].as_u64()),
         (Some("s"), Some(1), Some(50))
     );
     assert_eq!(r["votes"]["b"], 300);
@@ -135,38 +89,21 @@ fn json_has_the_documented_fields() {
 fn a_single_file_is_a_feed_and_finds_its_manifest_above() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "election.json", MANIFEST);
-    write(
-        d.path(),
-        "north/log.ndjson",
-        &format!("{}\n", report("N1", "n", 1, 600, 300)),
-    );
+    write(d.path(), "north/log.ndjson", &format!("{}\n", report("N1", "n", 1, 600, 300)));
     let v = tally_json(&d.path().join("north/log.ndjson"));
     assert_eq!(v["precincts_reporting"], 1);
-    assert_eq!(
-        v["candidates"][0]["name"], "Alice",
-        "names come from the manifest"
-    );
+    assert_eq!(v["candidates"][0]["name"], "Alice", "names come from the manifest");
 }
 
 #[test]
 fn table_is_readable() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "election.json", MANIFEST);
-    write(
-        d.path(),
-        "r.json",
-        &report("N1", "n", 1, 6000, 3000).replace("\"registered\":1000", "\"registered\":10000"),
-    );
+    write(d.path(), "r.json", &report("N1", "n", 1, 6000, 3000).replace("\"registered\":1000", "\"registered\":10000"));
     let out = run(&["tally", d.path().to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("Precincts reporting  1 of 100 (1.00%)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Alice") && text.contains("6,000") && text.contains("66.67%"),
-        "{text}"
-    );
+    assert!(text.contains("Precincts reporting  1 of 100 (1.00%)"), "{text}");
+    assert!(text.contains("Alice") && text.contains("6,000") && text.contains("66.67%"), "{text}");
 }
 
 #[test]
@@ -178,17 +115,10 @@ fn errors_are_one_clear_line() {
     assert!(err.contains("/no/such/feed: cannot open the feed"), "{err}");
 
     let d = tempfile::tempdir().unwrap();
-    write(
-        d.path(),
-        "election.json",
-        r#"{"id":"x","regions":[{"id":"r","utc_offset":"six"}]}"#,
-    );
+    write(d.path(), "election.json", r#"{"id":"x","regions":[{"id":"r","utc_offset":"six"}]}"#);
     let out = run(&["tally", d.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("election.json") && err.contains("utc_offset"),
-        "{err}"
-    );
+    assert!(err.contains("election.json") && err.contains("utc_offset"), "{err}");
 }

@@ -6,10 +6,7 @@ use votewatch::engine::{Engine, Summary};
 use votewatch::feed::report::parse_json_report;
 use votewatch::feed::{Batch, Loc, Manifest, Schema, Timestamp};
 
-const SEEN: Timestamp = Timestamp {
-    unix: 1_700_000_000,
-    offset_seconds: 0,
-};
+const SEEN: Timestamp = Timestamp { unix: 1_700_000_000, offset_seconds: 0 };
 
 fn manifest() -> Manifest {
     Manifest::from_slice(
@@ -29,14 +26,7 @@ fn one(json: &str) -> Batch {
     b
 }
 
-fn report(
-    precinct: &str,
-    rev: u32,
-    registered: u32,
-    ballots: u32,
-    invalid: u32,
-    votes: [u32; 3],
-) -> String {
+fn report(precinct: &str, rev: u32, registered: u32, ballots: u32, invalid: u32, votes: [u32; 3]) -> String {
     format!(
         r#"{{"precinct":"{precinct}","region":"n","reported_at":"2022-11-20T21:00:00+06:00","revision":{rev},"registered":{registered},"ballots":{ballots},"invalid":{invalid},"votes":{{"a":{},"b":{},"c":{}}}}}"#,
         votes[0], votes[1], votes[2]
@@ -44,10 +34,7 @@ fn report(
 }
 
 fn kinds(s: &Summary) -> Vec<(&str, &str)> {
-    s.anomalies
-        .iter()
-        .map(|a| (a.kind, a.precinct.as_deref().unwrap_or("-")))
-        .collect()
+    s.anomalies.iter().map(|a| (a.kind, a.precinct.as_deref().unwrap_or("-"))).collect()
 }
 
 #[test]
@@ -71,47 +58,25 @@ fn highest_revision_counts_whatever_the_order() {
 #[test]
 fn identical_resend_is_silent_and_conflict_holds_until_a_higher_revision() {
     let mut e = Engine::new(Some(manifest()));
-    e.ingest(
-        "a.json",
-        one(&report("P1", 1, 100, 60, 0, [30, 20, 10])),
-        SEEN,
-    );
-    e.ingest(
-        "copy.json",
-        one(&report("P1", 1, 100, 60, 0, [30, 20, 10])),
-        SEEN,
-    );
+    e.ingest("a.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
+    e.ingest("copy.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
     let s = e.summary();
     assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
     assert!(s.anomalies.is_empty() && s.held.is_empty());
 
-    e.ingest(
-        "b.json",
-        one(&report("P1", 1, 100, 60, 0, [29, 21, 10])),
-        SEEN,
-    );
+    e.ingest("b.json", one(&report("P1", 1, 100, 60, 0, [29, 21, 10])), SEEN);
     let s = e.summary();
-    assert_eq!(
-        (s.precincts_reporting, s.ballots, s.valid),
-        (0, 0, 0),
-        "a conflict is held out of the totals"
-    );
+    assert_eq!((s.precincts_reporting, s.ballots, s.valid), (0, 0, 0), "a conflict is held out of the totals");
     assert_eq!(s.held.len(), 1);
     assert_eq!(s.held[0].precinct, "P1");
     assert!(
-        s.held[0]
-            .reason
-            .contains("2 different reports for revision 1 (a.json, b.json, copy.json)"),
+        s.held[0].reason.contains("2 different reports for revision 1 (a.json, b.json, copy.json)"),
         "{}",
         s.held[0].reason
     );
     assert_eq!(kinds(&s), vec![("revision_conflict", "P1")]);
 
-    e.ingest(
-        "c.json",
-        one(&report("P1", 2, 100, 60, 0, [30, 20, 10])),
-        SEEN,
-    );
+    e.ingest("c.json", one(&report("P1", 2, 100, 60, 0, [30, 20, 10])), SEEN);
     let s = e.summary();
     assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
     assert!(s.held.is_empty());
@@ -122,21 +87,9 @@ fn identical_resend_is_silent_and_conflict_holds_until_a_higher_revision() {
 #[test]
 fn deleting_a_file_withdraws_its_reports_and_what_they_caused() {
     let mut e = Engine::new(Some(manifest()));
-    e.ingest(
-        "a.json",
-        one(&report("P1", 1, 100, 60, 0, [30, 20, 10])),
-        SEEN,
-    );
-    e.ingest(
-        "b.json",
-        one(&report("P1", 1, 100, 60, 0, [29, 21, 10])),
-        SEEN,
-    );
-    e.ingest(
-        "c.json",
-        one(&report("P2", 1, 100, 110, 0, [100, 5, 5])),
-        SEEN,
-    );
+    e.ingest("a.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
+    e.ingest("b.json", one(&report("P1", 1, 100, 60, 0, [29, 21, 10])), SEEN);
+    e.ingest("c.json", one(&report("P2", 1, 100, 110, 0, [100, 5, 5])), SEEN);
     assert_eq!(e.summary().held.len(), 1);
     e.withdraw_file("b.json");
     let s = e.summary();
@@ -148,10 +101,7 @@ fn deleting_a_file_withdraws_its_reports_and_what_they_caused() {
     assert!(s.anomalies.is_empty());
     e.withdraw_file("a.json");
     let s = e.summary();
-    assert_eq!(
-        (s.precincts_reporting, s.registered, s.ballots, s.valid),
-        (0, 0, 0, 0)
-    );
+    assert_eq!((s.precincts_reporting, s.registered, s.ballots, s.valid), (0, 0, 0, 0));
     assert!(s.candidates.iter().all(|c| c.votes == 0));
 }
 
@@ -165,11 +115,7 @@ fn withdrawing_from_a_line_keeps_the_lines_before() {
     ]
     .join("\n");
     let mut e = Engine::new(Some(manifest()));
-    e.ingest(
-        "log.ndjson",
-        votewatch::feed::ndjson::parse_lines(text.as_bytes(), 1, &schema),
-        SEEN,
-    );
+    e.ingest("log.ndjson", votewatch::feed::ndjson::parse_lines(text.as_bytes(), 1, &schema), SEEN);
     assert_eq!(e.summary().precincts_reporting, 3);
     e.withdraw("log.ndjson", Loc::Line(2));
     assert_eq!(e.summary().precincts_reporting, 1);
@@ -179,16 +125,8 @@ fn withdrawing_from_a_line_keeps_the_lines_before() {
 #[test]
 fn every_integrity_anomaly_fires_and_clears() {
     let cases: Vec<(&str, String, String)> = vec![
-        (
-            "turnout_over_100",
-            report("P", 1, 100, 101, 0, [50, 30, 21]),
-            report("P", 2, 100, 99, 0, [50, 30, 19]),
-        ),
-        (
-            "sum_mismatch",
-            report("P", 1, 100, 60, 1, [30, 20, 10]),
-            report("P", 2, 100, 61, 1, [30, 20, 10]),
-        ),
+        ("turnout_over_100", report("P", 1, 100, 101, 0, [50, 30, 21]), report("P", 2, 100, 99, 0, [50, 30, 19])),
+        ("sum_mismatch", report("P", 1, 100, 60, 1, [30, 20, 10]), report("P", 2, 100, 61, 1, [30, 20, 10])),
         (
             "early_report",
             report("P", 1, 100, 60, 0, [30, 20, 10]).replace("21:00:00+06:00", "19:59:59+06:00"),
@@ -197,29 +135,20 @@ fn every_integrity_anomaly_fires_and_clears() {
         (
             "unanimous",
             report("P", 1, 100, 100, 0, [100, 0, 0]),
-            report("P", 2, 100, 100, 0, [100, 0, 0])
-                .replace(r#""registered":100"#, r#""registered":150"#),
+            report("P", 2, 100, 100, 0, [100, 0, 0]).replace(r#""registered":100"#, r#""registered":150"#),
         ),
     ];
     for (kind, bad, fix) in cases {
         let mut e = Engine::new(Some(manifest()));
         e.ingest("bad.json", one(&bad), SEEN);
         let s = e.summary();
-        assert!(
-            kinds(&s).contains(&(kind, "P")),
-            "{kind}: {:?}",
-            s.anomalies
-        );
+        assert!(kinds(&s).contains(&(kind, "P")), "{kind}: {:?}", s.anomalies);
         let a = s.anomalies.iter().find(|a| a.kind == kind).unwrap();
         assert_eq!(a.region.as_deref(), Some("n"));
         assert!(!a.message.is_empty());
         e.ingest("fix.json", one(&fix), SEEN);
         let s = e.summary();
-        assert!(
-            !kinds(&s).contains(&(kind, "P")),
-            "{kind} should clear: {:?}",
-            s.anomalies
-        );
+        assert!(!kinds(&s).contains(&(kind, "P")), "{kind} should clear: {:?}", s.anomalies);
         // And deleting the correction brings it back.
         e.withdraw_file("fix.json");
         assert!(kinds(&e.summary()).contains(&(kind, "P")));
@@ -227,45 +156,23 @@ fn every_integrity_anomaly_fires_and_clears() {
     // Early is judged in the region's own offset: 19:30 at +05:00 is 20:30 at +06:00, still
     // before 20:00 local in the south.
     let mut e = Engine::new(Some(manifest()));
-    let south =
-        report("S", 1, 100, 60, 0, [30, 20, 10]).replace(r#""region":"n""#, r#""region":"s""#);
-    e.ingest(
-        "s.json",
-        one(&south.replace("21:00:00+06:00", "20:30:00+06:00")),
-        SEEN,
-    );
+    let south = report("S", 1, 100, 60, 0, [30, 20, 10]).replace(r#""region":"n""#, r#""region":"s""#);
+    e.ingest("s.json", one(&south.replace("21:00:00+06:00", "20:30:00+06:00")), SEEN);
     assert_eq!(kinds(&e.summary()), vec![("early_report", "S")]);
     e.withdraw_file("s.json");
-    e.ingest(
-        "s.json",
-        one(&south.replace("21:00:00+06:00", "21:00:00+06:00")),
-        SEEN,
-    );
+    e.ingest("s.json", one(&south), SEEN);
     assert!(e.summary().anomalies.is_empty());
 }
 
 #[test]
 fn votes_decreased_and_registered_changed_between_revisions() {
     let mut e = Engine::new(Some(manifest()));
-    e.ingest(
-        "r2.json",
-        one(&report("P", 2, 100, 60, 0, [28, 22, 10])),
-        SEEN,
-    );
-    e.ingest(
-        "r1.json",
-        one(&report("P", 1, 101, 60, 0, [30, 20, 10])),
-        SEEN,
-    );
+    e.ingest("r2.json", one(&report("P", 2, 100, 60, 0, [28, 22, 10])), SEEN);
+    e.ingest("r1.json", one(&report("P", 1, 101, 60, 0, [30, 20, 10])), SEEN);
     let s = e.summary();
-    assert_eq!(
-        kinds(&s),
-        vec![("votes_decreased", "P"), ("registered_changed", "P")]
-    );
+    assert_eq!(kinds(&s), vec![("votes_decreased", "P"), ("registered_changed", "P")]);
     assert!(
-        s.anomalies[0]
-            .message
-            .contains("revision 2 has fewer votes for a than revision 1: 28 < 30"),
+        s.anomalies[0].message.contains("revision 2 has fewer votes for a than revision 1: 28 < 30"),
         "{}",
         s.anomalies[0].message
     );
@@ -278,21 +185,14 @@ fn votes_decreased_and_registered_changed_between_revisions() {
 fn six(precinct: &str, votes: [u32; 6]) -> Batch {
     let valid: u32 = votes.iter().sum();
     let names = ["a", "b", "c", "d", "e", "f"];
-    let v: Vec<String> = names
-        .iter()
-        .zip(votes)
-        .map(|(n, x)| format!(r#""{n}":{x}"#))
-        .collect();
+    let v: Vec<String> = names.iter().zip(votes).map(|(n, x)| format!(r#""{n}":{x}"#)).collect();
     let json = format!(
         r#"{{"precinct":"{precinct}","registered":{},"ballots":{valid},"votes":{{{}}}}}"#,
         valid * 2,
         v.join(",")
     );
     let mut b = Batch::default();
-    b.push(
-        Loc::Whole,
-        parse_json_report(json.as_bytes(), &Schema::default()),
-    );
+    b.push(Loc::Whole, parse_json_report(json.as_bytes(), &Schema::default()));
     b
 }
 
@@ -304,14 +204,9 @@ fn identical_results_need_spread_and_size() {
     assert!(e.summary().anomalies.is_empty());
     e.ingest("y.json", six("Y", spread), SEEN);
     let s = e.summary();
-    assert_eq!(
-        kinds(&s),
-        vec![("identical_results", "X"), ("identical_results", "Y")]
-    );
+    assert_eq!(kinds(&s), vec![("identical_results", "X"), ("identical_results", "Y")]);
     assert!(
-        s.anomalies[0]
-            .message
-            .contains("exactly the same votes as Y (1,000 valid votes"),
+        s.anomalies[0].message.contains("exactly the same votes as Y (1,000 valid votes"),
         "{}",
         s.anomalies[0].message
     );
@@ -329,11 +224,7 @@ fn identical_results_need_spread_and_size() {
     ] {
         e.ingest(&format!("{name}.json"), six(name, v), SEEN);
     }
-    assert!(
-        e.summary().anomalies.is_empty(),
-        "{:?}",
-        e.summary().anomalies
-    );
+    assert!(e.summary().anomalies.is_empty(), "{:?}", e.summary().anomalies);
 }
 
 #[test]
@@ -345,22 +236,17 @@ fn party_list_seats_follow_the_count() {
     let schema = Schema::from_manifest(Some(&m), 1 << 20);
     let mut e = Engine::new(Some(m));
     let mut b = Batch::default();
-    b.push(Loc::Whole, parse_json_report(br#"{"precinct":"P","registered":1000,"ballots":1000,"votes":{"x":600,"y":340,"z":60}}"#, &schema));
+    b.push(
+        Loc::Whole,
+        parse_json_report(
+            br#"{"precinct":"P","registered":1000,"ballots":1000,"votes":{"x":600,"y":340,"z":60}}"#,
+            &schema,
+        ),
+    );
     e.ingest("p.json", b, SEEN);
     let s = e.summary();
-    let seats: Vec<(String, Option<u32>)> = s
-        .candidates
-        .iter()
-        .map(|c| (c.id.clone(), c.seats))
-        .collect();
-    assert_eq!(
-        seats,
-        vec![
-            ("x".into(), Some(6)),
-            ("y".into(), Some(4)),
-            ("z".into(), Some(0))
-        ]
-    );
+    let seats: Vec<(String, Option<u32>)> = s.candidates.iter().map(|c| (c.id.clone(), c.seats)).collect();
+    assert_eq!(seats, vec![("x".into(), Some(6)), ("y".into(), Some(4)), ("z".into(), Some(0))]);
 }
 
 /// A small universe of reports: few precincts, revisions and vote vectors, so that
@@ -379,11 +265,7 @@ fn state(files: &[(String, Vec<String>)], order: &[usize]) -> Summary {
     let mut e = Engine::new(Some(manifest()));
     for &i in order {
         let (name, lines) = &files[i];
-        e.ingest(
-            name,
-            votewatch::feed::ndjson::parse_lines(lines.join("\n").as_bytes(), 1, &schema),
-            SEEN,
-        );
+        e.ingest(name, votewatch::feed::ndjson::parse_lines(lines.join("\n").as_bytes(), 1, &schema), SEEN);
     }
     e.summary()
 }

@@ -21,13 +21,7 @@ struct Watch {
 impl Watch {
     fn start(dir: &std::path::Path, extra: &[&str]) -> Watch {
         let mut child = bin()
-            .args([
-                "watch",
-                dir.to_str().unwrap(),
-                "--headless",
-                "--settle",
-                "300",
-            ])
+            .args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -47,29 +41,16 @@ impl Watch {
     }
 
     fn events(&self) -> Vec<serde_json::Value> {
-        self.lines
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-            .collect()
+        self.lines.lock().unwrap().iter().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
     }
 
-    fn wait_for(
-        &self,
-        pred: impl Fn(&serde_json::Value) -> bool,
-        limit: Duration,
-    ) -> serde_json::Value {
+    fn wait_for(&self, pred: impl Fn(&serde_json::Value) -> bool, limit: Duration) -> serde_json::Value {
         let start = Instant::now();
         loop {
             if let Some(v) = self.events().into_iter().rev().find(|v| pred(v)) {
                 return v;
             }
-            assert!(
-                start.elapsed() < limit,
-                "timed out; events so far: {:#?}",
-                self.events()
-            );
+            assert!(start.elapsed() < limit, "timed out; events so far: {:#?}", self.events());
             sleep(Duration::from_millis(20));
         }
     }
@@ -97,12 +78,7 @@ impl Watch {
 }
 
 fn last_totals(events: &[serde_json::Value]) -> serde_json::Value {
-    let mut v = events
-        .iter()
-        .rev()
-        .find(|v| v["event"] == "totals")
-        .expect("a totals event")
-        .clone();
+    let mut v = events.iter().rev().find(|v| v["event"] == "totals").expect("a totals event").clone();
     v.as_object_mut().unwrap().remove("event");
     v
 }
@@ -116,11 +92,7 @@ fn rename_in(dir: &std::path::Path, rel: &str, text: &str) {
 }
 
 fn append(path: &std::path::Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
     f.write_all(text.as_bytes()).unwrap();
     f.flush().unwrap();
 }
@@ -143,10 +115,7 @@ fn live_equals_cold_after_every_kind_of_write() {
     // A growing log, with a half line finished later.
     let log = dir.join("log.ndjson");
     for i in 0..20 {
-        append(
-            &log,
-            &(report(&format!("S{i}"), "s", 1, 300 + i, 200) + "\n"),
-        );
+        append(&log, &(report(&format!("S{i}"), "s", 1, 300 + i, 200) + "\n"));
     }
     let cut = report("S20", "s", 1, 333, 222);
     append(&log, &cut[..30]);
@@ -155,34 +124,15 @@ fn live_equals_cold_after_every_kind_of_write() {
     // A correction as a higher revision, in the log.
     append(&log, &(report("S0", "s", 2, 310, 190) + "\n"));
     // CSV.
-    rename_in(
-        dir,
-        "c.csv",
-        "precinct,region,registered,ballots,a,b\nN10,n,900,800,500,300\nN11,n,900,700,400,300\n",
-    );
+    rename_in(dir, "c.csv", "precinct,region,registered,ballots,a,b\nN10,n,900,800,500,300\nN11,n,900,700,400,300\n");
     // A bad file, then fixed.
-    write(
-        dir,
-        "bad.json",
-        &report("N4", "n", 1, 10, 10).replace("\"ballots\":20", "\"ballots\":-20"),
-    );
-    w.wait_for(
-        |v| v["event"] == "rejected" && v["source"] == "bad.json",
-        Duration::from_secs(10),
-    );
+    write(dir, "bad.json", &report("N4", "n", 1, 10, 10).replace("\"ballots\":20", "\"ballots\":-20"));
+    w.wait_for(|v| v["event"] == "rejected" && v["source"] == "bad.json", Duration::from_secs(10));
     rename_in(dir, "bad.json", &report("N4", "n", 1, 10, 10));
     // A new subfolder with files in it, moved in whole.
     let staging = tempfile::tempdir_in(dir.parent().unwrap()).unwrap();
-    write(
-        staging.path(),
-        "sub/deeper/n5.json",
-        &report("N5", "n", 1, 100, 100),
-    );
-    write(
-        staging.path(),
-        "sub/n6.json",
-        &report("N6", "n", 1, 100, 150),
-    );
+    write(staging.path(), "sub/deeper/n5.json", &report("N5", "n", 1, 100, 100));
+    write(staging.path(), "sub/n6.json", &report("N6", "n", 1, 100, 150));
     std::fs::rename(staging.path().join("sub"), dir.join("sub")).unwrap();
     // A deletion.
     rename_in(dir, "gone.json", &report("N7", "n", 1, 1, 1));
@@ -192,19 +142,10 @@ fn live_equals_cold_after_every_kind_of_write() {
     let rot = dir.join("rot.ndjson");
     append(
         &rot,
-        &format!(
-            "{}\n{}\n{}\n",
-            report("R1", "s", 1, 5, 5),
-            report("R2", "s", 1, 5, 5),
-            report("R3", "s", 1, 5, 5)
-        ),
+        &format!("{}\n{}\n{}\n", report("R1", "s", 1, 5, 5), report("R2", "s", 1, 5, 5), report("R3", "s", 1, 5, 5)),
     );
     sleep(Duration::from_millis(150));
-    rename_in(
-        dir,
-        "rot.ndjson",
-        &format!("{}\n", report("R9", "s", 1, 7, 7)),
-    );
+    rename_in(dir, "rot.ndjson", &format!("{}\n", report("R9", "s", 1, 7, 7)));
 
     w.settle(Duration::from_millis(900));
     let events = w.stop();
@@ -213,21 +154,12 @@ fn live_equals_cold_after_every_kind_of_write() {
     assert_eq!(live, cold, "live state equals a fresh tally");
     // And the numbers are the ones written: N1-N6, N10, N11, S0-S20, R9.
     assert_eq!(cold["precincts_reporting"], 6 + 2 + 21 + 1);
-    assert!(
-        cold["rejected"].as_array().unwrap().is_empty(),
-        "{}",
-        cold["rejected"]
-    );
+    assert!(cold["rejected"].as_array().unwrap().is_empty(), "{}", cold["rejected"]);
     // Half-written files were never refused along the way.
     assert!(
-        !events
-            .iter()
-            .any(|v| v["event"] == "rejected" && v["source"] != "bad.json"),
+        !events.iter().any(|v| v["event"] == "rejected" && v["source"] != "bad.json"),
         "{:?}",
-        events
-            .iter()
-            .filter(|v| v["event"] == "rejected")
-            .collect::<Vec<_>>()
+        events.iter().filter(|v| v["event"] == "rejected").collect::<Vec<_>>()
     );
 }
 
@@ -238,27 +170,17 @@ fn totals_are_coalesced_to_ten_a_second() {
     let w = Watch::start(d.path(), &[]);
     let start = Instant::now();
     for i in 0..300 {
-        rename_in(
-            d.path(),
-            &format!("p{i}.json"),
-            &report(&format!("P{i}"), "n", 1, 10, 10),
-        );
+        rename_in(d.path(), &format!("p{i}.json"), &report(&format!("P{i}"), "n", 1, 10, 10));
         if i % 30 == 0 {
             sleep(Duration::from_millis(20));
         }
     }
-    w.wait_for(
-        |v| v["event"] == "totals" && v["precincts_reporting"] == 300,
-        Duration::from_secs(10),
-    );
+    w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 300, Duration::from_secs(10));
     let elapsed = start.elapsed().as_secs_f64();
     let events = w.stop();
     let n = events.iter().filter(|v| v["event"] == "totals").count();
     // One at start, then at most ten a second (and one more for the last change).
-    assert!(
-        (n as f64) <= 2.0 + 10.0 * (elapsed + 0.1),
-        "{n} totals events in {elapsed:.2} s"
-    );
+    assert!((n as f64) <= 2.0 + 10.0 * (elapsed + 0.1), "{n} totals events in {elapsed:.2} s");
     assert!(n >= 2);
 }
 
@@ -268,10 +190,7 @@ fn a_report_shows_in_the_next_totals_event() {
     write(d.path(), "election.json", MANIFEST);
     let w = Watch::start(d.path(), &[]);
     rename_in(d.path(), "x.json", &report("X", "n", 1, 70, 30));
-    let t = w.wait_for(
-        |v| v["event"] == "totals" && v["precincts_reporting"] == 1,
-        Duration::from_secs(5),
-    );
+    let t = w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 1, Duration::from_secs(5));
     assert_eq!(t["ballots"], 100);
     w.stop();
 }
@@ -282,14 +201,8 @@ fn polling_mode_sees_changes_too() {
     write(d.path(), "election.json", MANIFEST);
     let w = Watch::start(d.path(), &["--poll", "--poll-interval", "100"]);
     rename_in(d.path(), "x.json", &report("X", "n", 1, 70, 30));
-    w.wait_for(
-        |v| v["event"] == "totals" && v["precincts_reporting"] == 1,
-        Duration::from_secs(5),
-    );
+    w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 1, Duration::from_secs(5));
     std::fs::remove_file(d.path().join("x.json")).unwrap();
-    w.wait_for(
-        |v| v["event"] == "totals" && v["precincts_reporting"] == 0,
-        Duration::from_secs(5),
-    );
+    w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 0, Duration::from_secs(5));
     w.stop();
 }

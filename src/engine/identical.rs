@@ -8,7 +8,9 @@
 //! votes, and that chance is below [`MAX_CHANCE`]: then a second precinct with the very same
 //! numbers is flagged, together with the first.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// Fewer valid votes than this are never compared.
 pub const MIN_VALID: u64 = 100;
@@ -18,61 +20,108 @@ pub const MAX_CHANCE: f64 = 1e-6;
 /// The approximate chance that another precinct with the same shares gives exactly `votes`.
 pub fn coincidence_chance(votes: &[u32]) -> f64 {
     let n: u64 = votes.iter().map(|&v| u64::from(v)).sum();
-    let nonzero: Vec<f64> = votes
-        .iter()
-        .filter(|&&v| v > 0)
-        .map(|&v| f64::from(v) / n as f64)
-        .collect();
-    if n == 0 || nonzero.len() < 2 {
+    let nonzero = votes.iter().filter(|&&v| v > 0).count();
+    if n == 0 || nonzero < 2 {
         return 1.0;
     }
-    let d = (nonzero.len() - 1) as f64;
-    let log_p = -0.5 * d * (4.0 * std::f64::consts::PI * n as f64).ln()
-        - 0.5 * nonzero.iter().map(|p| p.ln()).sum::<f64>();
+    // Σ ln p_i = ln Π v_i − k ln n, with the product taken in pieces small enough for f64
+    // (one logarithm per few candidates instead of one each).
+    let mut sum_ln_v = 0.0;
+    let mut product = 1.0f64;
+    for &v in votes.iter().filter(|&&v| v > 0) {
+        product *= f64::from(v);
+        if product > 1e200 {
+            sum_ln_v += product.ln();
+            product = 1.0;
+        }
+    }
+    sum_ln_v += product.ln();
+    let sum_ln_p = sum_ln_v - nonzero as f64 * (n as f64).ln();
+    let d = (nonzero - 1) as f64;
+    let log_p = -0.5 * d * (4.0 * std::f64::consts::PI * n as f64).ln() - 0.5 * sum_ln_p;
     log_p.exp().min(1.0)
 }
 
 pub fn eligible(votes: &[u32]) -> bool {
-    votes.iter().map(|&v| u64::from(v)).sum::<u64>() >= MIN_VALID
-        && coincidence_chance(votes) < MAX_CHANCE
+    votes.iter().map(|&v| u64::from(v)).sum::<u64>() >= MIN_VALID && coincidence_chance(votes) < MAX_CHANCE
 }
 
-/// Counted vote vectors that are eligible, and the precincts that have each.
+/// Precincts by the hash of their (eligible) counted vote vector. Only indices are kept;
+/// equal hashes are checked against the real vectors when groups are read. The common case,
+/// one precinct per vector, costs one small table entry.
 #[derive(Debug, Default)]
 pub struct IdenticalIndex {
-    groups: HashMap<Box<[u32]>, Vec<u32>>,
+    first: FxHashMap<u64, u32>,
+    /// Further precincts under a hash already in `first` (rare).
+    more: FxHashMap<u64, Vec<u32>>,
+}
+
+fn hash(votes: &[u32]) -> u64 {
+    FxBuildHasher.hash_one(votes)
 }
 
 impl IdenticalIndex {
+    pub fn reserve(&mut self, additional: usize) {
+        self.first.reserve(additional);
+    }
+
     pub fn insert(&mut self, votes: &[u32], precinct: u32) {
-        if eligible(votes) {
-            self.groups.entry(votes.into()).or_default().push(precinct);
+        if !eligible(votes) {
+            return;
+        }
+        let h = hash(votes);
+        match self.first.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(precinct);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.more.entry(h).or_default().push(precinct),
         }
     }
 
     pub fn remove(&mut self, votes: &[u32], precinct: u32) {
-        if let Some(g) = self.groups.get_mut(votes) {
-            g.retain(|&p| p != precinct);
-            if g.is_empty() {
-                self.groups.remove(votes);
+        let h = hash(votes);
+        let Some(&first) = self.first.get(&h) else { return };
+        let more = self.more.get_mut(&h);
+        if first == precinct {
+            match more {
+                Some(rest) => {
+                    let next = rest.pop().expect("groups in `more` are never empty");
+                    if rest.is_empty() {
+                        self.more.remove(&h);
+                    }
+                    self.first.insert(h, next);
+                }
+                None => {
+                    self.first.remove(&h);
+                }
+            }
+        } else if let Some(rest) = more {
+            rest.retain(|&p| p != precinct);
+            if rest.is_empty() {
+                self.more.remove(&h);
             }
         }
     }
 
-    /// Groups of two or more precincts with the same vector.
-    pub fn duplicates(&self) -> impl Iterator<Item = (&[u32], &[u32])> {
-        self.groups
-            .iter()
-            .filter(|(_, g)| g.len() > 1)
-            .map(|(v, g)| (&**v, g.as_slice()))
-    }
-
-    /// The other precincts sharing `precinct`'s vector (empty when none).
-    pub fn twins(&self, votes: &[u32], precinct: u32) -> Vec<u32> {
-        self.groups
-            .get(votes)
-            .map(|g| g.iter().copied().filter(|&p| p != precinct).collect())
-            .unwrap_or_default()
+    /// Groups of two or more precincts with exactly the same vector; `votes_of` gives each
+    /// precinct's counted vector.
+    pub fn duplicates<'a>(&self, votes_of: impl Fn(u32) -> &'a [u32]) -> Vec<Vec<u32>> {
+        let mut out = Vec::new();
+        for (h, more) in &self.more {
+            let mut rest: Vec<u32> = more.clone();
+            rest.push(self.first[h]);
+            while let Some(first) = rest.pop() {
+                let v = votes_of(first);
+                let (mut same, other): (Vec<u32>, Vec<u32>) = rest.iter().partition(|&&p| votes_of(p) == v);
+                rest = other;
+                if !same.is_empty() {
+                    same.push(first);
+                    same.sort_unstable();
+                    out.push(same);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -99,14 +148,21 @@ mod tests {
 
     #[test]
     fn groups_form_and_dissolve() {
-        let v = [30_000, 20_000, 10_000, 5_000];
+        let a = [30_000u32, 20_000, 10_000, 5_000];
+        let b = [30_001u32, 20_000, 10_000, 5_000];
+        let votes = |p: u32| -> &'static [u32] {
+            if p < 10 { &[30_000, 20_000, 10_000, 5_000] } else { &[30_001, 20_000, 10_000, 5_000] }
+        };
         let mut ix = IdenticalIndex::default();
-        ix.insert(&v, 1);
-        assert_eq!(ix.duplicates().count(), 0);
-        ix.insert(&v, 2);
-        assert_eq!(ix.twins(&v, 1), vec![2]);
-        ix.remove(&v, 2);
-        assert_eq!(ix.duplicates().count(), 0);
-        assert!(ix.twins(&v, 1).is_empty());
+        ix.insert(&a, 1);
+        ix.insert(&b, 11);
+        assert!(ix.duplicates(votes).is_empty());
+        ix.insert(&a, 2);
+        assert_eq!(ix.duplicates(votes), vec![vec![1, 2]]);
+        ix.remove(&a, 2);
+        assert!(ix.duplicates(votes).is_empty());
+        ix.remove(&a, 1);
+        ix.remove(&b, 11);
+        assert!(ix.first.is_empty() && ix.more.is_empty());
     }
 }

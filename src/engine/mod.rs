@@ -12,8 +12,9 @@ pub mod seats;
 pub mod snapshot;
 pub mod totals;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
+use crate::feed::report::Name;
 use crate::feed::{Batch, Loc, Manifest, Report, Timestamp};
 
 use identical::IdenticalIndex;
@@ -49,31 +50,85 @@ struct FileState {
     rejections: Vec<(Loc, String)>,
 }
 
-/// Interned names: index by id, in order of first sight.
+/// Things known by a string id.
+trait Keyed {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for CandidateMeta {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for RegionMeta {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for Precinct {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for FileState {
+    fn key(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Interned items: numbered in order of first sight, found by id. The table holds only
+/// indices (the id lives once, in the item), which matters at a million precincts.
 #[derive(Debug)]
 struct Names<T> {
     items: Vec<T>,
-    index: HashMap<Box<str>, u32>,
+    table: hashbrown::HashTable<u32>,
 }
 
 impl<T> Default for Names<T> {
     fn default() -> Self {
-        Names {
-            items: Vec::new(),
-            index: HashMap::new(),
-        }
+        Names { items: Vec::new(), table: hashbrown::HashTable::new() }
     }
 }
 
-impl<T> Names<T> {
-    fn get_or_insert(&mut self, id: &str, make: impl FnOnce() -> T) -> u32 {
-        if let Some(&i) = self.index.get(id) {
-            return i;
-        }
-        let i = self.items.len() as u32;
-        self.items.push(make());
-        self.index.insert(id.into(), i);
+fn hash_id(id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(id)
+}
+
+impl<T: Keyed> Names<T> {
+    fn find(&self, id: &str) -> Option<u32> {
+        self.table.find(hash_id(id), |&i| self.items[i as usize].key() == id).copied()
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        let Names { items, table } = self;
+        items.reserve(additional);
+        table.reserve(additional, |&i| hash_id(items[i as usize].key()));
+    }
+
+    /// Adds an item known not to be there yet.
+    fn insert_new(&mut self, item: T) -> u32 {
+        let Names { items, table } = self;
+        let i = items.len() as u32;
+        table.insert_unique(hash_id(item.key()), i, |&j| hash_id(items[j as usize].key()));
+        items.push(item);
         i
+    }
+
+    fn get_or_insert(&mut self, id: &str, make: impl FnOnce() -> T) -> u32 {
+        let Names { items, table } = self;
+        match table.entry(hash_id(id), |&i| items[i as usize].key() == id, |&i| hash_id(items[i as usize].key())) {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let i = items.len() as u32;
+                items.push(make());
+                v.insert(i);
+                i
+            }
+        }
     }
 }
 
@@ -82,7 +137,8 @@ impl<T> Names<T> {
 struct Tallies {
     national: Totals,
     regions: Vec<Totals>,
-    identical: IdenticalIndex,
+    /// `None` while a bulk load defers it (see [`Engine::defer_indexes`]).
+    identical: Option<IdenticalIndex>,
 }
 
 impl Tallies {
@@ -95,7 +151,9 @@ impl Tallies {
             }
             self.regions[r].add(e.counted());
         }
-        self.identical.insert(&e.votes, p);
+        if let Some(ix) = &mut self.identical {
+            ix.insert(&e.votes, p);
+        }
     }
 
     fn sub(&mut self, p: u32, e: &Entry) {
@@ -103,7 +161,9 @@ impl Tallies {
         if e.region != NO_REGION {
             self.regions[e.region as usize].sub(e.counted());
         }
-        self.identical.remove(&e.votes, p);
+        if let Some(ix) = &mut self.identical {
+            ix.remove(&e.votes, p);
+        }
     }
 }
 
@@ -126,6 +186,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(manifest: Option<Manifest>) -> Engine {
         let mut e = Engine::default();
+        e.tallies.identical = Some(IdenticalIndex::default());
         if let Some(m) = &manifest {
             for c in &m.candidates {
                 e.candidates.get_or_insert(&c.id, || CandidateMeta {
@@ -142,8 +203,7 @@ impl Engine {
                     precincts_expected: r.precincts,
                     registered_expected: r.registered,
                 });
-                e.polls_close
-                    .push(m.polls_close_in(r).map(|t| t.unix_timestamp()));
+                e.polls_close.push(m.polls_close_in(r).map(|t| t.unix_timestamp()));
             }
         }
         e.manifest = manifest;
@@ -181,10 +241,7 @@ impl Engine {
     }
 
     pub fn precinct(&self, id: &str) -> Option<&Precinct> {
-        self.precincts
-            .index
-            .get(id)
-            .map(|&i| &self.precincts.items[i as usize])
+        self.precincts.find(id).map(|i| &self.precincts.items[i as usize])
     }
 
     /// The feed-relative path of a file index.
@@ -193,10 +250,49 @@ impl Engine {
     }
 
     fn file_id(&mut self, path: &str) -> u32 {
-        self.files.get_or_insert(path, || FileState {
-            path: path.to_string(),
-            ..Default::default()
-        })
+        self.files.get_or_insert(path, || FileState { path: path.to_string(), ..Default::default() })
+    }
+
+    /// Makes room for about `additional` more precincts (a large file is about to be read),
+    /// so the tables grow once instead of doubling their way up.
+    pub fn reserve_precincts(&mut self, additional: usize) {
+        self.precincts.reserve(additional);
+        if let Some(ix) = &mut self.tallies.identical {
+            ix.reserve(additional);
+        }
+    }
+
+    /// Stops keeping the cross-precinct indexes up to date, for a bulk load that reads
+    /// everything before anyone looks; [`Engine::build_indexes`] builds them once after.
+    /// Summaries stay correct meanwhile (they build what they need).
+    pub fn defer_indexes(&mut self) {
+        self.tallies.identical = None;
+    }
+
+    /// Builds the cross-precinct indexes from the counted reports and keeps them up to date
+    /// from now on.
+    pub fn build_indexes(&mut self) {
+        self.tallies.identical = Some(self.fresh_identical_index());
+    }
+
+    fn fresh_identical_index(&self) -> IdenticalIndex {
+        let mut ix = IdenticalIndex::default();
+        ix.reserve(self.precincts.items.len());
+        for (i, p) in self.precincts.items.iter().enumerate() {
+            if let Some(e) = p.counted() {
+                ix.insert(&e.votes, i as u32);
+            }
+        }
+        ix
+    }
+
+    /// Groups of precincts with the very same eligible vote vector.
+    pub(crate) fn identical_groups(&self) -> Vec<Vec<u32>> {
+        let votes_of = |p: u32| -> &[u32] { self.precincts.items[p as usize].counted().map_or(&[], |e| &e.votes) };
+        match &self.tallies.identical {
+            Some(ix) => ix.duplicates(votes_of),
+            None => self.fresh_identical_index().duplicates(votes_of),
+        }
     }
 
     /// Adds what a read of `path` found. `seen` stands in for reports without `reported_at`.
@@ -204,16 +300,17 @@ impl Engine {
         let file = self.file_id(path);
         for (loc, report) in batch.reports {
             let entry = self.compact(file, loc, &report, seen);
-            let p = self
-                .precincts
-                .get_or_insert(&report.precinct, || Precinct::new(report.precinct.clone()));
-            self.change(p, |prec| prec.entries.push(entry));
+            let id = report.precinct;
+            let p = self.precincts.find(&id).unwrap_or_else(|| self.precincts.insert_new(Precinct::new(id)));
+            self.change(p, |prec| {
+                // Most precincts get one report: don't let the Vec reserve room for four.
+                prec.entries.reserve_exact(1);
+                prec.entries.push(entry)
+            });
             self.files.items[file as usize].reports.push((p, loc));
         }
         if !batch.rejections.is_empty() {
-            self.files.items[file as usize]
-                .rejections
-                .extend(batch.rejections);
+            self.files.items[file as usize].rejections.extend(batch.rejections);
             self.version += 1;
         }
     }
@@ -226,17 +323,12 @@ impl Engine {
     /// Withdraws what `path` contributed from `from` on (a growing file's unfinished tail).
     /// `Loc::Whole` withdraws everything.
     pub fn withdraw(&mut self, path: &str, from: Loc) {
-        let Some(&file) = self.files.index.get(path) else {
+        let Some(file) = self.files.find(path) else {
             return;
         };
         let keep = |loc: Loc| from != Loc::Whole && loc < from;
         let state = &mut self.files.items[file as usize];
-        let mut touched: Vec<u32> = state
-            .reports
-            .iter()
-            .filter(|(_, l)| !keep(*l))
-            .map(|(p, _)| *p)
-            .collect();
+        let mut touched: Vec<u32> = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
         state.reports.retain(|(_, l)| keep(*l));
         let before = state.rejections.len();
         state.rejections.retain(|(l, _)| keep(*l));
@@ -246,47 +338,55 @@ impl Engine {
         touched.sort_unstable();
         touched.dedup();
         for p in touched {
-            self.change(p, |prec| {
-                prec.entries.retain(|e| e.file != file || keep(e.loc))
-            });
+            self.change(p, |prec| prec.entries.retain(|e| e.file != file || keep(e.loc)));
         }
     }
 
     /// Paths of every file that contributed reports or rejections.
     pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.files
-            .items
-            .iter()
-            .filter(|f| !f.reports.is_empty() || !f.rejections.is_empty())
-            .map(|f| f.path.as_str())
+        self.files.items.iter().filter(|f| !f.reports.is_empty() || !f.rejections.is_empty()).map(|f| f.path.as_str())
     }
 
-    fn compact(&mut self, file: u32, loc: Loc, report: &Report, seen: Timestamp) -> Entry {
-        let mut v: Vec<u32> = Vec::new();
-        for (cand, n) in &report.votes {
-            let c = self.candidates.get_or_insert(cand, || CandidateMeta {
-                id: cand.to_string(),
-                name: cand.to_string(),
+    /// The index of a candidate a report names (learning it when there is no manifest list).
+    /// `Listed` places come from a [`crate::feed::Schema`] made from this engine's manifest.
+    fn candidate_index(&mut self, name: &Name) -> usize {
+        match name {
+            Name::Listed(i) => *i as usize,
+            Name::Named(id) => self.candidates.get_or_insert(id, || CandidateMeta {
+                id: id.to_string(),
+                name: id.to_string(),
                 party: None,
                 color: None,
-            }) as usize;
-            if v.len() <= c {
-                v.resize(c + 1, 0);
-            }
-            v[c] = *n;
+            }) as usize,
         }
-        while v.last() == Some(&0) {
-            v.pop();
-        }
-        let region = match &report.region {
-            None => NO_REGION,
-            Some(r) => self.regions.get_or_insert(r, || RegionMeta {
-                id: r.to_string(),
-                name: r.to_string(),
+    }
+
+    fn region_index(&mut self, name: &Name) -> u32 {
+        match name {
+            Name::Listed(i) => *i,
+            Name::Named(id) => self.regions.get_or_insert(id, || RegionMeta {
+                id: id.to_string(),
+                name: id.to_string(),
                 precincts_expected: None,
                 registered_expected: None,
             }),
-        };
+        }
+    }
+
+    fn compact(&mut self, file: u32, loc: Loc, report: &Report, seen: Timestamp) -> Entry {
+        let mut places: Vec<(usize, u32)> = Vec::with_capacity(report.votes.len());
+        for (cand, n) in &report.votes {
+            places.push((self.candidate_index(cand), *n));
+        }
+        // Trailing zeros are trimmed: only as long as the last candidate with votes.
+        let len = places.iter().filter(|(_, n)| *n > 0).map(|(c, _)| c + 1).max().unwrap_or(0);
+        let mut votes = vec![0u32; len].into_boxed_slice();
+        for (c, n) in places {
+            if n > 0 {
+                votes[c] = n;
+            }
+        }
+        let region = report.region.as_ref().map_or(NO_REGION, |r| self.region_index(r));
         Entry {
             file,
             loc,
@@ -297,7 +397,7 @@ impl Engine {
             invalid: report.invalid,
             reported_at: report.reported_at.unwrap_or(seen),
             explicit_time: report.reported_at.is_some(),
-            votes: v.into_boxed_slice(),
+            votes,
         }
     }
 
@@ -309,9 +409,7 @@ impl Engine {
             self.tallies.sub(p, e);
         }
         f(prec);
-        prec.evaluate(&CheckContext {
-            polls_close: &self.polls_close,
-        });
+        prec.evaluate(&CheckContext { polls_close: &self.polls_close });
         if let Some(e) = prec.counted() {
             self.tallies.add(p, e);
         }

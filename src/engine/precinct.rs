@@ -46,12 +46,7 @@ impl Entry {
     }
 
     pub fn counted(&self) -> Counted<'_> {
-        Counted {
-            registered: self.registered,
-            ballots: self.ballots,
-            invalid: self.invalid,
-            votes: &self.votes,
-        }
+        Counted { registered: self.registered, ballots: self.ballots, invalid: self.invalid, votes: &self.votes }
     }
 }
 
@@ -72,12 +67,7 @@ pub struct Precinct {
 
 impl Precinct {
     pub fn new(id: Box<str>) -> Precinct {
-        Precinct {
-            id,
-            entries: Vec::new(),
-            counted: None,
-            flags: 0,
-        }
+        Precinct { id, entries: Vec::new(), counted: None, flags: 0 }
     }
 
     pub fn counted(&self) -> Option<&Entry> {
@@ -112,11 +102,16 @@ impl Precinct {
     pub fn evaluate(&mut self, ctx: &CheckContext) {
         self.counted = None;
         self.flags = 0;
+        if let [only] = self.entries.as_slice() {
+            // The common case: one report, nothing to compare it with.
+            self.counted = Some(0);
+            self.flags = entry_flags(only, ctx);
+            return;
+        }
         let Some(max_rev) = self.max_revision() else {
             return;
         };
-        let distinct = self.distinct_at(max_rev).len();
-        if distinct > 1 {
+        if self.distinct_at(max_rev).len() > 1 {
             self.flags |= Kind::RevisionConflict.bit();
         } else {
             // Identical re-sends: the earliest one stands for them all.
@@ -126,23 +121,7 @@ impl Precinct {
             self.counted = best.map(|i| i as u32);
         }
         if let Some(c) = self.counted() {
-            let mut flags = 0;
-            if c.ballots > c.registered {
-                flags |= Kind::TurnoutOver100.bit();
-            }
-            if c.valid() + u64::from(c.invalid) != u64::from(c.ballots) {
-                flags |= Kind::SumMismatch.bit();
-            }
-            if is_unanimous(c) {
-                flags |= Kind::Unanimous.bit();
-            }
-            if c.explicit_time
-                && let Some(Some(close)) = ctx.polls_close.get(c.region as usize)
-                && c.reported_at.unix < *close
-            {
-                flags |= Kind::EarlyReport.bit();
-            }
-            self.flags |= flags;
+            self.flags |= entry_flags(c, ctx);
         }
         if self.votes_decreased().is_some() {
             self.flags |= Kind::VotesDecreased.bit();
@@ -157,22 +136,14 @@ impl Precinct {
     pub fn history(&self) -> Vec<&Entry> {
         let mut sorted: Vec<&Entry> = self.entries.iter().collect();
         sorted.sort_by(|a, b| {
-            (
-                a.revision,
-                a.registered,
-                a.ballots,
-                a.invalid,
-                &a.votes,
-                a.region,
-            )
-                .cmp(&(
-                    b.revision,
-                    b.registered,
-                    b.ballots,
-                    b.invalid,
-                    &b.votes,
-                    b.region,
-                ))
+            (a.revision, a.registered, a.ballots, a.invalid, &a.votes, a.region).cmp(&(
+                b.revision,
+                b.registered,
+                b.ballots,
+                b.invalid,
+                &b.votes,
+                b.region,
+            ))
         });
         sorted
     }
@@ -199,11 +170,29 @@ impl Precinct {
     pub fn registered_changed(&self) -> Option<(&Entry, &Entry)> {
         let sorted = self.history();
         let first = sorted.first()?;
-        sorted
-            .iter()
-            .find(|e| e.revision != first.revision && e.registered != first.registered)
-            .map(|e| (*first, *e))
+        sorted.iter().find(|e| e.revision != first.revision && e.registered != first.registered).map(|e| (*first, *e))
     }
+}
+
+/// The checks that look at the counted report alone.
+fn entry_flags(c: &Entry, ctx: &CheckContext) -> u16 {
+    let mut flags = 0;
+    if c.ballots > c.registered {
+        flags |= Kind::TurnoutOver100.bit();
+    }
+    if c.valid() + u64::from(c.invalid) != u64::from(c.ballots) {
+        flags |= Kind::SumMismatch.bit();
+    }
+    if is_unanimous(c) {
+        flags |= Kind::Unanimous.bit();
+    }
+    if c.explicit_time
+        && let Some(Some(close)) = ctx.polls_close.get(c.region as usize)
+        && c.reported_at.unix < *close
+    {
+        flags |= Kind::EarlyReport.bit();
+    }
+    flags
 }
 
 /// Turnout of at least 99% and one candidate with at least 99% of valid votes, registered ≥ 100.
@@ -219,13 +208,7 @@ pub fn is_unanimous(c: &Entry) -> bool {
 pub(crate) mod tests {
     use super::*;
 
-    pub fn entry(
-        revision: u32,
-        registered: u32,
-        ballots: u32,
-        invalid: u32,
-        votes: &[u32],
-    ) -> Entry {
+    pub fn entry(revision: u32, registered: u32, ballots: u32, invalid: u32, votes: &[u32]) -> Entry {
         Entry {
             file: 0,
             loc: Loc::Whole,
@@ -234,10 +217,7 @@ pub(crate) mod tests {
             registered,
             ballots,
             invalid,
-            reported_at: Timestamp {
-                unix: 1_000 + i64::from(revision),
-                offset_seconds: 0,
-            },
+            reported_at: Timestamp { unix: 1_000 + i64::from(revision), offset_seconds: 0 },
             explicit_time: true,
             votes: votes.into(),
         }
@@ -246,41 +226,23 @@ pub(crate) mod tests {
     fn eval(entries: Vec<Entry>, close: Option<i64>) -> Precinct {
         let mut p = Precinct::new("P".into());
         p.entries = entries;
-        p.evaluate(&CheckContext {
-            polls_close: &[close],
-        });
+        p.evaluate(&CheckContext { polls_close: &[close] });
         p
     }
 
     #[test]
     fn highest_revision_counts_and_clean_report_has_no_flags() {
-        let p = eval(
-            vec![
-                entry(2, 100, 50, 0, &[30, 20]),
-                entry(1, 100, 40, 0, &[20, 20]),
-            ],
-            None,
-        );
+        let p = eval(vec![entry(2, 100, 50, 0, &[30, 20]), entry(1, 100, 40, 0, &[20, 20])], None);
         assert_eq!(p.counted().unwrap().revision, 2);
         assert_eq!(p.flags, 0);
     }
 
     #[test]
     fn conflict_at_highest_revision_holds_and_a_higher_one_releases() {
-        let p = eval(
-            vec![
-                entry(1, 100, 50, 0, &[30, 20]),
-                entry(1, 100, 50, 0, &[29, 21]),
-            ],
-            None,
-        );
+        let p = eval(vec![entry(1, 100, 50, 0, &[30, 20]), entry(1, 100, 50, 0, &[29, 21])], None);
         assert!(p.counted().is_none() && p.is_held());
         let p = eval(
-            vec![
-                entry(1, 100, 50, 0, &[30, 20]),
-                entry(1, 100, 50, 0, &[29, 21]),
-                entry(2, 100, 51, 0, &[30, 21]),
-            ],
+            vec![entry(1, 100, 50, 0, &[30, 20]), entry(1, 100, 50, 0, &[29, 21]), entry(2, 100, 51, 0, &[30, 21])],
             None,
         );
         assert_eq!(p.counted().unwrap().revision, 2);
@@ -304,81 +266,39 @@ pub(crate) mod tests {
         assert!(eval(vec![entry(1, 100, 50, 1, &[30, 20])], None).has(Kind::SumMismatch));
         assert!(!eval(vec![entry(1, 100, 51, 1, &[30, 20])], None).has(Kind::SumMismatch));
         // A correction clears the mismatch.
-        let p = eval(
-            vec![
-                entry(1, 100, 50, 1, &[30, 20]),
-                entry(2, 100, 51, 1, &[30, 20]),
-            ],
-            None,
-        );
+        let p = eval(vec![entry(1, 100, 50, 1, &[30, 20]), entry(2, 100, 51, 1, &[30, 20])], None);
         assert!(!p.has(Kind::SumMismatch));
         // Decreases, in either arrival order.
-        let p = eval(
-            vec![
-                entry(2, 100, 50, 0, &[29, 21]),
-                entry(1, 100, 50, 0, &[30, 20]),
-            ],
-            None,
-        );
+        let p = eval(vec![entry(2, 100, 50, 0, &[29, 21]), entry(1, 100, 50, 0, &[30, 20])], None);
         assert!(p.has(Kind::VotesDecreased));
         let (_, _, c, before, after) = p.votes_decreased().unwrap();
         assert_eq!((c, before, after), (Some(0), 30, 29));
         assert!(
-            eval(
-                vec![
-                    entry(1, 100, 50, 0, &[30, 20]),
-                    entry(2, 100, 49, 0, &[30, 20])
-                ],
-                None
-            )
-            .has(Kind::VotesDecreased)
+            eval(vec![entry(1, 100, 50, 0, &[30, 20]), entry(2, 100, 49, 0, &[30, 20])], None)
+                .has(Kind::VotesDecreased)
         );
         assert!(
-            !eval(
-                vec![
-                    entry(1, 100, 50, 0, &[30, 20]),
-                    entry(2, 100, 52, 0, &[31, 21])
-                ],
-                None
-            )
-            .has(Kind::VotesDecreased)
+            !eval(vec![entry(1, 100, 50, 0, &[30, 20]), entry(2, 100, 52, 0, &[31, 21])], None)
+                .has(Kind::VotesDecreased)
         );
         assert!(
-            eval(
-                vec![
-                    entry(1, 100, 50, 0, &[30, 20]),
-                    entry(2, 101, 50, 0, &[30, 20])
-                ],
-                None
-            )
-            .has(Kind::RegisteredChanged)
+            eval(vec![entry(1, 100, 50, 0, &[30, 20]), entry(2, 101, 50, 0, &[30, 20])], None)
+                .has(Kind::RegisteredChanged)
         );
         // Early: polls close at t=1001 (entry revision 1 is at 1001, revision 2 at 1002).
         assert!(eval(vec![entry(1, 100, 50, 0, &[30, 20])], Some(1002)).has(Kind::EarlyReport));
         assert!(!eval(vec![entry(1, 100, 50, 0, &[30, 20])], Some(1001)).has(Kind::EarlyReport));
         let mut implicit = entry(1, 100, 50, 0, &[30, 20]);
         implicit.explicit_time = false;
-        assert!(
-            !eval(vec![implicit], Some(5000)).has(Kind::EarlyReport),
-            "only a stated time can be early"
-        );
+        assert!(!eval(vec![implicit], Some(5000)).has(Kind::EarlyReport), "only a stated time can be early");
     }
 
     #[test]
     fn unanimous_boundaries() {
         assert!(is_unanimous(&entry(1, 100, 99, 0, &[99])));
         assert!(is_unanimous(&entry(1, 1000, 990, 0, &[981, 9])));
-        assert!(
-            !is_unanimous(&entry(1, 1000, 989, 0, &[989])),
-            "turnout 98.9%"
-        );
-        assert!(
-            !is_unanimous(&entry(1, 1000, 990, 0, &[979, 11])),
-            "share 98.9%"
-        );
-        assert!(
-            !is_unanimous(&entry(1, 99, 99, 0, &[99])),
-            "registered < 100"
-        );
+        assert!(!is_unanimous(&entry(1, 1000, 989, 0, &[989])), "turnout 98.9%");
+        assert!(!is_unanimous(&entry(1, 1000, 990, 0, &[979, 11])), "share 98.9%");
+        assert!(!is_unanimous(&entry(1, 99, 99, 0, &[99])), "registered < 100");
     }
 }

@@ -112,11 +112,9 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
 fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
     let mut order: Vec<usize> = (0..engine.candidates.items.len()).collect();
     order.sort_by(|&a, &b| {
-        t.votes_of(b).cmp(&t.votes_of(a)).then_with(|| {
-            engine.candidates.items[a]
-                .id
-                .cmp(&engine.candidates.items[b].id)
-        })
+        t.votes_of(b)
+            .cmp(&t.votes_of(a))
+            .then_with(|| engine.candidates.items[a].id.cmp(&engine.candidates.items[b].id))
     });
     order
 }
@@ -138,14 +136,8 @@ pub fn summarize(engine: &Engine) -> Summary {
     let order = ranked(engine, t);
     let seat_counts = match (contest, m.and_then(|m| m.seats)) {
         (Contest::PartyList, Some(n)) => {
-            let votes: Vec<u64> = (0..engine.candidates.items.len())
-                .map(|c| t.votes_of(c))
-                .collect();
-            Some(seats::hare(
-                &votes,
-                n,
-                m.and_then(|m| m.threshold).unwrap_or(0.0),
-            ))
+            let votes: Vec<u64> = (0..engine.candidates.items.len()).map(|c| t.votes_of(c)).collect();
+            Some(seats::hare(&votes, n, m.and_then(|m| m.threshold).unwrap_or(0.0)))
         }
         _ => None,
     };
@@ -168,19 +160,14 @@ pub fn summarize(engine: &Engine) -> Summary {
     let anomalies = anomalies(engine);
     let mut per_region = vec![0usize; engine.regions.items.len()];
     for a in &anomalies {
-        if let Some(r) = a
-            .region
-            .as_deref()
-            .and_then(|r| engine.regions.index.get(r))
-        {
-            per_region[*r as usize] += 1;
+        if let Some(r) = a.region.as_deref().and_then(|r| engine.regions.find(r)) {
+            per_region[r as usize] += 1;
         }
     }
     let mut region_order: Vec<usize> = (0..engine.regions.items.len()).collect();
     // Manifest regions keep the manifest's order; learned ones follow, by id.
     let listed = m.map_or(0, |m| m.regions.len());
-    region_order[listed..]
-        .sort_by(|&a, &b| engine.regions.items[a].id.cmp(&engine.regions.items[b].id));
+    region_order[listed..].sort_by(|&a, &b| engine.regions.items[a].id.cmp(&engine.regions.items[b].id));
     let empty = Totals::default();
     let regions = region_order
         .into_iter()
@@ -204,8 +191,7 @@ pub fn summarize(engine: &Engine) -> Summary {
                     .map(|c| (engine.candidates.items[c].id.clone(), rt.votes_of(c)))
                     .collect(),
                 leader: leader.map(|c| engine.candidates.items[c].id.clone()),
-                margin: leader
-                    .map(|c| rt.votes_of(c) - rorder.get(1).map_or(0, |&s| rt.votes_of(s))),
+                margin: leader.map(|c| rt.votes_of(c) - rorder.get(1).map_or(0, |&s| rt.votes_of(s))),
                 anomalies: per_region[r],
             }
         })
@@ -215,11 +201,7 @@ pub fn summarize(engine: &Engine) -> Summary {
         .precincts
         .items
         .iter()
-        .filter_map(|p| {
-            p.counted()
-                .filter(|e| e.explicit_time)
-                .map(|e| e.reported_at)
-        })
+        .filter_map(|p| p.counted().filter(|e| e.explicit_time).map(|e| e.reported_at))
         .max()
         .map(|t| t.to_rfc3339());
 
@@ -228,10 +210,7 @@ pub fn summarize(engine: &Engine) -> Summary {
         .iter()
         .map(|&p| &engine.precincts.items[p as usize])
         .filter(|p| p.is_held())
-        .map(|p| Held {
-            precinct: p.id.to_string(),
-            reason: conflict_message(engine, p),
-        })
+        .map(|p| Held { precinct: p.id.to_string(), reason: conflict_message(engine, p) })
         .collect();
     held.sort();
 
@@ -239,41 +218,18 @@ pub fn summarize(engine: &Engine) -> Summary {
         .files
         .items
         .iter()
-        .flat_map(|f| {
-            f.rejections
-                .iter()
-                .map(move |(loc, e)| (f.path.as_str(), *loc, e))
-        })
+        .flat_map(|f| f.rejections.iter().map(move |(loc, e)| (f.path.as_str(), *loc, e)))
         .collect();
     rejections.sort();
-    let rejected = rejections
-        .into_iter()
-        .map(|(path, loc, e)| Rejected {
-            source: loc.source(path),
-            error: e.clone(),
-        })
-        .collect();
+    let rejected =
+        rejections.into_iter().map(|(path, loc, e)| Rejected { source: loc.source(path), error: e.clone() }).collect();
 
     Summary {
         election,
         precincts_reporting: t.precincts,
-        precincts_expected: sum_opt(
-            engine
-                .regions
-                .items
-                .iter()
-                .take(listed)
-                .map(|r| r.precincts_expected),
-        ),
+        precincts_expected: sum_opt(engine.regions.items.iter().take(listed).map(|r| r.precincts_expected)),
         registered: t.registered,
-        registered_expected: sum_opt(
-            engine
-                .regions
-                .items
-                .iter()
-                .take(listed)
-                .map(|r| r.registered_expected),
-        ),
+        registered_expected: sum_opt(engine.regions.items.iter().take(listed).map(|r| r.registered_expected)),
         ballots: t.ballots,
         invalid: t.invalid,
         valid,
@@ -303,12 +259,8 @@ fn source_of(engine: &Engine, e: &Entry) -> String {
 fn conflict_message(engine: &Engine, p: &Precinct) -> String {
     let rev = p.max_revision().unwrap_or(0);
     let distinct = p.distinct_at(rev).len();
-    let mut sources: Vec<String> = p
-        .entries
-        .iter()
-        .filter(|e| e.revision == rev)
-        .map(|e| source_of(engine, e))
-        .collect();
+    let mut sources: Vec<String> =
+        p.entries.iter().filter(|e| e.revision == rev).map(|e| source_of(engine, e)).collect();
     sources.sort();
     format!(
         "{distinct} different reports for revision {rev} ({}); held out of the totals until a higher revision arrives",
@@ -335,14 +287,12 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             }
         }
     }
-    for (votes, group) in engine.tallies.identical.duplicates() {
-        for &pi in group {
+    for group in engine.identical_groups() {
+        let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
+        for &pi in &group {
             let p = &engine.precincts.items[pi as usize];
-            let mut twins: Vec<&str> = group
-                .iter()
-                .filter(|&&q| q != pi)
-                .map(|&q| &*engine.precincts.items[q as usize].id)
-                .collect();
+            let mut twins: Vec<&str> =
+                group.iter().filter(|&&q| q != pi).map(|&q| &*engine.precincts.items[q as usize].id).collect();
             twins.sort();
             let chance = super::identical::coincidence_chance(votes);
             out.push(Anomaly {
@@ -360,10 +310,7 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
         }
     }
     out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.kind.cmp(b.kind))
-            .then_with(|| a.precinct.cmp(&b.precinct))
+        b.severity.cmp(&a.severity).then_with(|| a.kind.cmp(b.kind)).then_with(|| a.precinct.cmp(&b.precinct))
     });
     out
 }
@@ -423,21 +370,10 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
         }
         Kind::EarlyReport => {
             let c = p.counted()?;
-            let close = engine
-                .polls_close
-                .get(c.region as usize)
-                .copied()
-                .flatten()?;
+            let close = engine.polls_close.get(c.region as usize).copied().flatten()?;
             let offset = c.reported_at.offset_seconds;
-            let close_local = crate::feed::Timestamp {
-                unix: close,
-                offset_seconds: offset,
-            }
-            .to_rfc3339();
-            format!(
-                "reported at {}, before polls closed at {close_local}",
-                c.reported_at.to_rfc3339()
-            )
+            let close_local = crate::feed::Timestamp { unix: close, offset_seconds: offset }.to_rfc3339();
+            format!("reported at {}, before polls closed at {close_local}", c.reported_at.to_rfc3339())
         }
         Kind::Unanimous => {
             let c = p.counted()?;

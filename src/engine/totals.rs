@@ -77,34 +77,15 @@ mod tests {
     #[test]
     fn add_then_sub_is_identity() {
         let mut t = Totals::default();
-        let a = Counted {
-            registered: 10,
-            ballots: 8,
-            invalid: 1,
-            votes: &[4, 3],
-        };
-        let b = Counted {
-            registered: 5,
-            ballots: 5,
-            invalid: 0,
-            votes: &[1, 2, 2],
-        };
+        let a = Counted { registered: 10, ballots: 8, invalid: 1, votes: &[4, 3] };
+        let b = Counted { registered: 5, ballots: 5, invalid: 0, votes: &[1, 2, 2] };
         t.add(a);
         t.add(b);
-        assert_eq!(
-            (t.precincts, t.registered, t.ballots, t.invalid, t.valid()),
-            (2, 15, 13, 1, 12)
-        );
+        assert_eq!((t.precincts, t.registered, t.ballots, t.invalid, t.valid()), (2, 15, 13, 1, 12));
         assert_eq!(t.votes, vec![5, 5, 2]);
         t.sub(b);
         t.sub(a);
-        assert_eq!(
-            t,
-            Totals {
-                votes: vec![0, 0, 0],
-                ..Default::default()
-            }
-        );
+        assert_eq!(t, Totals { votes: vec![0, 0, 0], ..Default::default() });
     }
 
     #[test]

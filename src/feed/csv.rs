@@ -11,15 +11,7 @@ use super::manifest::{Columns, CsvMapping};
 use super::report::{RawCount, RawReport, RawStr, RawVotes};
 use super::{Batch, Loc, Schema, too_big};
 
-const FIXED: [&str; 7] = [
-    "precinct",
-    "region",
-    "reported_at",
-    "revision",
-    "registered",
-    "ballots",
-    "invalid",
-];
+const FIXED: [&str; 7] = ["precinct", "region", "reported_at", "revision", "registered", "ballots", "invalid"];
 
 /// Which columns feed which field, worked out once from the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,22 +28,14 @@ pub struct Plan {
 }
 
 fn find(headers: &[String], name: &str) -> Result<usize, String> {
-    headers
-        .iter()
-        .position(|h| h == name)
-        .ok_or_else(|| format!("no column {name:?} in the header"))
+    headers.iter().position(|h| h == name).ok_or_else(|| format!("no column {name:?} in the header"))
 }
 
 fn find_default(headers: &[String], name: &str) -> Option<usize> {
     headers.iter().position(|h| h.eq_ignore_ascii_case(name))
 }
 
-fn resolve(
-    headers: &[String],
-    mapped: Option<&Columns>,
-    default: &str,
-    required: bool,
-) -> Result<Vec<usize>, String> {
+fn resolve(headers: &[String], mapped: Option<&Columns>, default: &str, required: bool) -> Result<Vec<usize>, String> {
     match mapped {
         Some(cols) => cols.names().iter().map(|n| find(headers, n)).collect(),
         None => match find_default(headers, default) {
@@ -71,13 +55,7 @@ impl Plan {
             let mut v: Vec<(String, Vec<usize>)> = map
                 .iter()
                 .map(|(id, cols)| {
-                    Ok((
-                        id.clone(),
-                        cols.names()
-                            .iter()
-                            .map(|n| find(headers, n))
-                            .collect::<Result<_, _>>()?,
-                    ))
+                    Ok((id.clone(), cols.names().iter().map(|n| find(headers, n)).collect::<Result<_, _>>()?))
                 })
                 .collect::<Result<_, String>>()?;
             v.sort();
@@ -94,13 +72,8 @@ impl Plan {
                 if FIXED.iter().any(|f| h.eq_ignore_ascii_case(f)) {
                     continue;
                 }
-                let id = schema
-                    .candidate_for_header(h)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| h.clone());
-                schema
-                    .check_candidate(&id)
-                    .map_err(|e| format!("column {h:?}: {e}"))?;
+                let id = schema.candidate_for_header(h).map(str::to_string).unwrap_or_else(|| h.clone());
+                schema.check_candidate(&id).map_err(|e| format!("column {h:?}: {e}"))?;
                 v.push((id, vec![i]));
             }
             v
@@ -122,11 +95,7 @@ impl Plan {
     }
 
     /// Turns one row into a report, judged by the same rules as JSON.
-    pub fn row(
-        &self,
-        row: &csv::StringRecord,
-        schema: &Schema,
-    ) -> Result<crate::feed::Report, String> {
+    pub fn row(&self, row: &csv::StringRecord, schema: &Schema) -> Result<crate::feed::Report, String> {
         let cell = |i: usize| row.get(i).unwrap_or("").trim();
         let text = |cols: &[usize]| -> Option<RawStr<'_>> {
             let parts: Vec<&str> = cols.iter().map(|&i| cell(i)).collect();
@@ -147,11 +116,7 @@ impl Plan {
             (!cols.is_empty()).then_some(RawCount::Whole(sum))
         };
         let optional = |cols: &[usize]| {
-            if cols.iter().all(|&i| cell(i).is_empty()) {
-                None
-            } else {
-                count(cols)
-            }
+            if cols.iter().all(|&i| cell(i).is_empty()) { None } else { count(cols) }
         };
         let raw = RawReport {
             precinct: text(&self.precinct),
@@ -218,47 +183,24 @@ fn complete_length(file: &mut File) -> std::io::Result<u64> {
 
 /// Reads a whole CSV file. Without `take_tail`, a last row that lacks its newline is left
 /// for later (it may be half written). Returns the number of bytes read.
-pub fn read(
-    path: &Path,
-    schema: &Schema,
-    take_tail: bool,
-    sink: &mut dyn FnMut(Batch),
-) -> std::io::Result<u64> {
+pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(Batch)) -> std::io::Result<u64> {
     let mut file = File::open(path)?;
-    let limit = if take_tail {
-        file.metadata()?.len()
-    } else {
-        complete_length(&mut file)?
-    };
+    let limit = if take_tail { file.metadata()?.len() } else { complete_length(&mut file)? };
     file.seek(SeekFrom::Start(0))?;
-    let delimiter = schema
-        .csv
-        .as_ref()
-        .and_then(|m| m.delimiter.as_ref())
-        .map_or(b',', |d| d.as_bytes()[0]);
+    let delimiter = schema.csv.as_ref().and_then(|m| m.delimiter.as_ref()).map_or(b',', |d| d.as_bytes()[0]);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(LineIndex {
-            inner: file.take(limit),
-            offset: 0,
-            newlines: Vec::new(),
-        });
+        .from_reader(LineIndex { inner: file.take(limit), offset: 0, newlines: Vec::new() });
     let mut record = csv::StringRecord::new();
     let headers: Vec<String> = match reader.read_record(&mut record) {
         Ok(false) => return Ok(limit),
         Err(e) => {
-            sink(Batch::rejected(
-                Loc::Line(1),
-                format!("cannot read the header: {}", e.kind_text()),
-            ));
+            sink(Batch::rejected(Loc::Line(1), format!("cannot read the header: {}", e.kind_text())));
             return Ok(limit);
         }
-        Ok(true) => record
-            .iter()
-            .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
-            .collect(),
+        Ok(true) => record.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect(),
     };
     let plan = match Plan::new(&headers, schema) {
         Ok(p) => p,
@@ -275,15 +217,10 @@ pub fn read(
         let line = match &result {
             Ok(_) => {
                 let end = reader.position().byte().saturating_sub(1);
-                let inner: usize = record
-                    .iter()
-                    .map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count())
-                    .sum();
+                let inner: usize = record.iter().map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count()).sum();
                 reader.get_ref().line_of(end).saturating_sub(inner as u32)
             }
-            Err(e) => reader
-                .get_ref()
-                .line_of(e.position().map_or(0, |p| p.byte())),
+            Err(e) => reader.get_ref().line_of(e.position().map_or(0, |p| p.byte())),
         };
         let result = match result {
             Ok(false) => break,
@@ -295,11 +232,7 @@ pub fn read(
                 } else if size > schema.max_file_size {
                     Err(too_big("row", size, schema.max_file_size))
                 } else if record.len() != headers.len() {
-                    Err(format!(
-                        "row has {} fields, the header has {}",
-                        record.len(),
-                        headers.len()
-                    ))
+                    Err(format!("row has {} fields, the header has {}", record.len(), headers.len()))
                 } else {
                     plan.row(&record, schema)
                 }
@@ -331,6 +264,7 @@ impl KindText for csv::Error {
 mod tests {
     use super::*;
     use crate::feed::Manifest;
+    use crate::feed::report::Name;
 
     fn read_str(text: &str, schema: &Schema, take_tail: bool) -> Batch {
         let dir = tempfile::tempdir().unwrap();
@@ -353,19 +287,12 @@ mod tests {
         let b = read_str(text, &Schema::default(), true);
         assert_eq!(b.reports.len(), 2);
         let r = &b.reports[0].1;
-        assert_eq!(
-            (&*r.precinct, r.revision, r.ballots, r.invalid),
-            ("P1", 2, 60, 2)
-        );
+        assert_eq!((&*r.precinct, r.revision, r.ballots, r.invalid), ("P1", 2, 60, 2));
         assert_eq!(r.votes, vec![("a".into(), 50), ("b".into(), 8)]);
         assert_eq!(b.reports[1].1.revision, 1);
         let rej: Vec<(Loc, &str)> = b.rejections.iter().map(|(l, e)| (*l, e.as_str())).collect();
         assert_eq!(rej[0].0, Loc::Line(4));
-        assert!(
-            rej[0].1.contains("ballots is the string \"sixty\""),
-            "{}",
-            rej[0].1
-        );
+        assert!(rej[0].1.contains("ballots is the string \"sixty\""), "{}", rej[0].1);
         assert_eq!(rej[1].0, Loc::Line(5));
         assert!(rej[1].1.contains("row has 5 fields, the header has 9"));
         assert_eq!(rej[2].0, Loc::Line(7));
@@ -381,38 +308,18 @@ mod tests {
         let done = read_str(text, &Schema::default(), true);
         assert_eq!((done.reports.len(), done.rejections.len()), (1, 1));
         assert_eq!(done.rejections[0].0, Loc::Line(3));
-        let done = read_str(
-            "precinct,registered,ballots,a\nP1,100,60,60\nP2,100,6,6",
-            &Schema::default(),
-            true,
-        );
+        let done = read_str("precinct,registered,ballots,a\nP1,100,60,60\nP2,100,6,6", &Schema::default(), true);
         assert_eq!(done.reports.len(), 2);
     }
 
     #[test]
     fn header_problems_reject_the_file_once() {
-        let b = read_str(
-            "region,registered,ballots,a\nx,1,1,1\n",
-            &Schema::default(),
-            true,
-        );
-        assert_eq!(
-            b.rejections,
-            vec![(
-                Loc::Line(1),
-                "no column \"precinct\" in the header".to_string()
-            )]
-        );
+        let b = read_str("region,registered,ballots,a\nx,1,1,1\n", &Schema::default(), true);
+        assert_eq!(b.rejections, vec![(Loc::Line(1), "no column \"precinct\" in the header".to_string())]);
         let m = Manifest::from_slice(br#"{"id":"t","candidates":[{"id":"a"}]}"#).unwrap();
         let s = Schema::from_manifest(Some(&m), 1 << 20);
         let b = read_str("precinct,registered,ballots,a,zz\nP,1,1,1,0\n", &s, true);
-        assert!(
-            b.rejections[0]
-                .1
-                .contains("column \"zz\": unknown candidate"),
-            "{:?}",
-            b.rejections
-        );
+        assert!(b.rejections[0].1.contains("column \"zz\": unknown candidate"), "{:?}", b.rejections);
     }
 
     #[test]
@@ -431,11 +338,11 @@ mod tests {
         assert!(b.rejections.is_empty(), "{:?}", b.rejections);
         let r = &b.reports[0].1;
         assert_eq!(&*r.precinct, "Алтай/ТИК 1/УИК №1");
-        assert_eq!(r.region.as_deref(), Some("Алтай"));
+        assert_eq!(r.region, Some(Name::from("Алтай")));
         assert_eq!((r.registered, r.ballots, r.invalid), (1000, 600, 10));
         let mut votes = r.votes.clone();
         votes.sort();
-        assert_eq!(votes, vec![("grudinin".into(), 90), ("putin".into(), 500)]);
+        assert_eq!(votes, vec![(Name::Listed(0), 500), (Name::Listed(1), 90)]);
     }
 
     #[test]
@@ -446,26 +353,15 @@ mod tests {
         )
         .unwrap();
         let s = Schema::from_manifest(Some(&m), 1 << 20);
-        let b = read_str(
-            "Station;Voters;Cast;Alice;Bob (box 1);Bob (box 2)\nS1;100;60;30;20;10\n",
-            &s,
-            true,
-        );
-        assert_eq!(
-            b.reports[0].1.votes,
-            vec![("a".into(), 30), ("b".into(), 30)]
-        );
+        let b = read_str("Station;Voters;Cast;Alice;Bob (box 1);Bob (box 2)\nS1;100;60;30;20;10\n", &s, true);
+        assert_eq!(b.reports[0].1.votes, vec![("a".into(), 30), ("b".into(), 30)]);
         let b = read_str(
             "Station;Voters;Cast;Alice;Bob (box 1);Bob (box 2);Note\nS1;100;60;30;20;10;\"two\nlines\"\r\n\r\nS2;1;1;1;0;x;\n",
             &s,
             true,
         );
         assert_eq!(&*b.reports[0].1.precinct, "S1");
-        assert_eq!(
-            b.reports[0].0,
-            Loc::Line(2),
-            "a quoted newline stays in its row"
-        );
+        assert_eq!(b.reports[0].0, Loc::Line(2), "a quoted newline stays in its row");
         assert_eq!(b.rejections[0].0, Loc::Line(5));
         let b = read_str("Station;Voters;Cast;Alice\nS1;100;60;30\n", &s, true);
         assert_eq!(b.rejections[0].1, "no column \"Bob (box 1)\" in the header");

@@ -40,17 +40,10 @@ pub fn is_ignored(rel: &Path) -> bool {
     if rel == Path::new(MANIFEST_FILE) {
         return true;
     }
-    let hidden = rel.components().any(|c| {
-        c.as_os_str()
-            .to_str()
-            .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
-    });
+    let hidden =
+        rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') && s != "." && s != ".."));
     let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    hidden
-        || name.ends_with('~')
-        || [".tmp", ".part", ".swp", ".crdownload"]
-            .iter()
-            .any(|s| name.ends_with(s))
+    hidden || name.ends_with('~') || [".tmp", ".part", ".swp", ".crdownload"].iter().any(|s| name.ends_with(s))
 }
 
 #[cfg(test)]
@@ -78,10 +71,6 @@ mod tests {
         ] {
             assert_eq!(f(ignored), None, "{ignored}");
         }
-        assert_eq!(
-            f("sub/election.json"),
-            Some(Format::Json),
-            "only the root manifest is special"
-        );
+        assert_eq!(f("sub/election.json"), Some(Format::Json), "only the root manifest is special");
     }
 }

@@ -14,10 +14,7 @@ pub fn parse(bytes: &[u8], schema: &Schema) -> Batch {
             Ok(items) => {
                 let mut batch = Batch::default();
                 for (i, item) in items.iter().enumerate() {
-                    batch.push(
-                        Loc::Index(i as u32),
-                        parse_json_report(item.get().as_bytes(), schema),
-                    );
+                    batch.push(Loc::Index(i as u32), parse_json_report(item.get().as_bytes(), schema));
                 }
                 batch
             }
@@ -36,24 +33,14 @@ mod tests {
     #[test]
     fn object_array_and_bad_elements() {
         let s = Schema::default();
-        let b = parse(
-            br#"{"precinct":"A","registered":5,"ballots":3,"votes":{"x":3}}"#,
-            &s,
-        );
+        let b = parse(br#"{"precinct":"A","registered":5,"ballots":3,"votes":{"x":3}}"#, &s);
         assert_eq!((b.reports.len(), b.reports[0].0), (1, Loc::Whole));
-        let b = parse(
-            br#" [ {"precinct":"A","registered":5,"ballots":3,"votes":{"x":3}}, 7, {"precinct":"B"} ]"#,
-            &s,
-        );
+        let b = parse(br#" [ {"precinct":"A","registered":5,"ballots":3,"votes":{"x":3}}, 7, {"precinct":"B"} ]"#, &s);
         assert_eq!(b.reports.len(), 1);
         assert_eq!(b.reports[0].0, Loc::Index(0));
         assert_eq!(b.rejections.len(), 2);
         assert_eq!(b.rejections[0].0, Loc::Index(1));
-        assert!(
-            b.rejections[0].1.contains("must be a JSON object"),
-            "{}",
-            b.rejections[0].1
-        );
+        assert!(b.rejections[0].1.contains("must be a JSON object"), "{}", b.rejections[0].1);
         assert_eq!(b.rejections[1].0, Loc::Index(2));
         assert!(b.rejections[1].1.contains("missing field \"registered\""));
         let b = parse(br#"[{"precinct":"A"},"#, &s);

@@ -133,14 +133,12 @@ pub struct Manifest {
 impl Manifest {
     /// Reads and checks a manifest; the error names the file and the reason.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         Self::from_slice(&bytes).with_context(|| format!("{}", path.display()))
     }
 
     pub fn from_slice(bytes: &[u8]) -> Result<Manifest> {
-        let m: Manifest = serde_json::from_slice(bytes)
-            .map_err(|e| anyhow::anyhow!("not a valid manifest: {e}"))?;
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| anyhow::anyhow!("not a valid manifest: {e}"))?;
         m.check()?;
         Ok(m)
     }
@@ -194,10 +192,7 @@ impl Manifest {
     /// The moment polls close in a region, if the manifest says enough to know it.
     pub fn polls_close_in(&self, region: &RegionInfo) -> Option<OffsetDateTime> {
         let date = parse_date(self.date.as_deref()?).ok()?;
-        let clock = region
-            .polls_close
-            .as_deref()
-            .or(self.polls_close.as_deref())?;
+        let clock = region.polls_close.as_deref().or(self.polls_close.as_deref())?;
         let clock = parse_clock(clock).ok()?;
         let offset = parse_offset(region.utc_offset.as_deref()?).ok()?;
         Some(PrimitiveDateTime::new(date, clock).assume_offset(offset))
@@ -219,11 +214,8 @@ pub fn parse_offset(s: &str) -> Result<UtcOffset> {
     if s == "Z" || s == "z" {
         return Ok(UtcOffset::UTC);
     }
-    UtcOffset::parse(
-        s,
-        time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"),
-    )
-    .map_err(|_| anyhow::anyhow!("utc_offset {s:?} is not of the form +HH:MM"))
+    UtcOffset::parse(s, time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"))
+        .map_err(|_| anyhow::anyhow!("utc_offset {s:?} is not of the form +HH:MM"))
 }
 
 #[cfg(test)]
@@ -247,14 +239,8 @@ mod tests {
     #[test]
     fn rejects_bad_manifests_with_reasons() {
         let cases: &[(&str, &str)] = &[
-            (
-                r#"{"id":"x","candidates":[{"id":"a"},{"id":"a"}]}"#,
-                "listed twice",
-            ),
-            (
-                r#"{"id":"x","regions":[{"id":"r","utc_offset":"6"}]}"#,
-                "utc_offset",
-            ),
+            (r#"{"id":"x","candidates":[{"id":"a"},{"id":"a"}]}"#, "listed twice"),
+            (r#"{"id":"x","regions":[{"id":"r","utc_offset":"6"}]}"#, "utc_offset"),
             (r#"{"id":"x","date":"20.11.2022"}"#, "YYYY-MM-DD"),
             (r#"{"id":"x","contest":"party-list"}"#, "seats"),
             (r#"{"id":"x","majority":50}"#, "fraction"),

@@ -55,10 +55,7 @@ pub struct Batch {
 
 impl Batch {
     pub fn rejected(loc: Loc, reason: impl Into<String>) -> Batch {
-        Batch {
-            reports: Vec::new(),
-            rejections: vec![(loc, reason.into())],
-        }
+        Batch { reports: Vec::new(), rejections: vec![(loc, reason.into())] }
     }
 
     pub fn push(&mut self, loc: Loc, result: Result<Report, String>) {
@@ -84,11 +81,7 @@ impl Batch {
 
 /// A file is over the size cap: the one-line reason.
 pub fn too_big(what: &str, size: u64, cap: u64) -> String {
-    format!(
-        "{what} is {}, above the size cap of {} (--max-file-size)",
-        human_bytes(size),
-        human_bytes(cap)
-    )
+    format!("{what} is {}, above the size cap of {} (--max-file-size)", human_bytes(size), human_bytes(cap))
 }
 
 pub fn human_bytes(n: u64) -> String {

@@ -39,20 +39,16 @@ pub fn parse_lines(bytes: &[u8], first_line: u32, schema: &Schema) -> Batch {
     if start < bytes.len() {
         lines.push((n, &bytes[start..]));
     }
-    let parse_one =
-        |&(line, text): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
-            let text = text.trim_ascii();
-            if text.is_empty() {
-                return None;
-            }
-            if text.len() as u64 > schema.max_file_size {
-                return Some((
-                    Loc::Line(line),
-                    Err(too_big("line", text.len() as u64, schema.max_file_size)),
-                ));
-            }
-            Some((Loc::Line(line), parse_json_report(text, schema)))
-        };
+    let parse_one = |&(line, text): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
+        let text = text.trim_ascii();
+        if text.is_empty() {
+            return None;
+        }
+        if text.len() as u64 > schema.max_file_size {
+            return Some((Loc::Line(line), Err(too_big("line", text.len() as u64, schema.max_file_size))));
+        }
+        Some((Loc::Line(line), parse_json_report(text, schema)))
+    };
     let results: Vec<_> = if lines.len() >= PARALLEL_LINES {
         lines.par_iter().filter_map(parse_one).collect()
     } else {
@@ -105,11 +101,7 @@ pub fn read(
         if let Some(last_nl) = memchr::memrchr(b'\n', &buf) {
             let complete = &buf[..=last_nl];
             let lines = memchr::memchr_iter(b'\n', complete).count() as u32;
-            sink(parse_lines(
-                &complete[..complete.len() - 1],
-                progress.lines + 1,
-                schema,
-            ));
+            sink(parse_lines(&complete[..complete.len() - 1], progress.lines + 1, schema));
             progress.offset += complete.len() as u64;
             progress.lines += lines;
             buf.drain(..=last_nl);
@@ -158,18 +150,8 @@ mod tests {
         let s = Schema::default();
         let mut got = Batch::default();
         let prog = read(&p, Progress::default(), &s, false, &mut |b| got.extend(b)).unwrap();
-        assert_eq!(
-            (got.reports.len(), got.rejections.len()),
-            (1, 0),
-            "half a line is never counted"
-        );
-        assert_eq!(
-            prog,
-            Progress {
-                offset: A.len() as u64 + 1,
-                lines: 1
-            }
-        );
+        assert_eq!((got.reports.len(), got.rejections.len()), (1, 0), "half a line is never counted");
+        assert_eq!(prog, Progress { offset: A.len() as u64 + 1, lines: 1 });
         std::fs::write(&p, format!("{A}\n{B}\n")).unwrap();
         let mut more = Batch::default();
         let prog = read(&p, prog, &s, false, &mut |b| more.extend(b)).unwrap();
@@ -187,35 +169,29 @@ mod tests {
     fn a_line_over_the_cap_is_rejected_and_the_rest_read() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("log.ndjson");
-        let long = format!(
-            r#"{{"precinct":"L","pad":"{}","registered":5,"ballots":3,"votes":{{"x":3}}}}"#,
-            "x".repeat(500)
-        );
+        let long =
+            format!(r#"{{"precinct":"L","pad":"{}","registered":5,"ballots":3,"votes":{{"x":3}}}}"#, "x".repeat(500));
         std::fs::write(&p, format!("{A}\n{long}\n{B}\n")).unwrap();
         let s = Schema::default().with_max_file_size(200);
         let mut got = Batch::default();
         read(&p, Progress::default(), &s, true, &mut |b| got.extend(b)).unwrap();
         assert_eq!(got.reports.len(), 2);
         assert_eq!(got.rejections[0].0, Loc::Line(2));
-        assert!(
-            got.rejections[0].1.contains("above the size cap"),
-            "{}",
-            got.rejections[0].1
-        );
+        assert!(got.rejections[0].1.contains("above the size cap"), "{}", got.rejections[0].1);
     }
 
     #[test]
     fn many_lines_parse_in_parallel_in_order() {
         let text: String = (0..5000)
-            .map(|i| {
-                format!(r#"{{"precinct":"P{i}","registered":5,"ballots":3,"votes":{{"x":3}}}}"#)
-                    + "\n"
-            })
+            .map(|i| format!(r#"{{"precinct":"P{i}","registered":5,"ballots":3,"votes":{{"x":3}}}}"#) + "\n")
             .collect();
         let b = parse_lines(&text.as_bytes()[..text.len() - 1], 1, &Schema::default());
         assert_eq!(b.reports.len(), 5000);
-        assert!(b.reports.iter().enumerate().all(
-            |(i, (loc, r))| *loc == Loc::Line(i as u32 + 1) && *r.precinct == *format!("P{i}")
-        ));
+        assert!(
+            b.reports
+                .iter()
+                .enumerate()
+                .all(|(i, (loc, r))| *loc == Loc::Line(i as u32 + 1) && *r.precinct == *format!("P{i}"))
+        );
     }
 }

@@ -30,10 +30,7 @@ pub fn read_file(
         Format::Json => {
             let size = std::fs::metadata(path)?.len();
             if size > schema.max_file_size {
-                sink(Batch::rejected(
-                    Loc::Whole,
-                    too_big("file", size, schema.max_file_size),
-                ));
+                sink(Batch::rejected(Loc::Whole, too_big("file", size, schema.max_file_size)));
             } else {
                 let bytes = std::fs::read(path)?;
                 if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -45,10 +42,7 @@ pub fn read_file(
                     sink(json::parse(&bytes, schema));
                 }
             }
-            Ok(Progress {
-                offset: size,
-                lines: 0,
-            })
+            Ok(Progress { offset: size, lines: 0 })
         }
     }
 }
@@ -56,8 +50,6 @@ pub fn read_file(
 /// Reads a whole file as finished, collecting everything.
 pub fn read_whole(path: &Path, format: Format, schema: &Schema) -> std::io::Result<Batch> {
     let mut all = Batch::default();
-    read_file(path, format, Progress::default(), schema, true, &mut |b| {
-        all.extend(b)
-    })?;
+    read_file(path, format, Progress::default(), schema, true, &mut |b| all.extend(b))?;
     Ok(all)
 }

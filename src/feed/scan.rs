@@ -17,10 +17,7 @@ pub struct FeedFile {
 /// The feed-relative name of a path below `root`, with `/` separators.
 pub fn relative(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
-    let parts: Vec<&str> = rel
-        .components()
-        .map(|c| c.as_os_str().to_str())
-        .collect::<Option<_>>()?;
+    let parts: Vec<&str> = rel.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
     Some(parts.join("/"))
 }
 
@@ -29,19 +26,13 @@ pub fn scan(root: &Path) -> Vec<FeedFile> {
     let mut out: Vec<FeedFile> = walkdir::WalkDir::new(root)
         .follow_links(true)
         .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
-        })
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.')))
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {
             let rel = relative(root, e.path())?;
             let format = Format::of(Path::new(&rel))?;
-            Some(FeedFile {
-                rel,
-                path: e.into_path(),
-                format,
-            })
+            Some(FeedFile { rel, path: e.into_path(), format })
         })
         .collect();
     out.sort();
@@ -70,8 +61,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "").unwrap();
         }
-        let got: Vec<(String, Format)> =
-            scan(root).into_iter().map(|f| (f.rel, f.format)).collect();
+        let got: Vec<(String, Format)> = scan(root).into_iter().map(|f| (f.rel, f.format)).collect();
         assert_eq!(
             got,
             vec![

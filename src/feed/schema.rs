@@ -1,21 +1,24 @@
 //! What a report is judged against: the manifest's candidates and regions (when it lists them)
 //! and the reading limits.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::manifest::{CsvMapping, Manifest};
+use super::report::{Name, check_id};
 
 /// The default cap on a file (or, for streamed formats, one line or row), in bytes.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Schema {
-    /// Candidate ids the manifest lists; `None` when candidates are learned from reports.
-    candidates: Option<HashMap<String, ()>>,
-    /// Region id or name -> region id; `None` when regions are learned from reports.
-    regions: Option<HashMap<String, String>>,
+    /// Candidate id -> place in the manifest; `None` when candidates are learned from reports.
+    candidates: Option<FxHashMap<Box<str>, u32>>,
+    /// Candidate ids in manifest order (reports usually list votes in this order).
+    candidate_ids: Vec<Box<str>>,
     /// Candidate name -> id, for matching commission CSV headers.
-    candidate_names: HashMap<String, String>,
+    candidate_names: FxHashMap<Box<str>, Box<str>>,
+    /// Region id or name -> place in the manifest; `None` when regions are learned.
+    regions: Option<FxHashMap<Box<str>, u32>>,
     /// The manifest's mapping for commission CSV headers.
     pub csv: Option<CsvMapping>,
     pub max_file_size: u64,
@@ -32,36 +35,29 @@ impl Schema {
     pub fn from_manifest(manifest: Option<&Manifest>, max_file_size: u64) -> Schema {
         let candidates = manifest
             .filter(|m| !m.candidates.is_empty())
-            .map(|m| m.candidates.iter().map(|c| (c.id.clone(), ())).collect());
+            .map(|m| m.candidates.iter().enumerate().map(|(i, c)| (c.id.as_str().into(), i as u32)).collect());
+        let candidate_ids =
+            manifest.map(|m| m.candidates.iter().map(|c| c.id.as_str().into()).collect()).unwrap_or_default();
+        let candidate_names = manifest
+            .map(|m| {
+                m.candidates.iter().filter_map(|c| Some((c.name.as_deref()?.into(), c.id.as_str().into()))).collect()
+            })
+            .unwrap_or_default();
         let regions = manifest.filter(|m| !m.regions.is_empty()).map(|m| {
-            let mut map = HashMap::new();
+            let mut map = FxHashMap::default();
             // Names first so that an id always wins over another region's name.
-            for r in &m.regions {
+            for (i, r) in m.regions.iter().enumerate() {
                 if let Some(name) = &r.name {
-                    map.insert(name.clone(), r.id.clone());
+                    map.insert(name.as_str().into(), i as u32);
                 }
             }
-            for r in &m.regions {
-                map.insert(r.id.clone(), r.id.clone());
+            for (i, r) in m.regions.iter().enumerate() {
+                map.insert(r.id.as_str().into(), i as u32);
             }
             map
         });
-        let candidate_names = manifest
-            .map(|m| {
-                m.candidates
-                    .iter()
-                    .filter_map(|c| Some((c.name.clone()?, c.id.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
         let csv = manifest.and_then(|m| m.csv.clone());
-        Schema {
-            candidates,
-            regions,
-            candidate_names,
-            csv,
-            max_file_size,
-        }
+        Schema { candidates, candidate_ids, candidate_names, regions, csv, max_file_size }
     }
 
     /// Whether the manifest lists candidates (so unknown ones are refused).
@@ -69,13 +65,13 @@ impl Schema {
         self.candidates.is_some()
     }
 
-    /// The candidate a CSV header names, by id or by name, when the manifest lists candidates.
-    pub fn candidate_for_header(&self, header: &str) -> Option<&str> {
+    /// The candidate id a CSV header names, by id or by name, when the manifest lists candidates.
+    pub fn candidate_for_header<'a>(&'a self, header: &'a str) -> Option<&'a str> {
         let known = self.candidates.as_ref()?;
-        if let Some((id, _)) = known.get_key_value(header) {
-            return Some(id);
+        if known.contains_key(header) {
+            return Some(header);
         }
-        self.candidate_names.get(header).map(String::as_str)
+        self.candidate_names.get(header).map(|id| &**id)
     }
 
     /// The same schema with another size cap.
@@ -85,27 +81,48 @@ impl Schema {
     }
 
     pub fn check_candidate(&self, id: &str) -> Result<(), String> {
-        match &self.candidates {
-            Some(known) if !known.contains_key(id) => {
-                Err(format!("unknown candidate {id:?} (not in election.json)"))
-            }
-            _ => Ok(()),
+        self.candidate(id).map(|_| ())
+    }
+
+    /// Like [`Schema::candidate`], trying the manifest's `hint`-th candidate first (one string
+    /// comparison instead of a lookup when votes come in manifest order).
+    pub fn candidate_hinted(&self, id: &str, hint: usize) -> Result<Name, String> {
+        match self.candidate_ids.get(hint) {
+            Some(c) if **c == *id => Ok(Name::Listed(hint as u32)),
+            _ => self.candidate(id),
         }
     }
 
-    /// The region id a report's `region` names (by id or by name), or why it names none.
-    pub fn resolve_region(&self, region: Option<&str>) -> Result<Option<Box<str>>, String> {
+    /// The candidate a vote names, or why it is refused.
+    pub fn candidate(&self, id: &str) -> Result<Name, String> {
+        match &self.candidates {
+            Some(known) => match known.get(id) {
+                Some(&i) => Ok(Name::Listed(i)),
+                None => {
+                    check_id("candidate id", id)?;
+                    Err(format!("unknown candidate {id:?} (not in election.json)"))
+                }
+            },
+            None => {
+                check_id("candidate id", id)?;
+                Ok(Name::Named(id.into()))
+            }
+        }
+    }
+
+    /// The region a report's `region` names (by id or by name), or why it names none.
+    pub fn resolve_region(&self, region: Option<&str>) -> Result<Option<Name>, String> {
         match (&self.regions, region) {
             (None, None) => Ok(None),
             (None, Some(r)) => {
-                super::report::check_id("region", r)?;
-                Ok(Some(r.into()))
+                check_id("region", r)?;
+                Ok(Some(Name::Named(r.into())))
             }
             (Some(_), None) => Err("missing field \"region\" (election.json lists regions)".into()),
             (Some(map), Some(r)) => match map.get(r) {
-                Some(id) => Ok(Some(id.as_str().into())),
+                Some(&i) => Ok(Some(Name::Listed(i))),
                 None => {
-                    super::report::check_id("region", r)?;
+                    check_id("region", r)?;
                     Err(format!("unknown region {r:?} (not in election.json)"))
                 }
             },

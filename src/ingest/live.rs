@@ -55,12 +55,7 @@ impl Stamp {
         };
         #[cfg(not(unix))]
         let (dev, ino) = (0, 0);
-        Some(Stamp {
-            dev,
-            ino,
-            size: m.len(),
-            mtime_ns,
-        })
+        Some(Stamp { dev, ino, size: m.len(), mtime_ns })
     }
 }
 
@@ -82,11 +77,7 @@ enum Outcome {
     /// Nothing changed since the last read.
     Same,
     /// New lines of a log: withdraw from `from` (a tail taken before), then add.
-    Append {
-        from: Loc,
-        batch: Batch,
-        track: Track,
-    },
+    Append { from: Loc, batch: Batch, track: Track },
     /// The file's whole contribution is replaced.
     Replace { batch: Batch, track: Track },
     /// Does not parse yet; keep what it gave before until it settles.
@@ -128,41 +119,24 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
                     && tail_check(&file.path, o.progress.offset) == o.check
             });
             let from = resume.map_or(Progress::default(), |o| o.progress);
-            match read_file(&file.path, file.format, from, schema, finished, &mut |b| {
-                batch.extend(b)
-            }) {
+            match read_file(&file.path, file.format, from, schema, finished, &mut |b| batch.extend(b)) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Gone,
                 Err(e) => Outcome::Replace {
                     batch: Batch::rejected(Loc::Whole, format!("cannot read: {e}")),
                     track: Track::default(),
                 },
                 Ok(progress) => {
-                    let track = Track {
-                        stamp,
-                        progress,
-                        check: tail_check(&file.path, progress.offset),
-                        settled: finished,
-                    };
+                    let track =
+                        Track { stamp, progress, check: tail_check(&file.path, progress.offset), settled: finished };
                     match resume {
-                        Some(o) => Outcome::Append {
-                            from: Loc::Line(o.progress.lines + 1),
-                            batch,
-                            track,
-                        },
+                        Some(o) => Outcome::Append { from: Loc::Line(o.progress.lines + 1), batch, track },
                         None => Outcome::Replace { batch, track },
                     }
                 }
             }
         }
         Format::Csv | Format::Json => {
-            match read_file(
-                &file.path,
-                file.format,
-                Progress::default(),
-                schema,
-                finished,
-                &mut |b| batch.extend(b),
-            ) {
+            match read_file(&file.path, file.format, Progress::default(), schema, finished, &mut |b| batch.extend(b)) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Gone,
                 Err(e) => Outcome::Replace {
                     batch: Batch::rejected(Loc::Whole, format!("cannot read: {e}")),
@@ -170,19 +144,11 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
                 },
                 Ok(_) => {
                     let unparsed = file.format == Format::Json
-                        && (batch.is_empty()
-                            || batch.rejections.iter().any(|(l, _)| *l == Loc::Whole));
+                        && (batch.is_empty() || batch.rejections.iter().any(|(l, _)| *l == Loc::Whole));
                     if unparsed && !finished {
                         Outcome::Wait { stamp }
                     } else {
-                        Outcome::Replace {
-                            batch,
-                            track: Track {
-                                stamp,
-                                settled: finished,
-                                ..Default::default()
-                            },
-                        }
+                        Outcome::Replace { batch, track: Track { stamp, settled: finished, ..Default::default() } }
                     }
                 }
             }
@@ -206,14 +172,8 @@ impl LiveFeed {
     /// Starts following `spec`: every file present is read now.
     pub fn start(spec: FeedSpec, settle: Duration) -> LiveFeed {
         let engine = Engine::new(spec.manifest.clone());
-        let mut live = LiveFeed {
-            spec,
-            engine,
-            tracks: HashMap::new(),
-            unsettled: BTreeMap::new(),
-            settle,
-            manifest_error: None,
-        };
+        let mut live =
+            LiveFeed { spec, engine, tracks: HashMap::new(), unsettled: BTreeMap::new(), settle, manifest_error: None };
         live.rescan(Instant::now());
         live
     }
@@ -224,19 +184,13 @@ impl LiveFeed {
 
     /// The feed-relative name of an absolute or root-relative path, if it is a report file.
     fn feed_file(&self, path: &Path) -> Option<FeedFile> {
-        let rel = relative(&self.spec.root, path).or_else(|| {
-            path.is_relative()
-                .then(|| path.to_string_lossy().into_owned())
-        })?;
+        let rel = relative(&self.spec.root, path)
+            .or_else(|| path.is_relative().then(|| path.to_string_lossy().into_owned()))?;
         if let Some(single) = &self.spec.single {
             return (single.rel == rel).then(|| single.clone());
         }
         let format = Format::of(Path::new(&rel))?;
-        Some(FeedFile {
-            path: self.spec.root.join(&rel),
-            rel,
-            format,
-        })
+        Some(FeedFile { path: self.spec.root.join(&rel), rel, format })
     }
 
     fn is_manifest(&self, path: &Path) -> bool {
@@ -245,11 +199,7 @@ impl LiveFeed {
             .manifest_path
             .clone()
             .unwrap_or_else(|| self.spec.root.join(crate::feed::manifest::MANIFEST_FILE));
-        path == m
-            || std::fs::canonicalize(path)
-                .ok()
-                .zip(std::fs::canonicalize(&m).ok())
-                .is_some_and(|(a, b)| a == b)
+        path == m || std::fs::canonicalize(path).ok().zip(std::fs::canonicalize(&m).ok()).is_some_and(|(a, b)| a == b)
     }
 
     /// Files that changed (or may have): read each now. Folders are scanned; paths that are
@@ -264,11 +214,7 @@ impl LiveFeed {
             if path.is_dir() {
                 let rel = relative(&self.spec.root, path).unwrap_or_default();
                 files.extend(crate::feed::scan::scan(path).into_iter().filter_map(|f| {
-                    let rel = if rel.is_empty() {
-                        f.rel
-                    } else {
-                        format!("{rel}/{}", f.rel)
-                    };
+                    let rel = if rel.is_empty() { f.rel } else { format!("{rel}/{}", f.rel) };
                     self.feed_file(Path::new(&rel))
                 }));
             } else if path.exists() {
@@ -276,12 +222,8 @@ impl LiveFeed {
             } else if let Some(rel) = relative(&self.spec.root, path) {
                 // Gone: the file itself, or everything below a folder that was removed.
                 let prefix = format!("{rel}/");
-                let gone: Vec<String> = self
-                    .tracks
-                    .keys()
-                    .filter(|k| **k == rel || k.starts_with(&prefix))
-                    .cloned()
-                    .collect();
+                let gone: Vec<String> =
+                    self.tracks.keys().filter(|k| **k == rel || k.starts_with(&prefix)).cloned().collect();
                 for k in gone {
                     self.forget(&k);
                 }
@@ -383,14 +325,8 @@ impl LiveFeed {
     /// ones withdrawn. Used at start, when the OS event queue overflowed, and by polling.
     pub fn rescan(&mut self, now: Instant) {
         let files = self.spec.files();
-        let present: std::collections::HashSet<&str> =
-            files.iter().map(|f| f.rel.as_str()).collect();
-        let gone: Vec<String> = self
-            .tracks
-            .keys()
-            .filter(|k| !present.contains(k.as_str()))
-            .cloned()
-            .collect();
+        let present: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        let gone: Vec<String> = self.tracks.keys().filter(|k| !present.contains(k.as_str())).cloned().collect();
         for k in gone {
             self.forget(&k);
         }
@@ -406,9 +342,7 @@ impl LiveFeed {
                 self.unsettled.clear();
                 self.rescan(now);
             }
-            Err(e) => {
-                self.manifest_error = Some(format!("{e:#}; still using the manifest read before"))
-            }
+            Err(e) => self.manifest_error = Some(format!("{e:#}; still using the manifest read before")),
         }
     }
 }

@@ -17,11 +17,7 @@ struct Tagged<'a, T: Serialize> {
 }
 
 /// Writes one event line.
-pub fn write_event<T: Serialize>(
-    out: &mut impl Write,
-    event: &str,
-    body: &T,
-) -> std::io::Result<()> {
+pub fn write_event<T: Serialize>(out: &mut impl Write, event: &str, body: &T) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, &Tagged { event, body })?;
     out.write_all(b"\n")
 }
@@ -39,8 +35,7 @@ impl Announcer {
     /// changed since the last call.
     pub fn announce(&mut self, out: &mut impl Write, s: &Summary) -> std::io::Result<()> {
         let now: HashSet<&Anomaly> = s.anomalies.iter().collect();
-        let mut cleared: Vec<&Anomaly> =
-            self.anomalies.iter().filter(|a| !now.contains(a)).collect();
+        let mut cleared: Vec<&Anomaly> = self.anomalies.iter().filter(|a| !now.contains(a)).collect();
         cleared.sort();
         for a in cleared {
             write_event(out, "anomaly_cleared", a)?;

@@ -17,29 +17,14 @@ pub fn clean(s: &str) -> String {
 
 pub fn render(s: &Summary) -> String {
     let mut out = String::new();
-    let title = s
-        .election
-        .name
-        .clone()
-        .or_else(|| s.election.id.clone())
-        .unwrap_or_else(|| "Election".into());
+    let title = s.election.name.clone().or_else(|| s.election.id.clone()).unwrap_or_else(|| "Election".into());
     let _ = writeln!(out, "{}  [{}]", clean(&title), s.election.contest);
     if s.election.synthetic {
         let _ = writeln!(out, "(synthetic precinct figures)");
     }
-    let expected = s.precincts_expected.map(|e| {
-        format!(
-            " of {} ({})",
-            thousands(e),
-            percent(s.precincts_reporting, e)
-        )
-    });
-    let _ = writeln!(
-        out,
-        "Precincts reporting  {}{}",
-        thousands(s.precincts_reporting),
-        expected.unwrap_or_default()
-    );
+    let expected =
+        s.precincts_expected.map(|e| format!(" of {} ({})", thousands(e), percent(s.precincts_reporting, e)));
+    let _ = writeln!(out, "Precincts reporting  {}{}", thousands(s.precincts_reporting), expected.unwrap_or_default());
     let _ = writeln!(
         out,
         "Registered {}   Ballots {}   Invalid {}   Valid {}   Turnout {}",
@@ -52,43 +37,17 @@ pub fn render(s: &Summary) -> String {
     if let Some(t) = &s.as_of {
         let _ = writeln!(out, "Data as of {t}");
     }
-    let name_w = s
-        .candidates
-        .iter()
-        .map(|c| clean(&c.name).chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let name_w = s.candidates.iter().map(|c| clean(&c.name).chars().count()).max().unwrap_or(9).max(9);
     let with_seats = s.candidates.iter().any(|c| c.seats.is_some());
     let _ = writeln!(out);
-    let _ = write!(
-        out,
-        "{:<name_w$}  {:>12}  {:>7}",
-        "Candidate", "Votes", "Share"
-    );
+    let _ = write!(out, "{:<name_w$}  {:>12}  {:>7}", "Candidate", "Votes", "Share");
     let _ = writeln!(out, "{}", if with_seats { "  Seats" } else { "" });
     for c in &s.candidates {
-        let _ = write!(
-            out,
-            "{:<name_w$}  {:>12}  {:>7}",
-            clean(&c.name),
-            thousands(c.votes),
-            share(c.votes, s.valid)
-        );
-        let _ = writeln!(
-            out,
-            "{}",
-            c.seats.map(|n| format!("  {n:>5}")).unwrap_or_default()
-        );
+        let _ = write!(out, "{:<name_w$}  {:>12}  {:>7}", clean(&c.name), thousands(c.votes), share(c.votes, s.valid));
+        let _ = writeln!(out, "{}", c.seats.map(|n| format!("  {n:>5}")).unwrap_or_default());
     }
     if !s.regions.is_empty() {
-        let rw = s
-            .regions
-            .iter()
-            .map(|r| clean(&r.name).chars().count())
-            .max()
-            .unwrap_or(6)
-            .max(6);
+        let rw = s.regions.iter().map(|r| clean(&r.name).chars().count()).max().unwrap_or(6).max(6);
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -106,10 +65,7 @@ pub fn render(s: &Summary) -> String {
                 .map(|l| {
                     format!(
                         "{} +{}",
-                        s.candidates
-                            .iter()
-                            .find(|c| &c.id == l)
-                            .map_or(l.clone(), |c| clean(&c.id)),
+                        s.candidates.iter().find(|c| &c.id == l).map_or(l.clone(), |c| clean(&c.id)),
                         thousands(r.margin.unwrap_or(0))
                     )
                 })
@@ -128,9 +84,7 @@ pub fn render(s: &Summary) -> String {
     section(
         &mut out,
         "Held out of the totals",
-        s.held
-            .iter()
-            .map(|h| format!("{}: {}", clean(&h.precinct), clean(&h.reason))),
+        s.held.iter().map(|h| format!("{}: {}", clean(&h.precinct), clean(&h.reason))),
     );
     section(
         &mut out,
@@ -145,13 +99,7 @@ pub fn render(s: &Summary) -> String {
             )
         }),
     );
-    section(
-        &mut out,
-        "Rejected",
-        s.rejected
-            .iter()
-            .map(|r| format!("{}: {}", clean(&r.source), clean(&r.error))),
-    );
+    section(&mut out, "Rejected", s.rejected.iter().map(|r| format!("{}: {}", clean(&r.source), clean(&r.error))));
     out
 }
 
@@ -166,10 +114,6 @@ fn section(out: &mut String, title: &str, lines: impl ExactSizeIterator<Item = S
         let _ = writeln!(out, "  {l}");
     }
     if n > 20 {
-        let _ = writeln!(
-            out,
-            "  … and {} more (see --json)",
-            thousands(n as u64 - 20)
-        );
+        let _ = writeln!(out, "  … and {} more (see --json)", thousands(n as u64 - 20));
     }
 }

@@ -26,13 +26,8 @@ pub struct WatchOpts {
 /// Signals that end the watch cleanly (SIGINT, SIGTERM, SIGHUP).
 pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
-            .context("cannot install a signal handler")?;
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install a signal handler")?;
     }
     Ok(stop)
 }
@@ -40,21 +35,13 @@ pub fn stop_flag() -> Result<Arc<AtomicBool>> {
 type FsEvents = Receiver<notify::Result<notify::Event>>;
 
 /// Starts watching the feed root, with file-system events or by polling.
-pub fn start_watcher(
-    root: &Path,
-    poll: Option<Duration>,
-) -> Result<(Box<dyn Watcher + Send>, FsEvents)> {
+pub fn start_watcher(root: &Path, poll: Option<Duration>) -> Result<(Box<dyn Watcher + Send>, FsEvents)> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher: Box<dyn Watcher + Send> = match poll {
-        Some(every) => Box::new(notify::PollWatcher::new(
-            tx,
-            notify::Config::default().with_poll_interval(every),
-        )?),
+        Some(every) => Box::new(notify::PollWatcher::new(tx, notify::Config::default().with_poll_interval(every))?),
         None => Box::new(notify::recommended_watcher(tx)?),
     };
-    watcher
-        .watch(root, RecursiveMode::Recursive)
-        .with_context(|| format!("{}: cannot watch", root.display()))?;
+    watcher.watch(root, RecursiveMode::Recursive).with_context(|| format!("{}: cannot watch", root.display()))?;
     Ok((watcher, rx))
 }
 
@@ -98,12 +85,7 @@ pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<(
 
 /// The headless loop: read what changed, settle what is quiet, announce, and write coalesced
 /// totals, until `stop` is set.
-pub fn follow(
-    live: &mut LiveFeed,
-    rx: &FsEvents,
-    stop: &AtomicBool,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
+pub fn follow(live: &mut LiveFeed, rx: &FsEvents, stop: &AtomicBool, out: &mut impl Write) -> std::io::Result<()> {
     let min_gap = Duration::from_secs(1) / TOTALS_PER_SECOND;
     let mut announcer = Announcer::default();
     let mut seen_version = u64::MAX;

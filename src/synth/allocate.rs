@@ -16,10 +16,7 @@ pub fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
     if weights.is_empty() {
         return Vec::new();
     }
-    let clean: Vec<f64> = weights
-        .iter()
-        .map(|&w| if w.is_finite() && w > 0.0 { w } else { 0.0 })
-        .collect();
+    let clean: Vec<f64> = weights.iter().map(|&w| if w.is_finite() && w > 0.0 { w } else { 0.0 }).collect();
     let sum: f64 = clean.iter().sum();
     let quotas: Vec<f64> = if sum > 0.0 {
         clean.iter().map(|w| total as f64 * w / sum).collect()
@@ -56,11 +53,7 @@ pub fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
 /// `total >= floor * weights.len()`); the rest is split by weight.
 pub fn largest_remainder_with_floor(total: u64, weights: &[f64], floor: u64) -> Result<Vec<u64>> {
     let base = floor * weights.len() as u64;
-    ensure!(
-        total >= base,
-        "cannot give {} parts at least {floor} each out of {total}",
-        weights.len()
-    );
+    ensure!(total >= base, "cannot give {} parts at least {floor} each out of {total}", weights.len());
     let mut parts = largest_remainder(total - base, weights);
     for part in &mut parts {
         *part += floor;
@@ -71,15 +64,9 @@ pub fn largest_remainder_with_floor(total: u64, weights: &[f64], floor: u64) -> 
 /// Like [`largest_remainder`], but no part exceeds its cap: whatever a capped part cannot take
 /// is re-split among the others by weight. Requires `total <= sum(caps)`.
 pub fn largest_remainder_capped(total: u64, weights: &[f64], caps: &[u64]) -> Result<Vec<u64>> {
-    ensure!(
-        weights.len() == caps.len(),
-        "weights and caps differ in length"
-    );
+    ensure!(weights.len() == caps.len(), "weights and caps differ in length");
     let capacity: u64 = caps.iter().sum();
-    ensure!(
-        total <= capacity,
-        "cannot fit {total} into parts with total capacity {capacity}"
-    );
+    ensure!(total <= capacity, "cannot fit {total} into parts with total capacity {capacity}");
     let mut parts = vec![0u64; caps.len()];
     let mut left = total;
     while left > 0 {
@@ -108,14 +95,8 @@ pub fn largest_remainder_capped(total: u64, weights: &[f64], caps: &[u64]) -> Re
 /// remainder (exact row sums), then moving single units between columns inside rows until
 /// the column sums are exact too.
 pub fn fit_matrix(seed: &[Vec<f64>], row_sums: &[u64], col_sums: &[u64]) -> Result<Vec<Vec<u64>>> {
-    ensure!(
-        seed.len() == row_sums.len(),
-        "seed rows and row sums differ"
-    );
-    ensure!(
-        seed.iter().all(|row| row.len() == col_sums.len()),
-        "seed columns and column sums differ"
-    );
+    ensure!(seed.len() == row_sums.len(), "seed rows and row sums differ");
+    ensure!(seed.iter().all(|row| row.len() == col_sums.len()), "seed columns and column sums differ");
     let total: u64 = row_sums.iter().sum();
     ensure!(
         total == col_sums.iter().sum::<u64>(),
@@ -123,10 +104,7 @@ pub fn fit_matrix(seed: &[Vec<f64>], row_sums: &[u64], col_sums: &[u64]) -> Resu
         col_sums.iter().sum::<u64>()
     );
 
-    let mut m: Vec<Vec<f64>> = seed
-        .iter()
-        .map(|row| row.iter().map(|&x| x.max(0.0)).collect())
-        .collect();
+    let mut m: Vec<Vec<f64>> = seed.iter().map(|row| row.iter().map(|&x| x.max(0.0)).collect()).collect();
     for _ in 0..500 {
         scale_rows(&mut m, row_sums);
         let worst_column_error = scale_columns(&mut m, col_sums);
@@ -135,11 +113,7 @@ pub fn fit_matrix(seed: &[Vec<f64>], row_sums: &[u64], col_sums: &[u64]) -> Resu
         }
     }
 
-    let mut matrix: Vec<Vec<u64>> = m
-        .iter()
-        .zip(row_sums)
-        .map(|(row, &sum)| largest_remainder(sum, row))
-        .collect();
+    let mut matrix: Vec<Vec<u64>> = m.iter().zip(row_sums).map(|(row, &sum)| largest_remainder(sum, row)).collect();
     fix_columns(&mut matrix, col_sums);
     Ok(matrix)
 }
@@ -176,19 +150,14 @@ fn fix_columns(matrix: &mut [Vec<u64>], col_sums: &[u64]) {
     };
     loop {
         let gaps: Vec<i64> = (0..col_sums.len()).map(|c| column_gap(matrix, c)).collect();
-        let (Some(short), Some(over)) = (
-            gaps.iter().position(|&g| g > 0),
-            gaps.iter().position(|&g| g < 0),
-        ) else {
+        let (Some(short), Some(over)) = (gaps.iter().position(|&g| g > 0), gaps.iter().position(|&g| g < 0)) else {
             return;
         };
         // Take from the row holding the most of the over-full column: it can spare it best.
         let Some(row) = matrix.iter_mut().max_by_key(|row| row[over]) else {
             return;
         };
-        let moved = (gaps[short] as u64)
-            .min(gaps[over].unsigned_abs())
-            .min(row[over]);
+        let moved = (gaps[short] as u64).min(gaps[over].unsigned_abs()).min(row[over]);
         row[over] -= moved;
         row[short] += moved;
     }
@@ -199,11 +168,7 @@ fn fix_columns(matrix: &mut [Vec<u64>], col_sums: &[u64]) {
 /// Each draw is a multivariate hypergeometric sample (drawn category by category with the
 /// univariate hypergeometric distribution), so the result has row sums exactly `sizes` and
 /// column sums exactly `urn`, with honest sampling noise. Requires `sum(sizes) == sum(urn)`.
-pub fn split_urn<R: Rng + ?Sized>(
-    rng: &mut R,
-    urn: &[u64],
-    sizes: &[u64],
-) -> Result<Vec<Vec<u64>>> {
+pub fn split_urn<R: Rng + ?Sized>(rng: &mut R, urn: &[u64], sizes: &[u64]) -> Result<Vec<Vec<u64>>> {
     let mut left: Vec<u64> = urn.to_vec();
     let mut population: u64 = left.iter().sum();
     ensure!(
@@ -261,11 +226,7 @@ mod tests {
 
     #[test]
     fn fitted_matrix_has_exact_margins() {
-        let seed = vec![
-            vec![0.8, 0.1, 0.1],
-            vec![0.6, 0.3, 0.1],
-            vec![0.9, 0.05, 0.05],
-        ];
+        let seed = vec![vec![0.8, 0.1, 0.1], vec![0.6, 0.3, 0.1], vec![0.9, 0.05, 0.05]];
         let rows = [1000, 2001, 1500];
         let cols = [3500, 600, 401];
         let m = fit_matrix(&seed, &rows, &cols).unwrap();

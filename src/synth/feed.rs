@@ -14,8 +14,7 @@ use rand_distr::{Distribution, LogNormal, Normal};
 use time::OffsetDateTime;
 
 use super::allocate::{
-    fit_matrix, largest_remainder, largest_remainder_capped, largest_remainder_with_floor,
-    split_urn,
+    fit_matrix, largest_remainder, largest_remainder_capped, largest_remainder_with_floor, split_urn,
 };
 use super::profile::{AbroadCountry, ProfileSpec, RegionSpec};
 use super::timing::{ReportClock, abroad_closing_lag, polls_close};
@@ -104,11 +103,7 @@ pub fn build(opts: &SynthOptions) -> Result<Feed> {
         spec.key,
         spec.regions.len()
     );
-    let stuffing = opts
-        .stuffing
-        .as_ref()
-        .map(|stuffing| check_stuffing(spec, stuffing))
-        .transpose()?;
+    let stuffing = opts.stuffing.as_ref().map(|stuffing| check_stuffing(spec, stuffing)).transpose()?;
     let totals = national_totals(spec, total)?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
 
@@ -122,42 +117,19 @@ pub fn build(opts: &SynthOptions) -> Result<Feed> {
     let registered = largest_remainder(totals.registered, &registered_weights);
     let precincts = lay_out_precincts(spec, &mut rng, &per_region, &registered)?;
     let ballots = draw_ballots(spec, &mut rng, &precincts, totals.ballots)?;
-    let mut counts = split_votes(
-        spec,
-        &mut rng,
-        &precincts,
-        &ballots,
-        totals.invalid,
-        &totals.votes,
-    )?;
+    let mut counts = split_votes(spec, &mut rng, &precincts, &ballots, totals.invalid, &totals.votes)?;
     if let Some((region, fraction)) = stuffing {
         let mut stuffing_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ STUFFING_STREAM);
-        plant_stuffing(
-            spec,
-            &mut stuffing_rng,
-            &precincts,
-            &mut counts,
-            region,
-            fraction,
-        );
+        plant_stuffing(spec, &mut stuffing_rng, &precincts, &mut counts, region, fraction);
     }
     let reports = schedule_reports(spec, &mut rng, &precincts, counts)?;
 
     let regions = per_region
         .iter()
         .zip(&registered)
-        .map(|(&precincts, &registered)| RegionTally {
-            precincts,
-            registered,
-        })
+        .map(|(&precincts, &registered)| RegionTally { precincts, registered })
         .collect();
-    Ok(Feed {
-        spec,
-        note: describe(opts, total),
-        regions,
-        precincts,
-        reports,
-    })
+    Ok(Feed { spec, note: describe(opts, total), regions, precincts, reports })
 }
 
 /// The stuffed region's index and the stuffing fraction, after checking both.
@@ -167,11 +139,8 @@ fn check_stuffing(spec: &ProfileSpec, stuffing: &Stuffing) -> Result<(usize, f64
         "stuffing fraction must be between 0 and 1, got {}",
         stuffing.fraction
     );
-    spec.regions
-        .iter()
-        .position(|r| r.id == stuffing.region)
-        .map(|region| (region, stuffing.fraction))
-        .with_context(|| {
+    spec.regions.iter().position(|r| r.id == stuffing.region).map(|region| (region, stuffing.fraction)).with_context(
+        || {
             let known: Vec<&str> = spec.regions.iter().map(|r| r.id).collect();
             format!(
                 "unknown region {:?} for stuffing in profile {} (known: {})",
@@ -179,7 +148,8 @@ fn check_stuffing(spec: &ProfileSpec, stuffing: &Stuffing) -> Result<(usize, f64
                 spec.key,
                 known.join(", ")
             )
-        })
+        },
+    )
 }
 
 /// The manifest note: what the data is, and what it is not.
@@ -209,14 +179,9 @@ fn describe(opts: &SynthOptions, precincts: usize) -> String {
 /// Precincts per region: proportional to the real counts, at least one each.
 fn precincts_per_region(spec: &ProfileSpec, total: usize) -> Vec<usize> {
     let weights: Vec<f64> = spec.regions.iter().map(|r| r.precincts as f64).collect();
-    let mut counts: Vec<usize> = largest_remainder(total as u64, &weights)
-        .into_iter()
-        .map(|n| n as usize)
-        .collect();
+    let mut counts: Vec<usize> = largest_remainder(total as u64, &weights).into_iter().map(|n| n as usize).collect();
     while let Some(empty) = counts.iter().position(|&n| n == 0) {
-        let largest = (0..counts.len())
-            .max_by_key(|&i| counts[i])
-            .unwrap_or(empty);
+        let largest = (0..counts.len()).max_by_key(|&i| counts[i]).unwrap_or(empty);
         counts[largest] -= 1;
         counts[empty] += 1;
     }
@@ -234,15 +199,9 @@ fn lay_out_precincts(
     let mut precincts = Vec::with_capacity(per_region.iter().sum());
     for (r, region) in spec.regions.iter().enumerate() {
         let count = per_region[r];
-        let sigma = if region.abroad {
-            ABROAD_SIZE_SIGMA
-        } else {
-            SIZE_SIGMA
-        };
+        let sigma = if region.abroad { ABROAD_SIZE_SIGMA } else { SIZE_SIGMA };
         let sizes = LogNormal::new(0.0, sigma).context("invalid precinct size model")?;
-        let weights: Vec<f64> = (0..count)
-            .map(|_| sizes.sample(rng).min(MAX_SIZE_WEIGHT))
-            .collect();
+        let weights: Vec<f64> = (0..count).map(|_| sizes.sample(rng).min(MAX_SIZE_WEIGHT)).collect();
         let floor = MIN_REGISTERED.min(registered[r] / count as u64);
         let electorates = largest_remainder_with_floor(registered[r], &weights, floor)?;
         let close = polls_close(spec, region)?;
@@ -250,31 +209,21 @@ fn lay_out_precincts(
             abroad_stations(region.code, spec.abroad, count)
                 .into_iter()
                 .map(|(id, country)| {
-                    let lag =
-                        abroad_closing_lag(region.utc_offset_hours, country.utc_offset_minutes);
+                    let lag = abroad_closing_lag(region.utc_offset_hours, country.utc_offset_minutes);
                     (id, close + lag)
                 })
                 .collect()
         } else {
             let width = count.to_string().len().max(4);
-            (1..=count)
-                .map(|n| (format!("{}-{n:0width$}", region.code), close))
-                .collect()
+            (1..=count).map(|n| (format!("{}-{n:0width$}", region.code), close)).collect()
         };
-        ensure!(
-            stations.len() == count,
-            "profile {} lists no countries for region {}",
-            spec.key,
-            region.id
-        );
-        precincts.extend(stations.into_iter().zip(electorates).map(
-            |((id, polls_close), registered)| Precinct {
-                id,
-                region: r,
-                registered,
-                polls_close,
-            },
-        ));
+        ensure!(stations.len() == count, "profile {} lists no countries for region {}", spec.key, region.id);
+        precincts.extend(stations.into_iter().zip(electorates).map(|((id, polls_close), registered)| Precinct {
+            id,
+            region: r,
+            registered,
+            polls_close,
+        }));
     }
     Ok(precincts)
 }
@@ -299,19 +248,8 @@ fn abroad_stations(
             }
         }
     }
-    let width = per_country
-        .iter()
-        .max()
-        .map_or(2, |n| n.to_string().len().max(2));
-    order
-        .into_iter()
-        .map(|(i, n)| {
-            (
-                format!("{code}-{}-{n:0width$}", countries[i].iso),
-                &countries[i],
-            )
-        })
-        .collect()
+    let width = per_country.iter().max().map_or(2, |n| n.to_string().len().max(2));
+    order.into_iter().map(|(i, n)| (format!("{code}-{}-{n:0width$}", countries[i].iso), &countries[i])).collect()
 }
 
 /// A precinct's electorate relative to its region's average (1.0 = average).
@@ -332,21 +270,15 @@ fn size_ratios(precincts: &[Precinct], regions: usize) -> Vec<f64> {
 
 /// Ballots per precinct: regional turnout with noise (small precincts vote a little more),
 /// fitted to the exact national total without exceeding any electorate.
-fn draw_ballots(
-    spec: &ProfileSpec,
-    rng: &mut ChaCha8Rng,
-    precincts: &[Precinct],
-    total: u64,
-) -> Result<Vec<u64>> {
+fn draw_ballots(spec: &ProfileSpec, rng: &mut ChaCha8Rng, precincts: &[Precinct], total: u64) -> Result<Vec<u64>> {
     let noise = Normal::new(0.0, TURNOUT_SD).context("invalid turnout model")?;
     let expected: Vec<f64> = precincts
         .iter()
         .zip(size_ratios(precincts, spec.regions.len()))
         .map(|(p, size)| {
             let region = &spec.regions[p.region];
-            let turnout = region.turnout
-                + noise.sample(rng)
-                + SMALL_PRECINCT_TURNOUT_BONUS * (1.0 - size).clamp(-1.0, 1.0);
+            let turnout =
+                region.turnout + noise.sample(rng) + SMALL_PRECINCT_TURNOUT_BONUS * (1.0 - size).clamp(-1.0, 1.0);
             p.registered as f64 * turnout.clamp(0.15, 0.97)
         })
         .collect();
@@ -375,32 +307,17 @@ fn split_votes(
     votes: &[u64],
 ) -> Result<Vec<Count>> {
     let ranges = region_ranges(precincts, spec.regions.len());
-    let region_ballots: Vec<u64> = ranges
-        .iter()
-        .map(|range| ballots[range.clone()].iter().sum())
-        .collect();
+    let region_ballots: Vec<u64> = ranges.iter().map(|range| ballots[range.clone()].iter().sum()).collect();
 
-    let invalid_weights: Vec<f64> = region_ballots
-        .iter()
-        .map(|&b| b as f64 * rng.random_range(0.75..1.3))
-        .collect();
+    let invalid_weights: Vec<f64> = region_ballots.iter().map(|&b| b as f64 * rng.random_range(0.75..1.3)).collect();
     let region_invalid = largest_remainder_capped(invalid, &invalid_weights, &region_ballots)?;
-    let region_valid: Vec<u64> = region_ballots
-        .iter()
-        .zip(&region_invalid)
-        .map(|(b, i)| b - i)
-        .collect();
+    let region_valid: Vec<u64> = region_ballots.iter().zip(&region_invalid).map(|(b, i)| b - i).collect();
 
     let seed: Vec<Vec<f64>> = spec
         .regions
         .iter()
         .zip(&region_valid)
-        .map(|(region, &valid)| {
-            regional_shares(spec, region, rng)
-                .into_iter()
-                .map(|s| s * valid as f64)
-                .collect()
-        })
+        .map(|(region, &valid)| regional_shares(spec, region, rng).into_iter().map(|s| s * valid as f64).collect())
         .collect();
     let region_votes = fit_matrix(&seed, &region_valid, votes)?;
 
@@ -409,11 +326,7 @@ fn split_votes(
         let mut urn = vec![region_invalid[r]];
         urn.extend(&region_votes[r]);
         for row in split_urn(rng, &urn, &ballots[range.clone()])? {
-            counts.push(Count {
-                ballots: row.iter().sum(),
-                invalid: row[0],
-                votes: row[1..].to_vec(),
-            });
+            counts.push(Count { ballots: row.iter().sum(), invalid: row[0], votes: row[1..].to_vec() });
         }
     }
     Ok(counts)
@@ -473,11 +386,7 @@ fn schedule_reports(
 ) -> Result<Vec<Report>> {
     let clock = ReportClock::new()?;
     let region_pace_noise = LogNormal::new(0.0, REGION_PACE_SIGMA).context("invalid pace model")?;
-    let region_pace: Vec<f64> = spec
-        .regions
-        .iter()
-        .map(|r| r.urban * region_pace_noise.sample(rng))
-        .collect();
+    let region_pace: Vec<f64> = spec.regions.iter().map(|r| r.urban * region_pace_noise.sample(rng)).collect();
     let revised_count = ((precincts.len() as f64 * REVISED_SHARE).round() as usize).max(1);
     let mut revised = vec![false; precincts.len()];
     for p in index::sample(rng, precincts.len(), revised_count.min(precincts.len())) {
@@ -485,35 +394,17 @@ fn schedule_reports(
     }
 
     let mut reports = Vec::with_capacity(precincts.len() + revised_count);
-    for (p, ((precinct, count), size)) in precincts
-        .iter()
-        .zip(counts)
-        .zip(size_ratios(precincts, spec.regions.len()))
-        .enumerate()
+    for (p, ((precinct, count), size)) in
+        precincts.iter().zip(counts).zip(size_ratios(precincts, spec.regions.len())).enumerate()
     {
         let pace = region_pace[precinct.region] * size.sqrt();
         let first = precinct.polls_close + clock.delay(rng, pace);
         if revised[p] {
             let later = first + clock.revision_gap(rng);
-            reports.push(Report {
-                precinct: p,
-                revision: 1,
-                reported_at: first,
-                count: preliminary(rng, &count),
-            });
-            reports.push(Report {
-                precinct: p,
-                revision: 2,
-                reported_at: later,
-                count,
-            });
+            reports.push(Report { precinct: p, revision: 1, reported_at: first, count: preliminary(rng, &count) });
+            reports.push(Report { precinct: p, revision: 2, reported_at: later, count });
         } else {
-            reports.push(Report {
-                precinct: p,
-                revision: 1,
-                reported_at: first,
-                count,
-            });
+            reports.push(Report { precinct: p, revision: 1, reported_at: first, count });
         }
     }
     reports.sort_by_key(|r| (r.reported_at, r.precinct, r.revision));
@@ -526,9 +417,7 @@ fn preliminary(rng: &mut ChaCha8Rng, count: &Count) -> Count {
     // Category 0 is invalid, 1.. are the candidates.
     let mut categories = vec![count.invalid];
     categories.extend(&count.votes);
-    let donors: Vec<usize> = (0..categories.len())
-        .filter(|&c| categories[c] > 0)
-        .collect();
+    let donors: Vec<usize> = (0..categories.len()).filter(|&c| categories[c] > 0).collect();
     if donors.is_empty() || categories.len() < 2 {
         return count.clone();
     }
@@ -537,9 +426,5 @@ fn preliminary(rng: &mut ChaCha8Rng, count: &Count) -> Count {
     let moved = rng.random_range(1..=categories[donor].min(8));
     categories[donor] -= moved;
     categories[recipient] += moved;
-    Count {
-        ballots: count.ballots,
-        invalid: categories[0],
-        votes: categories[1..].to_vec(),
-    }
+    Count { ballots: count.ballots, invalid: categories[0], votes: categories[1..].to_vec() }
 }

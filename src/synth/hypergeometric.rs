@@ -25,9 +25,8 @@ pub fn sample<R: Rng + ?Sized>(rng: &mut R, population: u64, successes: u64, sam
         (k - x) * (s - x) / ((x + 1.0) * (n - k - s + x + 1.0))
     };
     let mode = (((s + 1.0) * (k + 1.0) / (n + 2.0)).floor() as u64).clamp(low, high);
-    let at_mode = (ln_choose(successes, mode) + ln_choose(failures, sample - mode)
-        - ln_choose(population, sample))
-    .exp();
+    let at_mode =
+        (ln_choose(successes, mode) + ln_choose(failures, sample - mode) - ln_choose(population, sample)).exp();
 
     // Walk outward from the mode, alternating sides, until the uniform draw is used up.
     let mut u: f64 = rng.random();
@@ -75,9 +74,7 @@ fn ln_factorial(n: u64) -> f64 {
     let x = n as f64;
     let inv = 1.0 / x;
     let inv2 = inv * inv;
-    x * x.ln() - x
-        + 0.5 * (std::f64::consts::TAU * x).ln()
-        + inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 / 1260.0))
+    x * x.ln() - x + 0.5 * (std::f64::consts::TAU * x).ln() + inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 / 1260.0))
 }
 
 #[cfg(test)]
@@ -107,28 +104,18 @@ mod tests {
     #[test]
     fn draws_stay_in_support_and_match_the_moments() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for (population, successes, size) in [
-            (1_000_000u64, 3_000u64, 900u64),
-            (2_000, 1_200, 700),
-            (50, 3, 40),
-        ] {
-            let draws: Vec<u64> = (0..20_000)
-                .map(|_| sample(&mut rng, population, successes, size))
-                .collect();
+        for (population, successes, size) in [(1_000_000u64, 3_000u64, 900u64), (2_000, 1_200, 700), (50, 3, 40)] {
+            let draws: Vec<u64> = (0..20_000).map(|_| sample(&mut rng, population, successes, size)).collect();
             let low = size.saturating_sub(population - successes);
             assert!(draws.iter().all(|&x| x >= low && x <= successes.min(size)));
             let (n, k, s) = (population as f64, successes as f64, size as f64);
             let mean = s * k / n;
             let variance = s * (k / n) * (1.0 - k / n) * (n - s) / (n - 1.0);
             let m = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
-            let v = draws.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>()
-                / (draws.len() - 1) as f64;
+            let v = draws.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / (draws.len() - 1) as f64;
             let tolerance = 5.0 * (variance / draws.len() as f64).sqrt();
             assert!((m - mean).abs() < tolerance, "mean {m} vs {mean}");
-            assert!(
-                (v / variance - 1.0).abs() < 0.05,
-                "variance {v} vs {variance}"
-            );
+            assert!((v / variance - 1.0).abs() < 0.05, "variance {v} vs {variance}");
         }
     }
 }

@@ -19,8 +19,8 @@ use super::Progress;
 use super::feed::{Feed, Report};
 use super::profile::FileFormat;
 use super::write::{
-    MANIFEST, Target, create_parent, ndjson_line, plan, prepare_output_dir, render_file,
-    render_manifest, write_atomically,
+    MANIFEST, Target, create_parent, ndjson_line, plan, prepare_output_dir, render_file, render_manifest,
+    write_atomically,
 };
 
 /// Longest sleep between checks of the stop flag.
@@ -28,16 +28,8 @@ const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// Publishes `feed` into `out` at `rate` reports per second until done or until `stop` is
 /// set; returns what was published.
-pub fn publish<'a>(
-    out: &Path,
-    feed: &'a Feed,
-    rate: f64,
-    stop: &AtomicBool,
-) -> Result<Progress<'a>> {
-    ensure!(
-        rate.is_finite() && rate > 0.0,
-        "rate must be a positive number of reports per second, got {rate}"
-    );
+pub fn publish<'a>(out: &Path, feed: &'a Feed, rate: f64, stop: &AtomicBool) -> Result<Progress<'a>> {
+    ensure!(rate.is_finite() && rate > 0.0, "rate must be a positive number of reports per second, got {rate}");
     prepare_output_dir(out)?;
     write_atomically(&out.join(MANIFEST), &render_manifest(feed)?)?;
 
@@ -85,13 +77,7 @@ struct Publisher<'a> {
 
 impl<'a> Publisher<'a> {
     fn new(out: &'a Path, feed: &'a Feed) -> Self {
-        Publisher {
-            out,
-            feed,
-            logs: HashMap::new(),
-            rewritten: HashMap::new(),
-            files: HashSet::new(),
-        }
+        Publisher { out, feed, logs: HashMap::new(), rewritten: HashMap::new(), files: HashSet::new() }
     }
 
     fn publish(&mut self, target: &Target, report: &'a Report) -> Result<()> {
@@ -122,9 +108,7 @@ impl<'a> Publisher<'a> {
                 reports.push(report);
                 write_atomically(&path, &render_file(self.feed, target.format, reports)?)
             }
-            FileFormat::JsonSingle => {
-                write_atomically(&path, &render_file(self.feed, target.format, &[report])?)
-            }
+            FileFormat::JsonSingle => write_atomically(&path, &render_file(self.feed, target.format, &[report])?),
         }
     }
 }

@@ -79,9 +79,7 @@ pub fn generate(out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
     let feed = feed::build(opts)?;
     let files = write::write_feed(out, &feed)?;
     let mut progress = Progress::new(&feed);
-    feed.reports
-        .iter()
-        .for_each(|report| progress.record(report));
+    feed.reports.iter().for_each(|report| progress.record(report));
     progress.files = files;
     Ok(progress.summary())
 }
@@ -93,12 +91,7 @@ pub fn generate(out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
 /// without error, when `stop` becomes true; the summary then covers what was written.
 /// `out` must be empty or absent. When it runs to the end, the directory is byte-identical to
 /// what [`generate`] writes for the same options.
-pub fn generate_live(
-    out: &Path,
-    opts: &SynthOptions,
-    rate: f64,
-    stop: &AtomicBool,
-) -> Result<SynthSummary> {
+pub fn generate_live(out: &Path, opts: &SynthOptions, rate: f64, stop: &AtomicBool) -> Result<SynthSummary> {
     let feed = feed::build(opts)?;
     Ok(live::publish(out, &feed, rate, stop)?.summary())
 }
@@ -113,12 +106,7 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     fn new(feed: &'a Feed) -> Self {
-        Progress {
-            feed,
-            latest: vec![None; feed.precincts.len()],
-            reports: 0,
-            files: 0,
-        }
+        Progress { feed, latest: vec![None; feed.precincts.len()], reports: 0, files: 0 }
     }
 
     fn record(&mut self, report: &'a Report) {
@@ -130,19 +118,12 @@ impl<'a> Progress<'a> {
     }
 
     fn summary(&self) -> SynthSummary {
-        let reported = || {
-            self.latest
-                .iter()
-                .enumerate()
-                .filter_map(|(p, report)| report.map(|r| (p, r)))
-        };
+        let reported = || self.latest.iter().enumerate().filter_map(|(p, report)| report.map(|r| (p, r)));
         SynthSummary {
             precincts: reported().count(),
             reports: self.reports,
             files: self.files,
-            registered: reported()
-                .map(|(p, _)| self.feed.precincts[p].registered)
-                .sum(),
+            registered: reported().map(|(p, _)| self.feed.precincts[p].registered).sum(),
             ballots: reported().map(|(_, r)| r.count.ballots).sum(),
         }
     }

@@ -222,67 +222,18 @@ const fn candidate(
     share_bp: u64,
     protest: bool,
 ) -> CandidateSpec {
-    CandidateSpec {
-        id,
-        name,
-        party,
-        color,
-        share_bp,
-        protest,
-    }
+    CandidateSpec { id, name, party, color, share_bp, protest }
 }
 
 use FileFormat::{Csv, JsonBatch, JsonSingle, Ndjson};
 
 static KZ_2022_CANDIDATES: [CandidateSpec; 7] = [
-    candidate(
-        "tokayev",
-        "Kassym-Jomart Tokayev",
-        "Independent (backed by Amanat)",
-        "#1f77b4",
-        8131,
-        false,
-    ),
-    candidate(
-        "dairabayev",
-        "Zhiguli Dairabayev",
-        "Auyl",
-        "#2ca02c",
-        342,
-        false,
-    ),
-    candidate(
-        "abden",
-        "Karakat Abden",
-        "National Alliance of Professional Social Workers",
-        "#e377c2",
-        260,
-        false,
-    ),
-    candidate(
-        "kazhyken",
-        "Meiram Kazhyken",
-        "Amanat trade-union coalition",
-        "#ff7f0e",
-        253,
-        false,
-    ),
-    candidate(
-        "auesbayev",
-        "Nurlan Auesbayev",
-        "National Social Democratic Party",
-        "#d62728",
-        222,
-        true,
-    ),
-    candidate(
-        "tursynbekova",
-        "Saltanat Tursynbekova",
-        "Kazakhstan Women's Initiative",
-        "#9467bd",
-        212,
-        false,
-    ),
+    candidate("tokayev", "Kassym-Jomart Tokayev", "Independent (backed by Amanat)", "#1f77b4", 8131, false),
+    candidate("dairabayev", "Zhiguli Dairabayev", "Auyl", "#2ca02c", 342, false),
+    candidate("abden", "Karakat Abden", "National Alliance of Professional Social Workers", "#e377c2", 260, false),
+    candidate("kazhyken", "Meiram Kazhyken", "Amanat trade-union coalition", "#ff7f0e", 253, false),
+    candidate("auesbayev", "Nurlan Auesbayev", "National Social Democratic Party", "#d62728", 222, true),
+    candidate("tursynbekova", "Saltanat Tursynbekova", "Kazakhstan Women's Initiative", "#9467bd", 212, false),
     candidate("against_all", "Against all", "", "#7f7f7f", 580, true),
 ];
 
@@ -327,11 +278,7 @@ static KZ_2022_REGIONS: [RegionSpec; 21] = [
 ];
 
 const fn country(iso: &'static str, utc_offset_minutes: i32, stations: usize) -> AbroadCountry {
-    AbroadCountry {
-        iso,
-        utc_offset_minutes,
-        stations,
-    }
+    AbroadCountry { iso, utc_offset_minutes, stations }
 }
 
 /// 68 stations in 53 countries.
@@ -400,10 +347,7 @@ static KZ_2022: ProfileSpec = ProfileSpec {
     polls_close: time!(20:00),
     registered: 11_950_485,
     turnout_bp: 6944,
-    valid: ValidVotes::Anchor {
-        candidate: 0,
-        votes: 6_456_392,
-    },
+    valid: ValidVotes::Anchor { candidate: 0, votes: 6_456_392 },
     candidates: &KZ_2022_CANDIDATES,
     regions: &KZ_2022_REGIONS,
     abroad: &KZ_2022_ABROAD,
@@ -422,14 +366,7 @@ static MAJILIS_2012_PARTIES: [CandidateSpec; 7] = [
     ),
     candidate("azat", "OSDP Azat", "OSDP Azat", "#2ca02c", 159, true),
     candidate("auyl", "Auyl", "Auyl", "#bcbd22", 119, false),
-    candidate(
-        "patriots",
-        "Party of Patriots of Kazakhstan",
-        "Party of Patriots of Kazakhstan",
-        "#8c564b",
-        83,
-        false,
-    ),
+    candidate("patriots", "Party of Patriots of Kazakhstan", "Party of Patriots of Kazakhstan", "#8c564b", 83, false),
     candidate("adilet", "Adilet", "Adilet", "#9467bd", 74, false),
 ];
 
@@ -458,10 +395,7 @@ static MAJILIS_2012: ProfileSpec = ProfileSpec {
     key: "majilis-2012",
     id: "kz-2012-majilis",
     name: "Kazakhstan Majilis election 2012",
-    contest: Contest::PartyList {
-        seats: 98,
-        threshold: 0.07,
-    },
+    contest: Contest::PartyList { seats: 98, threshold: 0.07 },
     date: date!(2012 - 01 - 15),
     polls_close: time!(20:00),
     registered: 9_303_693,
@@ -482,10 +416,7 @@ mod tests {
             assert_eq!(profile.to_string().parse::<Profile>().unwrap(), profile);
         }
         assert_eq!("kz-2022".parse::<Profile>().unwrap(), Profile::Kz2022);
-        assert_eq!(
-            "majilis-2012".parse::<Profile>().unwrap(),
-            Profile::Majilis2012
-        );
+        assert_eq!("majilis-2012".parse::<Profile>().unwrap(), Profile::Majilis2012);
         assert!("kz-2019".parse::<Profile>().is_err());
     }
 
@@ -497,18 +428,9 @@ mod tests {
             assert_eq!(shares, 10_000, "{profile}: shares must sum to 100%");
             assert_eq!(spec.leader(), 0, "{profile}: leader listed first");
             let ids: std::collections::HashSet<&str> = spec.regions.iter().map(|r| r.id).collect();
-            let codes: std::collections::HashSet<&str> =
-                spec.regions.iter().map(|r| r.code).collect();
-            assert_eq!(
-                ids.len(),
-                spec.regions.len(),
-                "{profile}: region ids unique"
-            );
-            assert_eq!(
-                codes.len(),
-                spec.regions.len(),
-                "{profile}: region codes unique"
-            );
+            let codes: std::collections::HashSet<&str> = spec.regions.iter().map(|r| r.code).collect();
+            assert_eq!(ids.len(), spec.regions.len(), "{profile}: region ids unique");
+            assert_eq!(codes.len(), spec.regions.len(), "{profile}: region codes unique");
             let abroad_regions = spec.regions.iter().filter(|r| r.abroad).count();
             assert_eq!(abroad_regions, usize::from(!spec.abroad.is_empty()));
             for r in spec.regions.iter().filter(|r| r.abroad) {

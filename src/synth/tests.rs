@@ -74,9 +74,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn number(v: &Value, field: &str) -> u64 {
-    v[field]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{field} is not a count in {v}"))
+    v[field].as_u64().unwrap_or_else(|| panic!("{field} is not a count in {v}"))
 }
 
 fn report_from_json(v: &Value) -> ReadReport {
@@ -88,30 +86,14 @@ fn report_from_json(v: &Value) -> ReadReport {
         registered: number(v, "registered"),
         ballots: number(v, "ballots"),
         invalid: number(v, "invalid"),
-        votes: v["votes"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(id, n)| (id.clone(), n.as_u64().unwrap()))
-            .collect(),
+        votes: v["votes"].as_object().unwrap().iter().map(|(id, n)| (id.clone(), n.as_u64().unwrap())).collect(),
     }
 }
 
 fn reports_from_csv(path: &Path) -> Vec<ReadReport> {
     let mut table = csv::Reader::from_path(path).unwrap();
     let header: Vec<String> = table.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(
-        &header[..7],
-        [
-            "precinct",
-            "region",
-            "reported_at",
-            "revision",
-            "registered",
-            "ballots",
-            "invalid"
-        ]
-    );
+    assert_eq!(&header[..7], ["precinct", "region", "reported_at", "revision", "registered", "ballots", "invalid"]);
     table
         .records()
         .map(|row| {
@@ -125,9 +107,7 @@ fn reports_from_csv(path: &Path) -> Vec<ReadReport> {
                 registered: count(4),
                 ballots: count(5),
                 invalid: count(6),
-                votes: (7..header.len())
-                    .map(|i| (header[i].clone(), count(i)))
-                    .collect(),
+                votes: (7..header.len()).map(|i| (header[i].clone(), count(i))).collect(),
             }
         })
         .collect()
@@ -174,8 +154,7 @@ fn read_feed(dir: &Path) -> ReadFeed {
                 let text = fs::read_to_string(&path).unwrap();
                 assert!(text.ends_with('\n'), "{} ends mid-line", path.display());
                 for line in text.lines() {
-                    feed.reports
-                        .push(report_from_json(&serde_json::from_str(line).unwrap()));
+                    feed.reports.push(report_from_json(&serde_json::from_str(line).unwrap()));
                 }
             }
             Some("csv") => {
@@ -199,14 +178,8 @@ fn latest(reports: &[ReadReport]) -> BTreeMap<String, ReadReport> {
             r.precinct,
             r.revision
         );
-        let kept = latest
-            .entry(r.precinct.clone())
-            .or_insert_with(|| r.clone());
-        assert_eq!(
-            kept.region, r.region,
-            "precinct {} in two regions",
-            r.precinct
-        );
+        let kept = latest.entry(r.precinct.clone()).or_insert_with(|| r.clone());
+        assert_eq!(kept.region, r.region, "precinct {} in two regions", r.precinct);
         if r.revision > kept.revision {
             *kept = r.clone();
         }
@@ -236,12 +209,7 @@ fn hundredths(part: u64, whole: u64) -> u64 {
 /// Checks every report on its own: arithmetic, candidates, and timing against the manifest.
 fn check_reports(feed: &ReadFeed) {
     let m = &feed.manifest;
-    let candidates: Vec<&str> = m["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let candidates: Vec<&str> = m["candidates"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     let offsets: BTreeMap<&str, &str> = m["regions"]
         .as_array()
         .unwrap()
@@ -251,11 +219,7 @@ fn check_reports(feed: &ReadFeed) {
     let date = m["date"].as_str().unwrap();
     let close = m["polls_close"].as_str().unwrap();
     for r in &feed.reports {
-        assert_eq!(
-            r.ballots,
-            r.invalid + r.votes.values().sum::<u64>(),
-            "{r:?}"
-        );
+        assert_eq!(r.ballots, r.invalid + r.votes.values().sum::<u64>(), "{r:?}");
         assert!(r.ballots <= r.registered, "{r:?}");
         assert!(r.revision >= 1);
         let ids: Vec<&str> = r.votes.keys().map(String::as_str).collect();
@@ -264,20 +228,11 @@ fn check_reports(feed: &ReadFeed) {
         assert_eq!(ids, expected, "{}", r.precinct);
 
         let offset = offsets[r.region.as_str()];
-        let polls_close =
-            OffsetDateTime::parse(&format!("{date}T{close}:00{offset}"), &Rfc3339).unwrap();
+        let polls_close = OffsetDateTime::parse(&format!("{date}T{close}:00{offset}"), &Rfc3339).unwrap();
         let at = OffsetDateTime::parse(&r.reported_at, &Rfc3339).unwrap();
         assert!(r.reported_at.ends_with(offset), "{}", r.reported_at);
-        assert!(
-            at > polls_close,
-            "{} reported before polls closed",
-            r.precinct
-        );
-        assert!(
-            at < polls_close + time::Duration::hours(20),
-            "{} reported implausibly late",
-            r.precinct
-        );
+        assert!(at > polls_close, "{} reported before polls closed", r.precinct);
+        assert!(at < polls_close + time::Duration::hours(20), "{} reported implausibly late", r.precinct);
     }
 }
 
@@ -289,12 +244,7 @@ fn generate_into(opts: &SynthOptions) -> (tempfile::TempDir, SynthSummary) {
 }
 
 fn options(profile: Profile, precincts: Option<usize>, seed: u64) -> SynthOptions {
-    SynthOptions {
-        precincts,
-        seed,
-        profile,
-        stuffing: None,
-    }
+    SynthOptions { precincts, seed, profile, stuffing: None }
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -342,44 +292,16 @@ fn kz_2022_feed_reproduces_the_official_totals() {
     assert_eq!(m["polls_close"], "20:00");
     assert_eq!(m["synthetic"], true);
     assert!(m["note"].as_str().unwrap().contains("votewatch synth"));
-    assert!(
-        m["note"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("synthetic")
-    );
-    assert!(
-        m["candidates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["color"].is_string())
-    );
+    assert!(m["note"].as_str().unwrap().to_lowercase().contains("synthetic"));
+    assert!(m["candidates"].as_array().unwrap().iter().all(|c| c["color"].is_string()));
     let regions = m["regions"].as_array().unwrap();
     assert_eq!(regions.len(), 21);
     for region in regions {
         let id = region["id"].as_str().unwrap();
         let mine = sums(latest.values().filter(|r| r.region == id));
-        assert_eq!(
-            region["precincts"].as_u64().unwrap(),
-            mine.precincts as u64,
-            "{id}"
-        );
-        assert_eq!(
-            region["registered"].as_u64().unwrap(),
-            mine.registered,
-            "{id}"
-        );
-        let offset = if [
-            "aktobe",
-            "atyrau",
-            "west_kazakhstan",
-            "kyzylorda",
-            "mangystau",
-        ]
-        .contains(&id)
-        {
+        assert_eq!(region["precincts"].as_u64().unwrap(), mine.precincts as u64, "{id}");
+        assert_eq!(region["registered"].as_u64().unwrap(), mine.registered, "{id}");
+        let offset = if ["aktobe", "atyrau", "west_kazakhstan", "kyzylorda", "mangystau"].contains(&id) {
             "+05:00"
         } else {
             "+06:00"
@@ -390,10 +312,7 @@ fn kz_2022_feed_reproduces_the_official_totals() {
     assert_eq!(abroad.len(), 68);
     let countries: BTreeSet<&str> = abroad.iter().map(|id| &id[4..6]).collect();
     assert_eq!(countries.len(), 53);
-    assert_eq!(
-        latest.values().filter(|r| r.region == "ulytau").count(),
-        150
-    );
+    assert_eq!(latest.values().filter(|r| r.region == "ulytau").count(), 150);
 
     // Readable ids: ABC-0001 at home, ABR-XX-01 abroad.
     for id in latest.keys() {
@@ -408,17 +327,9 @@ fn kz_2022_feed_reproduces_the_official_totals() {
 
     // About 2% of precincts are corrected later.
     let revised: Vec<&ReadReport> = feed.reports.iter().filter(|r| r.revision == 2).collect();
-    assert!(
-        (150..=260).contains(&revised.len()),
-        "{} revised",
-        revised.len()
-    );
+    assert!((150..=260).contains(&revised.len()), "{} revised", revised.len());
     for final_report in revised {
-        let first = feed
-            .reports
-            .iter()
-            .find(|r| r.precinct == final_report.precinct && r.revision == 1)
-            .unwrap();
+        let first = feed.reports.iter().find(|r| r.precinct == final_report.precinct && r.revision == 1).unwrap();
         let (t1, t2) = (
             OffsetDateTime::parse(&first.reported_at, &Rfc3339).unwrap(),
             OffsetDateTime::parse(&final_report.reported_at, &Rfc3339).unwrap(),
@@ -428,10 +339,7 @@ fn kz_2022_feed_reproduces_the_official_totals() {
     }
 
     // Every format, compactly.
-    assert_eq!(
-        feed.kinds,
-        BTreeSet::from([NDJSON, CSV, JSON_ARRAY, JSON_OBJECT])
-    );
+    assert_eq!(feed.kinds, BTreeSet::from([NDJSON, CSV, JSON_ARRAY, JSON_OBJECT]));
     assert!(feed.temp_files.is_empty());
     assert!(feed.files <= 500, "{} files", feed.files);
     assert!(feed.bytes < 10_000_000, "{} bytes", feed.bytes);
@@ -478,10 +386,7 @@ fn majilis_2012_feed_matches_its_profile() {
     assert_eq!(m["date"], "2012-01-15");
     assert_eq!(m["synthetic"], true);
     assert_eq!(m["regions"].as_array().unwrap().len(), 16);
-    assert_eq!(
-        feed.kinds,
-        BTreeSet::from([NDJSON, CSV, JSON_ARRAY, JSON_OBJECT])
-    );
+    assert_eq!(feed.kinds, BTreeSet::from([NDJSON, CSV, JSON_ARRAY, JSON_OBJECT]));
     assert!(feed.files <= 500, "{} files", feed.files);
     assert_eq!(summary.ballots, totals.ballots);
 }
@@ -512,18 +417,8 @@ fn an_explicit_precinct_count_scales_the_electorate() {
     assert_eq!(hundredths(totals.votes["tokayev"], valid), 8131);
     assert_eq!(hundredths(totals.votes["against_all"], valid), 580);
     let regions = feed.manifest["regions"].as_array().unwrap();
-    assert!(
-        regions
-            .iter()
-            .all(|r| r["precincts"].as_u64().unwrap() >= 1)
-    );
-    assert_eq!(
-        regions
-            .iter()
-            .map(|r| r["precincts"].as_u64().unwrap())
-            .sum::<u64>(),
-        500
-    );
+    assert!(regions.iter().all(|r| r["precincts"].as_u64().unwrap() >= 1));
+    assert_eq!(regions.iter().map(|r| r["precincts"].as_u64().unwrap()).sum::<u64>(), 500);
     assert_eq!(summary.precincts, 500);
     assert_eq!(summary.registered, totals.registered);
 }
@@ -532,10 +427,7 @@ fn an_explicit_precinct_count_scales_the_electorate() {
 fn stuffing_raises_ballots_only_in_its_region() {
     let clean_opts = options(Profile::Kz2022, Some(1_000), 5);
     let stuffed_opts = SynthOptions {
-        stuffing: Some(Stuffing {
-            region: "shymkent".to_string(),
-            fraction: 0.5,
-        }),
+        stuffing: Some(Stuffing { region: "shymkent".to_string(), fraction: 0.5 }),
         ..clean_opts.clone()
     };
     let (clean_dir, _) = generate_into(&clean_opts);
@@ -545,12 +437,7 @@ fn stuffing_raises_ballots_only_in_its_region() {
     check_reports(&stuffed_feed);
     let clean = latest(&clean_feed.reports);
     let stuffed = latest(&stuffed_feed.reports);
-    assert!(
-        stuffed_feed.manifest["note"]
-            .as_str()
-            .unwrap()
-            .contains("shymkent")
-    );
+    assert!(stuffed_feed.manifest["note"].as_str().unwrap().contains("shymkent"));
 
     let mut changed = 0;
     for (id, before) in &clean {
@@ -572,10 +459,7 @@ fn stuffing_raises_ballots_only_in_its_region() {
     let region_size = clean.values().filter(|r| r.region == "shymkent").count();
     assert!(region_size >= 30);
     let share = changed as f64 / region_size as f64;
-    assert!(
-        (0.2..=0.35).contains(&share),
-        "{changed} of {region_size} stuffed"
-    );
+    assert!((0.2..=0.35).contains(&share), "{changed} of {region_size} stuffed");
 }
 
 #[test]
@@ -588,20 +472,10 @@ fn live_feed_ends_identical_to_the_generated_feed() {
     let live_summary = generate_live(&live_out, &opts, 1e6, &stop).unwrap();
 
     let live_feed = read_feed(&live_out);
-    assert!(
-        live_feed.temp_files.is_empty(),
-        "{:?}",
-        live_feed.temp_files
-    );
+    assert!(live_feed.temp_files.is_empty(), "{:?}", live_feed.temp_files);
     let generated_feed = read_feed(&generated.path().join("feed"));
-    assert_eq!(
-        sums(latest(&live_feed.reports).values()),
-        sums(latest(&generated_feed.reports).values())
-    );
-    assert_eq!(
-        snapshot(&live_out),
-        snapshot(&generated.path().join("feed"))
-    );
+    assert_eq!(sums(latest(&live_feed.reports).values()), sums(latest(&generated_feed.reports).values()));
+    assert_eq!(snapshot(&live_out), snapshot(&generated.path().join("feed")));
     assert_eq!(live_summary, summary);
 }
 
@@ -610,13 +484,7 @@ fn live_feed_stops_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("live");
     let stop = AtomicBool::new(true);
-    let summary = generate_live(
-        &out,
-        &options(Profile::Majilis2012, Some(100), 3),
-        1e6,
-        &stop,
-    )
-    .unwrap();
+    let summary = generate_live(&out, &options(Profile::Majilis2012, Some(100), 3), 1e6, &stop).unwrap();
     assert_eq!(summary.reports, 0);
     assert_eq!(summary.files, 1);
     assert_eq!(files_under(&out), vec![out.join("election.json")]);
@@ -647,13 +515,8 @@ fn bad_requests_are_refused() {
     let fresh = dir.path().join("fresh");
     let too_few = options(Profile::Kz2022, Some(5), 1);
     assert!(generate(&fresh, &too_few).is_err());
-    let unknown_region = SynthOptions {
-        stuffing: Some(Stuffing {
-            region: "atlantis".to_string(),
-            fraction: 0.1,
-        }),
-        ..opts.clone()
-    };
+    let unknown_region =
+        SynthOptions { stuffing: Some(Stuffing { region: "atlantis".to_string(), fraction: 0.1 }), ..opts.clone() };
     assert!(generate(&fresh, &unknown_region).is_err());
     let stop = AtomicBool::new(false);
     assert!(generate_live(&fresh, &opts, 0.0, &stop).is_err());

@@ -27,8 +27,7 @@ pub struct ReportClock {
 
 impl ReportClock {
     pub fn new() -> Result<Self> {
-        let counting =
-            Gamma::new(DELAY_SHAPE, DELAY_SCALE_MINUTES).context("invalid counting-time model")?;
+        let counting = Gamma::new(DELAY_SHAPE, DELAY_SCALE_MINUTES).context("invalid counting-time model")?;
         Ok(ReportClock { counting })
     }
 
@@ -45,8 +44,7 @@ impl ReportClock {
 
     /// Time from a preliminary report to its correction.
     pub fn revision_gap<R: Rng + ?Sized>(&self, rng: &mut R) -> Duration {
-        Duration::minutes(rng.random_range(REVISION_GAP_MINUTES))
-            + Duration::seconds(rng.random_range(0..60))
+        Duration::minutes(rng.random_range(REVISION_GAP_MINUTES)) + Duration::seconds(rng.random_range(0..60))
     }
 }
 

@@ -37,11 +37,7 @@ pub fn percent_hundredths(part: u64, whole: u64) -> u64 {
 
 /// `value * numerator / denominator`, rounded half up, in exact integer arithmetic.
 fn scale_rounded(value: u64, numerator: u64, denominator: u64) -> u64 {
-    let (v, n, d) = (
-        u128::from(value),
-        u128::from(numerator),
-        u128::from(denominator),
-    );
+    let (v, n, d) = (u128::from(value), u128::from(numerator), u128::from(denominator));
     ((2 * v * n + d) / (2 * d)) as u64
 }
 
@@ -75,17 +71,8 @@ fn official_totals(spec: &ProfileSpec) -> Result<NationalTotals> {
         }
     };
     let valid: u64 = votes.iter().sum();
-    ensure!(
-        valid <= ballots,
-        "{}: valid votes {valid} exceed ballots {ballots}",
-        spec.key
-    );
-    let totals = NationalTotals {
-        registered,
-        ballots,
-        invalid: ballots - valid,
-        votes,
-    };
+    ensure!(valid <= ballots, "{}: valid votes {valid} exceed ballots {ballots}", spec.key);
+    let totals = NationalTotals { registered, ballots, invalid: ballots - valid, votes };
     verify_shares(spec, &totals)?;
     Ok(totals)
 }
@@ -98,10 +85,7 @@ fn anchored_votes(spec: &ProfileSpec, candidate: usize, anchor: u64) -> Result<V
     let rounds_right = |valid: u64| percent_hundredths(anchor, valid) == share;
     let guess = scale_rounded(anchor, 10_000, share);
     if !rounds_right(guess) {
-        bail!(
-            "{}: {anchor} votes cannot be {share} hundredths of a percent",
-            spec.key
-        );
+        bail!("{}: {anchor} votes cannot be {share} hundredths of a percent", spec.key);
     }
     let (mut low, mut high) = (guess, guess);
     while rounds_right(low - 1) {
@@ -127,12 +111,7 @@ fn share_weights(spec: &ProfileSpec) -> Vec<f64> {
 /// Checks that turnout and every candidate's share round to the published figures.
 pub fn verify_shares(spec: &ProfileSpec, totals: &NationalTotals) -> Result<()> {
     let turnout = percent_hundredths(totals.ballots, totals.registered);
-    ensure!(
-        turnout == spec.turnout_bp,
-        "{}: turnout rounds to {turnout}, expected {}",
-        spec.key,
-        spec.turnout_bp
-    );
+    ensure!(turnout == spec.turnout_bp, "{}: turnout rounds to {turnout}, expected {}", spec.key, spec.turnout_bp);
     let valid = totals.valid();
     for (candidate, &votes) in spec.candidates.iter().zip(&totals.votes) {
         let share = percent_hundredths(votes, valid);

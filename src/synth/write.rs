@@ -24,15 +24,7 @@ pub const MANIFEST: &str = "election.json";
 /// Reports per `batch-NNN.json` file.
 pub const BATCH_SIZE: usize = 200;
 /// The fixed leading CSV columns; one column per candidate id follows.
-const CSV_COLUMNS: [&str; 7] = [
-    "precinct",
-    "region",
-    "reported_at",
-    "revision",
-    "registered",
-    "ballots",
-    "invalid",
-];
+const CSV_COLUMNS: [&str; 7] = ["precinct", "region", "reported_at", "revision", "registered", "ballots", "invalid"];
 
 /// Where one report is published.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +51,7 @@ pub fn plan(feed: &Feed) -> Vec<Target> {
                 FileFormat::JsonSingle if report.revision == 1 => format!("{}.json", precinct.id),
                 FileFormat::JsonSingle => format!("{}.rev{}.json", precinct.id, report.revision),
             };
-            Target {
-                path: Path::new(region.id).join(file),
-                format: region.format,
-            }
+            Target { path: Path::new(region.id).join(file), format: region.format }
         })
         .collect()
 }
@@ -109,10 +98,7 @@ fn record<'a>(feed: &'a Feed, report: &'a Report) -> Result<ReportRecord<'a>> {
         registered: precinct.registered,
         ballots: report.count.ballots,
         invalid: report.count.invalid,
-        votes: Votes {
-            candidates: feed.spec.candidates,
-            counts: &report.count.votes,
-        },
+        votes: Votes { candidates: feed.spec.candidates, counts: &report.count.votes },
     })
 }
 
@@ -141,10 +127,7 @@ pub fn render_file(feed: &Feed, format: FileFormat, reports: &[&Report]) -> Resu
             Ok(format!("[\n{}\n]\n", items.join(",\n")).into_bytes())
         }
         FileFormat::JsonSingle => {
-            ensure!(
-                reports.len() == 1,
-                "a single-report file holds exactly one report"
-            );
+            ensure!(reports.len() == 1, "a single-report file holds exactly one report");
             let mut out = serde_json::to_string_pretty(&record(feed, reports[0])?)?;
             out.push('\n');
             Ok(out.into_bytes())
@@ -155,10 +138,7 @@ pub fn render_file(feed: &Feed, format: FileFormat, reports: &[&Report]) -> Resu
 
 fn render_csv(feed: &Feed, reports: &[&Report]) -> Result<Vec<u8>> {
     let mut table = csv::Writer::from_writer(Vec::new());
-    let header = CSV_COLUMNS
-        .iter()
-        .copied()
-        .chain(feed.spec.candidates.iter().map(|c| c.id));
+    let header = CSV_COLUMNS.iter().copied().chain(feed.spec.candidates.iter().map(|c| c.id));
     table.write_record(header)?;
     for report in reports {
         let r = record(feed, report)?;
@@ -218,9 +198,7 @@ pub fn render_manifest(feed: &Feed) -> Result<Vec<u8>> {
     let spec = feed.spec;
     let (contest, majority, seats, threshold) = match spec.contest {
         Contest::SingleWinner { majority } => ("single-winner", Some(majority), None, None),
-        Contest::PartyList { seats, threshold } => {
-            ("party-list", None, Some(seats), Some(threshold))
-        }
+        Contest::PartyList { seats, threshold } => ("party-list", None, Some(seats), Some(threshold)),
     };
     let manifest = Manifest {
         id: spec.id,
@@ -230,22 +208,13 @@ pub fn render_manifest(feed: &Feed) -> Result<Vec<u8>> {
         seats,
         threshold,
         date: spec.date.to_string(),
-        polls_close: format!(
-            "{:02}:{:02}",
-            spec.polls_close.hour(),
-            spec.polls_close.minute()
-        ),
+        polls_close: format!("{:02}:{:02}", spec.polls_close.hour(), spec.polls_close.minute()),
         synthetic: true,
         note: &feed.note,
         candidates: spec
             .candidates
             .iter()
-            .map(|c| ManifestCandidate {
-                id: c.id,
-                name: c.name,
-                party: c.party,
-                color: c.color,
-            })
+            .map(|c| ManifestCandidate { id: c.id, name: c.name, party: c.party, color: c.color })
             .collect(),
         regions: spec
             .regions
@@ -268,18 +237,9 @@ pub fn render_manifest(feed: &Feed) -> Result<Vec<u8>> {
 /// Creates `out` if it is missing; refuses an existing non-empty directory or a file.
 pub fn prepare_output_dir(out: &Path) -> Result<()> {
     if out.exists() {
-        ensure!(
-            out.is_dir(),
-            "{} exists and is not a directory",
-            out.display()
-        );
-        let mut entries =
-            fs::read_dir(out).with_context(|| format!("reading directory {}", out.display()))?;
-        ensure!(
-            entries.next().is_none(),
-            "output directory {} is not empty",
-            out.display()
-        );
+        ensure!(out.is_dir(), "{} exists and is not a directory", out.display());
+        let mut entries = fs::read_dir(out).with_context(|| format!("reading directory {}", out.display()))?;
+        ensure!(entries.next().is_none(), "output directory {} is not empty", out.display());
         Ok(())
     } else {
         fs::create_dir_all(out).with_context(|| format!("creating directory {}", out.display()))
@@ -289,9 +249,7 @@ pub fn prepare_output_dir(out: &Path) -> Result<()> {
 /// Creates the directory that will hold `path`.
 pub fn create_parent(path: &Path) -> Result<()> {
     match path.parent() {
-        Some(dir) => {
-            fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))
-        }
+        Some(dir) => fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display())),
         None => Ok(()),
     }
 }
@@ -299,21 +257,17 @@ pub fn create_parent(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically: to `.<name>.tmp` beside it, then renamed into place,
 /// so a reader never sees a half-written file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} has no file name", path.display()))?;
+    let name = path.file_name().with_context(|| format!("{} has no file name", path.display()))?;
     let temp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
     fs::write(&temp, bytes).with_context(|| format!("writing {}", temp.display()))?;
-    fs::rename(&temp, path)
-        .with_context(|| format!("renaming {} to {}", temp.display(), path.display()))
+    fs::rename(&temp, path).with_context(|| format!("renaming {} to {}", temp.display(), path.display()))
 }
 
 /// Writes the whole feed into `out` (which must be empty); returns the number of files.
 pub fn write_feed(out: &Path, feed: &Feed) -> Result<usize> {
     prepare_output_dir(out)?;
     let manifest = out.join(MANIFEST);
-    fs::write(&manifest, render_manifest(feed)?)
-        .with_context(|| format!("writing {}", manifest.display()))?;
+    fs::write(&manifest, render_manifest(feed)?).with_context(|| format!("writing {}", manifest.display()))?;
 
     // Group reports by file, keeping files in order of their first report.
     let mut files: Vec<(Target, Vec<&Report>)> = Vec::new();

@@ -17,11 +17,7 @@ pub fn run(args: &[&str]) -> Output {
 /// `votewatch tally DIR --json`, parsed.
 pub fn tally_json(dir: &Path) -> serde_json::Value {
     let out = run(&["tally", dir.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "tally failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "tally failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("tally --json prints JSON")
 }
 
