@@ -411,9 +411,19 @@ fn schedule_reports(
     Ok(reports)
 }
 
-/// A slightly wrong first count: a few ballots credited to the wrong candidate (or to
-/// invalid). The ballot total is unchanged, so the report stays internally consistent.
+/// A slightly wrong first count, as commissions send them. Mostly a transcription slip: one
+/// candidate's votes typed a few short, so votes + invalid fall short of the ballots (an
+/// integrity flag that the correction clears). Sometimes a few ballots credited to the wrong
+/// candidate (or to invalid): consistent, but the correction then lowers someone's votes.
 fn preliminary(rng: &mut ChaCha8Rng, count: &Count) -> Count {
+    if rng.random_bool(0.8) {
+        let with_votes: Vec<usize> = (0..count.votes.len()).filter(|&c| count.votes[c] > 0).collect();
+        if let Some(&c) = with_votes.get(rng.random_range(0..with_votes.len().max(1))) {
+            let mut votes = count.votes.clone();
+            votes[c] -= rng.random_range(1..=votes[c].min(9));
+            return Count { ballots: count.ballots, invalid: count.invalid, votes };
+        }
+    }
     // Category 0 is invalid, 1.. are the candidates.
     let mut categories = vec![count.invalid];
     categories.extend(&count.votes);
