@@ -41,6 +41,30 @@ pub enum Command {
         settle: u64,
         #[command(flatten)]
         feed_opts: FeedOpts,
+        #[command(flatten)]
+        ui: crate::run::dashboard::UiOpts,
+    },
+    /// Replay a saved feed (a directory or a single file) in the order its reports were made.
+    Replay {
+        feed: PathBuf,
+        /// Feed seconds per real second (e.g. 60), or `max`; by default a night takes about two minutes.
+        #[arg(long, default_value = "auto")]
+        speed: crate::session::ReplaySpeed,
+        /// Write NDJSON events to stdout instead of opening the dashboard.
+        #[arg(long)]
+        headless: bool,
+        #[command(flatten)]
+        feed_opts: FeedOpts,
+        #[command(flatten)]
+        ui: crate::run::dashboard::UiOpts,
+    },
+    /// Replay the bundled Kazakhstan 2022 sample in the dashboard.
+    Demo {
+        /// Feed seconds per real second, or `max`.
+        #[arg(long, default_value = "auto")]
+        speed: crate::session::ReplaySpeed,
+        #[command(flatten)]
+        ui: crate::run::dashboard::UiOpts,
     },
     /// Generate a realistic synthetic feed (deterministic for a seed).
     Synth {

@@ -12,3 +12,5 @@ pub mod output;
 pub mod run;
 pub mod synth;
 pub mod text;
+pub mod session;
+pub mod ui;

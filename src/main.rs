@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tally { feed, json, feed_opts } => run::tally::run(&feed, json, &feed_opts),
-        Command::Watch { feed, headless, poll, poll_interval, settle, feed_opts } => {
+        Command::Watch { feed, headless, poll, poll_interval, settle, feed_opts, ui } => {
             let opts = run::watch::WatchOpts {
                 poll: poll.then(|| Duration::from_millis(poll_interval)),
                 settle: Duration::from_millis(settle),
@@ -22,11 +22,32 @@ fn main() -> ExitCode {
             if headless {
                 run::watch::headless(&feed, &feed_opts, &opts)
             } else {
-                Err(anyhow::anyhow!(
-                    "the dashboard is not built yet; use `votewatch watch FEED --headless` for the NDJSON event stream"
-                ))
+                run::dashboard::require_terminal("watch FEED").and_then(|_| {
+                    let source = votewatch::session::watch_source(&feed, &feed_opts, opts.poll, opts.settle)?;
+                    run::dashboard::run(source, &ui)
+                })
             }
         }
+        Command::Replay { feed, speed, headless, feed_opts, ui } => {
+            let speed = if headless && speed == votewatch::session::ReplaySpeed::Default {
+                votewatch::session::ReplaySpeed::Max
+            } else {
+                speed
+            };
+            if headless {
+                votewatch::session::replay_source(&feed, &feed_opts, speed).and_then(run::replay::headless)
+            } else {
+                run::dashboard::require_terminal("replay FEED").and_then(|_| {
+                    run::dashboard::run(votewatch::session::replay_source(&feed, &feed_opts, speed)?, &ui)
+                })
+            }
+        }
+        Command::Demo { speed, ui } => run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
+            .and_then(|_| run::dashboard::sample_feed())
+            .and_then(|feed| {
+                let opts = votewatch::cli::FeedOpts { manifest: None, max_file_size: votewatch::feed::schema::DEFAULT_MAX_FILE_SIZE };
+                run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &ui)
+            }),
         Command::Synth { out, precincts, seed, profile, live, stuff } => {
             run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref())
         }

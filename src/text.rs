@@ -33,6 +33,56 @@ pub fn percent1(num: u64, den: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
+/// Strips control characters (escape sequences start with one) so that nothing from a feed
+/// can drive the terminal.
+pub fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Cuts `s` (cleaned) to `width` terminal columns, ending with "…" when cut. Widths are
+/// measured per character (CJK and emoji take two columns).
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let s = clean(s);
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The terminal width of a string.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` cut or padded with spaces to exactly `w` columns (left-aligned).
+pub fn pad(s: &str, w: usize) -> String {
+    let f = fit(s, w);
+    let n = width(&f);
+    format!("{f}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+/// `s` cut or padded to exactly `w` columns, right-aligned.
+pub fn rpad(s: &str, w: usize) -> String {
+    let f = fit(s, w);
+    let n = width(&f);
+    format!("{}{f}", " ".repeat(w.saturating_sub(n)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +97,12 @@ mod tests {
         assert_eq!(percent(1, 0), "–");
         assert_eq!(percent1(1046, 1000), "104.6%");
         assert_eq!(percent1(9995, 10_000), "100.0%");
+        assert_eq!(clean("a\u{1b}[31mb\u{7}"), "a[31mb");
+        assert_eq!(fit("Алматы", 10), "Алматы");
+        assert_eq!(fit("Kassym-Jomart", 6), "Kassy…");
+        assert_eq!(fit("東京都庁", 5), "東京…");
+        assert_eq!(width(&pad("東京", 6)), 6);
+        assert_eq!(width(&rpad("🗳 x", 6)), 6);
         assert_eq!(percent1(449, 10_000), "4.5%");
         assert_eq!(percent1(4449, 100_000), "4.4%", "rounded once, not twice");
     }

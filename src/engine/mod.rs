@@ -244,6 +244,11 @@ impl Engine {
         self.precincts.find(id).map(|i| &self.precincts.items[i as usize])
     }
 
+    /// The index of a region by id.
+    pub fn region_index(&self, id: &str) -> Option<u32> {
+        self.regions.find(id)
+    }
+
     /// The feed-relative path of a file index.
     pub fn file_path(&self, file: u32) -> &str {
         &self.files.items[file as usize].path
@@ -361,7 +366,7 @@ impl Engine {
         }
     }
 
-    fn region_index(&mut self, name: &Name) -> u32 {
+    fn region_index_of(&mut self, name: &Name) -> u32 {
         match name {
             Name::Listed(i) => *i,
             Name::Named(id) => self.regions.get_or_insert(id, || RegionMeta {
@@ -386,7 +391,7 @@ impl Engine {
                 votes[c] = n;
             }
         }
-        let region = report.region.as_ref().map_or(NO_REGION, |r| self.region_index(r));
+        let region = report.region.as_ref().map_or(NO_REGION, |r| self.region_index_of(r));
         Entry {
             file,
             loc,

@@ -3,16 +3,11 @@
 use std::fmt::Write;
 
 use crate::engine::Summary;
-use crate::text::{percent, thousands};
+use crate::text::{clean, percent, thousands};
 
 /// Candidate share as an exact two-decimal percentage.
 fn share(votes: u64, valid: u64) -> String {
     percent(votes, valid)
-}
-
-/// Strips control characters so that nothing from a feed can drive the terminal.
-pub fn clean(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect()
 }
 
 pub fn render(s: &Summary) -> String {

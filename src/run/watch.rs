@@ -32,7 +32,7 @@ pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
-type FsEvents = Receiver<notify::Result<notify::Event>>;
+pub type FsEvents = Receiver<notify::Result<notify::Event>>;
 
 /// Starts watching the feed root, with file-system events or by polling.
 pub fn start_watcher(root: &Path, poll: Option<Duration>) -> Result<(Box<dyn Watcher + Send>, FsEvents)> {

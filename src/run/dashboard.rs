@@ -1,0 +1,63 @@
+//! Running the dashboard over a session: `watch FEED`, `replay FEED`, `demo`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use crate::session::{self, Session, Source};
+use crate::ui::app::App;
+use crate::ui::terminal::{Tui, stop_on_signals};
+use crate::ui::theme::{ColorDepth, Theme, ThemeName};
+use crate::ui::{CrosstermEvents, run_loop};
+
+/// How the dashboard looks and refreshes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UiOpts {
+    /// At most this many frames a second.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
+    #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
+    pub theme: ThemeName,
+    /// Colours the terminal can show (default: from NO_COLOR, COLORTERM and TERM).
+    #[arg(long, value_enum)]
+    pub colors: Option<ColorDepth>,
+}
+
+impl UiOpts {
+    pub fn theme(&self) -> Theme {
+        Theme::new(self.theme, self.colors.unwrap_or_else(ColorDepth::detect))
+    }
+}
+
+/// The bundled sample `demo` replays.
+pub fn sample_feed() -> Result<PathBuf> {
+    let candidates = [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-feeds/kz-2022-presidential"),
+        PathBuf::from("sample-feeds/kz-2022-presidential"),
+    ];
+    match candidates.iter().find(|p| p.join("election.json").is_file()) {
+        Some(p) => Ok(p.clone()),
+        None => bail!("the bundled sample feed (sample-feeds/kz-2022-presidential) is not here; run from the votewatch checkout"),
+    }
+}
+
+/// Refuses to draw into a pipe.
+pub fn require_terminal(command: &str) -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!("stdout is not a terminal, so there is no dashboard to draw; use `votewatch {command} --headless` for the NDJSON event stream");
+    }
+    Ok(())
+}
+
+pub fn run(source: Source, opts: &UiOpts) -> Result<()> {
+    let stop = stop_on_signals()?;
+    let handle = session::spawn(Session::new(source), opts.fps);
+    let theme = opts.theme();
+    let mut tui = Tui::enter()?;
+    let mut app = App::default();
+    let result = run_loop(&mut tui.terminal, &mut app, &handle, &mut CrosstermEvents, &theme, opts.fps, &stop);
+    drop(tui);
+    drop(handle);
+    Ok(result?)
+}

@@ -1,0 +1,340 @@
+//! A session runs one source (a watched directory, or a replay) on its own thread, owns the
+//! engine, and publishes [`View`]s for the dashboard at a bounded rate. The dashboard never
+//! waits on the engine: it takes the latest view whenever it draws.
+
+pub mod replay;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::engine::Engine;
+use crate::ingest::live::LiveFeed;
+use crate::run::watch::{FsEvents, gather};
+
+use replay::Replay;
+use view::{AnomalyClock, Focus, Mode, ReplayState, View};
+
+/// What the viewer asks of the session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    TogglePause,
+    Faster,
+    Slower,
+    Step,
+    SeekBack,
+    SeekForward,
+    Focus(Focus),
+}
+
+/// A watched directory, with its file-system events.
+pub struct Watched {
+    pub live: LiveFeed,
+    pub events: FsEvents,
+    /// Kept alive for as long as events are wanted.
+    pub watcher: Box<dyn notify::Watcher + Send>,
+}
+
+pub enum Source {
+    Live(Box<Watched>),
+    Replay(Box<Replay>),
+}
+
+impl Source {
+    pub fn engine(&self) -> &Engine {
+        match self {
+            Source::Live(w) => &w.live.engine,
+            Source::Replay(r) => &r.engine,
+        }
+    }
+}
+
+/// The session's state between steps.
+pub struct Session {
+    pub source: Source,
+    anomalies: AnomalyClock,
+    focus: Focus,
+    /// Bumped by anything the views show that the engine's version does not cover.
+    extra_version: u64,
+    /// Timeline cache: recomputed at most once a second (it sorts every counted report).
+    timeline: (Instant, u64, view::Timeline),
+}
+
+impl Session {
+    pub fn new(source: Source) -> Session {
+        Session {
+            source,
+            anomalies: AnomalyClock::default(),
+            focus: Focus::default(),
+            extra_version: 0,
+            timeline: (Instant::now() - Duration::from_secs(10), u64::MAX, view::Timeline::default()),
+        }
+    }
+
+    /// A number that changes whenever a new view would differ.
+    pub fn version(&self) -> u64 {
+        self.source.engine().version().wrapping_mul(1_000_003).wrapping_add(self.extra_version)
+    }
+
+    pub fn command(&mut self, c: Command) {
+        let now = Instant::now();
+        self.extra_version += 1;
+        match (&mut self.source, c) {
+            (_, Command::Focus(f)) => self.focus = f,
+            (Source::Replay(r), Command::TogglePause) => r.toggle_pause(now),
+            (Source::Replay(r), Command::Faster) => r.change_speed(2.0, now),
+            (Source::Replay(r), Command::Slower) => r.change_speed(0.5, now),
+            (Source::Replay(r), Command::Step) => r.step(now),
+            (Source::Replay(r), Command::SeekBack) => {
+                let s = r.seek_step();
+                r.seek(-s, now)
+            }
+            (Source::Replay(r), Command::SeekForward) => {
+                let s = r.seek_step();
+                r.seek(s, now)
+            }
+            (Source::Live(_), _) => {}
+        }
+    }
+
+    /// Does what is due, waiting at most `wait` for something to happen. Returns false once
+    /// the source has nothing more to give (the watcher is gone).
+    pub fn poll(&mut self, wait: Duration) -> bool {
+        match &mut self.source {
+            Source::Live(w) => {
+                let now = Instant::now();
+                let wait = w.live.next_settle().map_or(wait, |t| wait.min(t.saturating_duration_since(now)));
+                let (paths, rescan, closed) = gather(&w.events, wait);
+                let now = Instant::now();
+                if rescan {
+                    w.live.rescan(now);
+                }
+                if !paths.is_empty() {
+                    w.live.changed(&paths, now);
+                }
+                w.live.settle_due(now);
+                !closed
+            }
+            Source::Replay(r) => {
+                let now = Instant::now();
+                if !r.advance(now) {
+                    let until = r.next_due().map_or(now + wait, |t| t.min(now + wait));
+                    std::thread::sleep(until.saturating_duration_since(now).min(wait));
+                    r.advance(Instant::now());
+                }
+                true
+            }
+        }
+    }
+
+    /// When the replay next needs a step (for loops that also wait on other things).
+    pub fn replay_finished(&self) -> bool {
+        matches!(&self.source, Source::Replay(r) if r.finished())
+    }
+
+    pub fn view(&mut self) -> View {
+        let version = self.version();
+        let engine = self.source.engine();
+        let summary = engine.summary();
+        let anomaly_seq = self.anomalies.stamp(&summary);
+        let now = Instant::now();
+        if self.timeline.1 != engine.version() && now.duration_since(self.timeline.0) >= Duration::from_secs(1) {
+            self.timeline = (now, engine.version(), view::timeline(engine, &summary));
+        }
+        let region = self.focus.region.as_deref().and_then(|r| view::region_detail(engine, r));
+        let precinct = self.focus.precinct.as_deref().and_then(|p| view::precinct_detail(engine, &summary, p));
+        let (mode, notice) = match &self.source {
+            Source::Live(w) => (Mode::Live, w.live.manifest_error.clone()),
+            Source::Replay(r) => {
+                let (first, last) = r.bounds();
+                let clock = r.clock(now);
+                let clock = if clock.is_finite() { clock } else { r.current_time() };
+                let ts = |unix: i64| crate::feed::Timestamp { unix, offset_seconds: self.feed_offset() };
+                (
+                    Mode::Replay(ReplayState {
+                        clock: first.map(|f| ts((clock as i64).clamp(f - 1, last.unwrap_or(f)))),
+                        first: first.map(ts),
+                        last: last.map(ts),
+                        speed: r.speed(),
+                        paused: r.paused(),
+                        position: r.position(),
+                        total: r.total(),
+                    }),
+                    None,
+                )
+            }
+        };
+        View {
+            version,
+            summary,
+            mode,
+            anomaly_seq,
+            timeline: self.timeline.2.clone(),
+            region,
+            precinct,
+            notice,
+        }
+    }
+
+    /// The UTC offset feed times are shown in: the first region's, else UTC.
+    fn feed_offset(&self) -> i32 {
+        self.source
+            .engine()
+            .manifest()
+            .and_then(|m| m.regions.first())
+            .and_then(|r| r.utc_offset.as_deref())
+            .and_then(|o| crate::feed::manifest::parse_offset(o).ok())
+            .map_or(0, |o| o.whole_seconds())
+    }
+}
+
+/// The latest view, shared between the session thread and the dashboard.
+pub struct Published {
+    version: AtomicU64,
+    view: Mutex<Arc<View>>,
+}
+
+impl Published {
+    pub fn latest(&self) -> Arc<View> {
+        Arc::clone(&self.view.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    fn publish(&self, view: View) {
+        let version = view.version;
+        *self.view.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(view);
+        self.version.store(version, Ordering::Release);
+    }
+}
+
+/// A running session, seen from the dashboard.
+pub struct Handle {
+    pub shared: Arc<Published>,
+    commands: Sender<Command>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Handle {
+    pub fn send(&self, c: Command) {
+        let _ = self.commands.send(c);
+    }
+
+    pub fn latest(&self) -> Arc<View> {
+        self.shared.latest()
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts a session on its own thread, publishing at most `per_second` views a second.
+pub fn spawn(session: Session, per_second: u32) -> Handle {
+    let mut session = session;
+    let first = session.view();
+    let shared = Arc::new(Published { version: AtomicU64::new(first.version), view: Mutex::new(Arc::new(first)) });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let shared = Arc::clone(&shared);
+        let stop = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("votewatch-session".into())
+            .spawn(move || run(session, &shared, &rx, &stop, per_second))
+            .expect("spawn the session thread")
+    };
+    Handle { shared, commands: tx, stop, thread: Some(thread) }
+}
+
+fn run(mut session: Session, shared: &Published, commands: &Receiver<Command>, stop: &AtomicBool, per_second: u32) {
+    let gap = Duration::from_secs(1) / per_second.max(1);
+    let mut last = Instant::now() - gap;
+    let tick = Duration::from_millis(20);
+    while !stop.load(Ordering::Relaxed) {
+        loop {
+            match commands.try_recv() {
+                Ok(c) => session.command(c),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+            }
+        }
+        let alive = session.poll(tick);
+        let now = Instant::now();
+        if session.version() != shared.version() && now.duration_since(last) >= gap {
+            shared.publish(session.view());
+            last = now;
+        }
+        if !alive {
+            // The watcher is gone: wait for commands (or the end) without spinning.
+            match commands.recv_timeout(tick) {
+                Ok(c) => session.command(c),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}
+
+/// Opens a watched directory as a session source.
+pub fn watch_source(
+    feed: &std::path::Path,
+    opts: &crate::cli::FeedOpts,
+    poll: Option<Duration>,
+    settle: Duration,
+) -> anyhow::Result<Source> {
+    let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
+    let (watcher, events) = crate::run::watch::start_watcher(&spec.root, poll)?;
+    let live = LiveFeed::start(spec, settle);
+    Ok(Source::Live(Box::new(Watched { live, events, watcher })))
+}
+
+/// Opens a saved feed as a replay source.
+pub fn replay_source(feed: &std::path::Path, opts: &crate::cli::FeedOpts, speed: ReplaySpeed) -> anyhow::Result<Source> {
+    let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
+    let script = replay::Script::load(&spec);
+    let speed = match speed {
+        ReplaySpeed::Default => Some(script.default_speed()),
+        ReplaySpeed::Max => None,
+        ReplaySpeed::Times(x) => Some(x),
+    };
+    Ok(Source::Replay(Box::new(Replay::new(spec, script, speed))))
+}
+
+/// `--speed`: a multiple of real time, `max`, or the default (a night in about two minutes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReplaySpeed {
+    Default,
+    Max,
+    Times(f64),
+}
+
+impl std::str::FromStr for ReplaySpeed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().trim_end_matches(['x', 'X']) {
+            "max" | "MAX" => Ok(ReplaySpeed::Max),
+            "auto" | "default" => Ok(ReplaySpeed::Default),
+            n => match n.parse::<f64>() {
+                Ok(x) if x.is_finite() && x > 0.0 => Ok(ReplaySpeed::Times(x)),
+                _ => Err(format!("{s:?} is not a speed (a positive number like 60, or max)")),
+            },
+        }
+    }
+}
+
+/// Keeps the path of a feed for messages.
+pub fn describe(feed: &std::path::Path) -> PathBuf {
+    feed.to_path_buf()
+}

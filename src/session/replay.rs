@@ -1,0 +1,256 @@
+//! Replaying a saved feed in the order its reports were made, on a feed clock that runs at a
+//! chosen speed, with pause, single steps and seeking. Seeking back rebuilds the state from
+//! the start (fast: applying a report costs O(candidates)).
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::engine::Engine;
+use crate::feed::{Batch, Loc, Report, Timestamp};
+use crate::ingest::{FeedSpec, cold};
+
+/// The speed that makes a whole night last about this many seconds by default.
+pub const DEFAULT_REPLAY_SECONDS: f64 = 120.0;
+
+/// One report's arrival in a replay.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    /// When it comes, in feed time (unix seconds).
+    pub at: i64,
+    pub file: usize,
+    pub loc: Loc,
+    pub report: Report,
+}
+
+/// A feed laid out in arrival order.
+#[derive(Debug, Default)]
+pub struct Script {
+    pub files: Vec<String>,
+    pub arrivals: Vec<Arrival>,
+    /// Rejections, by file; shown from the start (they have no time of their own).
+    pub rejections: Vec<(usize, Batch)>,
+}
+
+impl Script {
+    /// Reads a feed and orders its reports by `reported_at`. A report without one keeps its
+    /// place in its file: it comes with the report before it (or at the very start).
+    pub fn load(spec: &FeedSpec) -> Script {
+        let files = spec.files();
+        let batches: Vec<Batch> = files.par_iter().map(|f| cold::read_finished(f, &spec.schema)).collect();
+        let mut script = Script { files: files.iter().map(|f| f.rel.clone()).collect(), ..Default::default() };
+        let start = batches
+            .iter()
+            .flat_map(|b| b.reports.iter().filter_map(|(_, r)| r.reported_at.map(|t| t.unix)))
+            .min()
+            .unwrap_or(0);
+        for (file, batch) in batches.into_iter().enumerate() {
+            let mut at = start;
+            for (loc, report) in batch.reports {
+                if let Some(t) = report.reported_at {
+                    at = t.unix;
+                }
+                script.arrivals.push(Arrival { at, file, loc, report });
+            }
+            if !batch.rejections.is_empty() {
+                script.rejections.push((file, Batch { reports: Vec::new(), rejections: batch.rejections }));
+            }
+        }
+        // Stable: same time keeps file order, then place in the file.
+        script.arrivals.sort_by_key(|a| a.at);
+        script
+    }
+
+    pub fn first(&self) -> Option<i64> {
+        self.arrivals.first().map(|a| a.at)
+    }
+
+    pub fn last(&self) -> Option<i64> {
+        self.arrivals.last().map(|a| a.at)
+    }
+
+    /// The default speed: the whole feed in about [`DEFAULT_REPLAY_SECONDS`].
+    pub fn default_speed(&self) -> f64 {
+        match (self.first(), self.last()) {
+            (Some(a), Some(b)) if b > a => ((b - a) as f64 / DEFAULT_REPLAY_SECONDS).max(1.0),
+            _ => 1.0,
+        }
+    }
+}
+
+/// The replay: a script, how far it has been applied, and the feed clock.
+pub struct Replay {
+    spec: FeedSpec,
+    script: Script,
+    pub engine: Engine,
+    /// Arrivals applied so far.
+    position: usize,
+    /// Feed seconds per real second; `None` = as fast as possible.
+    speed: Option<f64>,
+    paused: bool,
+    /// The feed clock is `anchor_feed + (now - anchor_real) * speed` while running.
+    anchor_real: Instant,
+    anchor_feed: f64,
+}
+
+/// How many reports one step applies at most when running as fast as possible (so the view
+/// keeps refreshing during a fast replay).
+const MAX_CHUNK: usize = 5_000;
+
+impl Replay {
+    pub fn new(spec: FeedSpec, script: Script, speed: Option<f64>) -> Replay {
+        let engine = Self::fresh_engine(&spec, &script);
+        let start = script.first().unwrap_or(0) as f64 - 1.0;
+        Replay { spec, script, engine, position: 0, speed, paused: false, anchor_real: Instant::now(), anchor_feed: start }
+    }
+
+    fn fresh_engine(spec: &FeedSpec, script: &Script) -> Engine {
+        let mut engine = Engine::new(spec.manifest.clone());
+        for (file, batch) in &script.rejections {
+            let b = Batch { reports: Vec::new(), rejections: batch.rejections.clone() };
+            engine.ingest(&script.files[*file], b, Timestamp { unix: 0, offset_seconds: 0 });
+        }
+        engine
+    }
+
+    pub fn spec(&self) -> &FeedSpec {
+        &self.spec
+    }
+
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    pub fn total(&self) -> usize {
+        self.script.arrivals.len()
+    }
+
+    pub fn speed(&self) -> Option<f64> {
+        self.speed
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    pub fn finished(&self) -> bool {
+        self.position >= self.total()
+    }
+
+    /// The feed clock now.
+    pub fn clock(&self, now: Instant) -> f64 {
+        match (self.paused, self.speed) {
+            (false, Some(speed)) => self.anchor_feed + now.duration_since(self.anchor_real).as_secs_f64() * speed,
+            (false, None) => f64::INFINITY,
+            (true, _) => self.anchor_feed,
+        }
+    }
+
+    fn reanchor(&mut self, now: Instant) {
+        let clock = self.clock(now);
+        self.anchor_feed = if clock.is_finite() { clock } else { self.current_time() };
+        self.anchor_real = now;
+    }
+
+    /// The time of the last report applied (or just before the first).
+    pub fn current_time(&self) -> f64 {
+        match self.position.checked_sub(1) {
+            Some(i) => self.script.arrivals[i].at as f64,
+            None => self.script.first().unwrap_or(0) as f64 - 1.0,
+        }
+    }
+
+    fn apply(&mut self, upto: usize) {
+        let upto = upto.min(self.total());
+        while self.position < upto {
+            let a = &self.script.arrivals[self.position];
+            let mut batch = Batch::default();
+            batch.reports.push((a.loc, a.report.clone()));
+            let seen = Timestamp { unix: a.at, offset_seconds: 0 };
+            self.engine.ingest(&self.script.files[a.file], batch, seen);
+            self.position += 1;
+        }
+    }
+
+    /// Applies everything due by the feed clock; returns whether anything was applied.
+    pub fn advance(&mut self, now: Instant) -> bool {
+        if self.paused || self.finished() {
+            return false;
+        }
+        let before = self.position;
+        match self.speed {
+            None => self.apply(self.position + MAX_CHUNK),
+            Some(_) => {
+                let clock = self.clock(now);
+                let due = self.script.arrivals[self.position..].partition_point(|a| (a.at as f64) <= clock);
+                self.apply(self.position + due);
+            }
+        }
+        self.position != before
+    }
+
+    /// When the next report is due, if the replay is running at a finite speed.
+    pub fn next_due(&self) -> Option<Instant> {
+        let speed = self.speed?;
+        if self.paused || self.finished() {
+            return None;
+        }
+        let at = self.script.arrivals[self.position].at as f64;
+        let wait = ((at - self.anchor_feed) / speed).max(0.0);
+        Some(self.anchor_real + std::time::Duration::from_secs_f64(wait.min(3600.0)))
+    }
+
+    pub fn toggle_pause(&mut self, now: Instant) {
+        self.reanchor(now);
+        self.paused = !self.paused;
+    }
+
+    /// Multiplies the speed (by 2 or by ½); from "max" going slower returns to the default.
+    pub fn change_speed(&mut self, factor: f64, now: Instant) {
+        self.reanchor(now);
+        self.speed = match self.speed {
+            Some(s) => Some((s * factor).clamp(0.01, 1e7)),
+            None if factor < 1.0 => Some(self.script.default_speed()),
+            None => None,
+        };
+    }
+
+    /// Applies exactly one more report and pauses there.
+    pub fn step(&mut self, now: Instant) {
+        self.apply(self.position + 1);
+        self.paused = true;
+        self.anchor_feed = self.current_time();
+        self.anchor_real = now;
+    }
+
+    /// Moves the feed clock by `seconds` (negative: back, rebuilding from the start).
+    pub fn seek(&mut self, seconds: f64, now: Instant) {
+        let clock = self.clock(now);
+        let target = if clock.is_finite() { clock } else { self.current_time() } + seconds;
+        let upto = self.script.arrivals.partition_point(|a| (a.at as f64) <= target);
+        if upto < self.position {
+            self.engine = Self::fresh_engine(&self.spec, &self.script);
+            self.position = 0;
+        }
+        self.apply(upto);
+        self.anchor_feed = target;
+        self.anchor_real = now;
+    }
+
+    /// A twentieth of the feed's span: one seek step.
+    pub fn seek_step(&self) -> f64 {
+        match (self.script.first(), self.script.last()) {
+            (Some(a), Some(b)) if b > a => (b - a) as f64 / 20.0,
+            _ => 60.0,
+        }
+    }
+
+    pub fn bounds(&self) -> (Option<i64>, Option<i64>) {
+        (self.script.first(), self.script.last())
+    }
+
+    /// Runs to the end at once.
+    pub fn finish(&mut self) {
+        self.apply(self.total());
+    }
+}

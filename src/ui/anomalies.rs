@@ -1,0 +1,83 @@
+//! The anomalies panel: newest first, a symbol and a colour per severity, counts per kind.
+//! Enter opens the precinct's reports.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+
+use crate::engine::anomaly::Anomaly;
+use crate::session::view::View;
+use crate::text::{clean, fit};
+
+use super::app::{App, Panel};
+use super::theme::{Theme, severity_symbol};
+
+/// Anomalies newest first, after the filter.
+pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Anomaly> {
+    let filter = app.filter(Panel::Anomalies).to_lowercase();
+    let mut items: Vec<(u64, &Anomaly)> = view
+        .summary
+        .anomalies
+        .iter()
+        .zip(view.anomaly_seq.iter().copied().chain(std::iter::repeat(0)))
+        .map(|(a, s)| (s, a))
+        .filter(|(_, a)| {
+            filter.is_empty()
+                || a.kind.contains(&filter)
+                || a.message.to_lowercase().contains(&filter)
+                || a.precinct.as_deref().is_some_and(|p| p.to_lowercase().contains(&filter))
+                || a.region.as_deref().is_some_and(|r| r.to_lowercase().contains(&filter))
+        })
+        .collect();
+    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.severity.cmp(&a.1.severity)));
+    items.into_iter().map(|(_, a)| a).collect()
+}
+
+pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme) {
+    let items = ordered(view, app);
+    app.lengths[1] = items.len();
+    app.cursors[1].clamp(items.len());
+    let selected = app.cursor(Panel::Anomalies).selected;
+    app.selected_anomaly_precinct = items.get(selected).and_then(|a| a.precinct.clone());
+    let focused = app.focus == Panel::Anomalies;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &view.summary.anomalies {
+        *counts.entry(a.kind).or_default() += 1;
+    }
+    let mut title = format!(" Anomalies ({}) ", view.summary.anomalies.len());
+    let filter = app.filter(Panel::Anomalies);
+    if !filter.is_empty() || (focused && app.editing_filter) {
+        title.push_str(&format!("· filter: {}{} ", clean(filter), if focused && app.editing_filter { "▏" } else { "" }));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    let kinds: Vec<Span> = counts
+        .iter()
+        .flat_map(|(k, n)| [Span::styled(format!("{k} "), theme.dim()), Span::styled(format!("{n}  "), theme.text())])
+        .collect();
+    let summary_line = Rect { height: 1, ..inner };
+    f.render_widget(ratatui::widgets::Paragraph::new(Line::from(kinds)), summary_line);
+    let list_area = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
+    let w = list_area.width as usize;
+    let rows: Vec<ListItem> = items
+        .iter()
+        .map(|a| {
+            let style = theme.severity(a.severity);
+            let who = a.precinct.as_deref().or(a.region.as_deref()).unwrap_or("national");
+            let head = format!("{} {} {} ", severity_symbol(a.severity), a.kind, clean(who));
+            let rest = w.saturating_sub(crate::text::width(&head) + 2);
+            ListItem::new(Line::from(vec![Span::styled(head, style), Span::styled(fit(&a.message, rest), theme.text())]))
+        })
+        .collect();
+    let empty = rows.is_empty();
+    let list = List::new(rows).highlight_style(theme.selected()).highlight_symbol("› ");
+    let mut state = ListState::default().with_selected(if empty { None } else { Some(selected) });
+    f.render_stateful_widget(list, list_area, &mut state);
+}

@@ -1,0 +1,125 @@
+//! The header: election name, mode and clocks, reporting progress, ballots, data as of; and
+//! for a replay, its progress bar.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::session::view::{Mode, View};
+use crate::text::{clean, percent, thousands};
+
+use super::theme::Theme;
+
+/// A bar of `width` cells filled to `num/den`, in eighths.
+pub fn bar(num: u64, den: u64, width: usize) -> String {
+    if den == 0 || width == 0 {
+        return " ".repeat(width);
+    }
+    let eighths = ((u128::from(num.min(den)) * width as u128 * 8) / u128::from(den)) as usize;
+    let full = eighths / 8;
+    let part = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][eighths % 8];
+    let mut s = "█".repeat(full);
+    s.push_str(part);
+    let used = full + usize::from(!part.is_empty());
+    s.push_str(&"·".repeat(width.saturating_sub(used)));
+    s
+}
+
+/// `HH:MM:SS` of a timestamp in its own offset, with the offset.
+pub fn clock(t: &crate::feed::Timestamp) -> String {
+    let d = t.to_datetime();
+    let (h, m) = (t.offset_seconds / 3600, (t.offset_seconds.abs() % 3600) / 60);
+    format!("{:02}:{:02}:{:02} {:+03}:{:02}", d.hour(), d.minute(), d.second(), h, m)
+}
+
+fn wall_clock() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
+}
+
+pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
+    let s = &view.summary;
+    let name = s.election.name.clone().or_else(|| s.election.id.clone()).unwrap_or_else(|| "Election".into());
+    let mut first = vec![Span::styled(clean(&name), theme.title())];
+    if s.election.synthetic {
+        first.push(Span::styled(" [synthetic data]", theme.warning()));
+    }
+    first.push(Span::raw("  "));
+    match &view.mode {
+        Mode::Live => first.push(Span::styled("● LIVE", theme.good())),
+        Mode::Replay(r) => {
+            let state = if r.finished() {
+                "■ REPLAY ENDED".to_string()
+            } else if r.paused {
+                "⏸ PAUSED".to_string()
+            } else {
+                match r.speed {
+                    Some(x) => format!("▶ REPLAY ×{}", speed_label(x)),
+                    None => "▶ REPLAY ×max".to_string(),
+                }
+            };
+            first.push(Span::styled(state, theme.warning()));
+            if let Some(c) = &r.clock {
+                first.push(Span::styled(format!("  feed {}", clock(c)), theme.text()));
+            }
+        }
+    }
+    first.push(Span::styled(format!("  wall {}", wall_clock()), theme.dim()));
+
+    let reporting = s.precincts_reporting;
+    let gauge_w = (area.width as usize / 5).clamp(8, 30);
+    let mut second = vec![Span::styled("Precincts ", theme.dim())];
+    match s.precincts_expected {
+        Some(e) => {
+            second.push(Span::styled(bar(reporting, e, gauge_w), theme.gauge()));
+            second.push(Span::styled(
+                format!(" {} of {} ({})", thousands(reporting), thousands(e), percent(reporting, e)),
+                theme.text(),
+            ));
+        }
+        None => second.push(Span::styled(thousands(reporting), theme.text())),
+    }
+    second.push(Span::styled("   Ballots ", theme.dim()));
+    second.push(Span::styled(thousands(s.ballots), theme.text()));
+    if !s.held.is_empty() {
+        second.push(Span::styled(format!("   {} held", s.held.len()), theme.warning()));
+    }
+    if let Some(t) = s.as_of.as_deref().and_then(crate::feed::Timestamp::parse) {
+        second.push(Span::styled("   data as of ", theme.dim()));
+        second.push(Span::styled(clock(&t), theme.text()));
+    }
+    let mut lines = vec![Line::from(first), Line::from(second)];
+    if let Mode::Replay(r) = &view.mode
+        && area.height >= 3
+    {
+        let w = (area.width as usize).saturating_sub(34).max(10);
+        let pos = r.position as u64;
+        lines.push(Line::from(vec![
+            Span::styled("Replay    ", theme.dim()),
+            Span::styled(bar(pos, r.total as u64, w), theme.gauge()),
+            Span::styled(format!(" {}/{} reports", thousands(pos), thousands(r.total as u64)), theme.text()),
+        ]));
+    }
+    if let Some(n) = &view.notice {
+        lines.push(Line::from(Span::styled(format!("⚠ {}", clean(n)), theme.critical())));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+pub fn speed_label(x: f64) -> String {
+    if x >= 10.0 { format!("{x:.0}") } else { format!("{x:.2}").trim_end_matches('0').trim_end_matches('.').to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_fill_in_eighths() {
+        assert_eq!(bar(0, 10, 4), "····");
+        assert_eq!(bar(10, 10, 4), "████");
+        assert_eq!(bar(5, 10, 4), "██··");
+        assert_eq!(bar(1, 16, 4), "▎···", "4 cells × 8 / 16 = 2 eighths");
+    }
+}

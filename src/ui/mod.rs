@@ -1,0 +1,215 @@
+//! The election-night dashboard. One file per screen region; [`draw`] lays them out for the
+//! terminal's size, and [`run_loop`] (generic over the ratatui backend, so tests drive it with
+//! `TestBackend`) redraws only when something changed, at a bounded frame rate.
+
+pub mod anomalies;
+pub mod app;
+pub mod candidates;
+pub mod detail;
+pub mod drill;
+pub mod header;
+pub mod help;
+pub mod regions;
+pub mod rejected;
+pub mod terminal;
+pub mod theme;
+pub mod timeline;
+pub mod turnout;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossterm::event::Event;
+use ratatui::backend::Backend;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::{Frame, Terminal};
+
+use crate::session::view::View;
+
+use app::{Action, App, Panel};
+use theme::Theme;
+
+/// Below this the dashboard says the terminal is too small.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Full layout (every panel at once) from this size on.
+const FULL_WIDTH: u16 = 120;
+const FULL_HEIGHT: u16 = 36;
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = vec![
+            Line::from(Span::styled("Terminal too small", theme.critical())),
+            Line::from(Span::styled(
+                format!("need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}", area.width, area.height),
+                theme.text(),
+            )),
+            Line::from(Span::styled("q quits", theme.dim())),
+        ];
+        f.render_widget(Paragraph::new(msg), area);
+        app.areas.panels.clear();
+        return;
+    }
+    let header_h = 2 + u16::from(matches!(view.mode, crate::session::view::Mode::Replay(_))) + u16::from(view.notice.is_some());
+    let cand_h = (view.summary.candidates.len() as u16 + 2).clamp(3, if area.height >= FULL_HEIGHT { 14 } else { 9 });
+    let [head, top, body, foot] =
+        Layout::vertical([Constraint::Length(header_h), Constraint::Length(cand_h), Constraint::Min(5), Constraint::Length(1)])
+            .areas(area);
+    header::draw(f, head, view, theme);
+    app.areas.panels.clear();
+    let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
+    if full {
+        let [cands, turn] = Layout::horizontal([Constraint::Min(60), Constraint::Length(40)]).areas(top);
+        candidates::draw(f, cands, view, theme);
+        turnout::draw(f, turn, view, theme);
+        let [left, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        let [main, time] = Layout::vertical([Constraint::Min(8), Constraint::Length(12)]).areas(left);
+        let [anom, rej] = Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(right);
+        draw_panel(f, Panel::Regions, main, view, app, theme);
+        draw_panel(f, Panel::Timeline, time, view, app, theme);
+        draw_panel(f, Panel::Anomalies, anom, view, app, theme);
+        draw_panel(f, Panel::Rejected, rej, view, app, theme);
+    } else {
+        candidates::draw(f, top, view, theme);
+        // One panel at a time, chosen with Tab; the tabs say which.
+        let [tabs, panel] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body);
+        let mut spans = Vec::new();
+        for p in Panel::ALL {
+            let count = match p {
+                Panel::Anomalies => format!(" {}", view.summary.anomalies.len()),
+                Panel::Rejected => format!(" {}", view.summary.rejected.len()),
+                _ => String::new(),
+            };
+            let label = format!(" {}{count} ", p.title());
+            spans.push(Span::styled(label, if p == app.focus { theme.selected() } else { theme.dim() }));
+            spans.push(Span::raw(" "));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), tabs);
+        draw_panel(f, app.focus, panel, view, app, theme);
+    }
+    footer(f, foot, view, app, theme);
+    if let Some(p) = app.detail.clone() {
+        detail::draw(f, area, view, &p, theme);
+    }
+    if app.help {
+        help::draw(f, area, theme);
+    }
+}
+
+fn draw_panel(f: &mut Frame, p: Panel, area: Rect, view: &View, app: &mut App, theme: &Theme) {
+    app.areas.panels.push((p, area));
+    match p {
+        Panel::Regions if app.drill.is_some() => drill::draw(f, area, view, app, theme),
+        Panel::Regions => regions::draw(f, area, view, app, theme),
+        Panel::Anomalies => anomalies::draw(f, area, view, app, theme),
+        Panel::Rejected => rejected::draw(f, area, view, app, theme),
+        Panel::Timeline => timeline::draw(f, area, view, app, theme),
+    }
+}
+
+fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
+    let mut keys: Vec<(&str, &str)> = vec![("?", "help"), ("q", "quit"), ("Tab", "focus"), ("Enter", "open"), ("/", "filter")];
+    if matches!(view.mode, crate::session::view::Mode::Replay(_)) {
+        keys.extend([("Space", "pause"), ("+/-", "speed"), (".", "step"), ("[ ]", "seek")]);
+    }
+    if app.drill.is_some() || app.detail.is_some() {
+        keys.insert(0, ("Esc", "back"));
+    }
+    let spans: Vec<Span> = keys
+        .iter()
+        .flat_map(|(k, what)| [Span::styled(format!(" {k} "), theme.selected()), Span::styled(format!(" {what} "), theme.dim())])
+        .collect();
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Where the dashboard gets its views and sends its requests.
+pub trait Views {
+    fn version(&self) -> u64;
+    fn latest(&self) -> std::sync::Arc<View>;
+    fn send(&self, c: crate::session::Command);
+}
+
+impl Views for crate::session::Handle {
+    fn version(&self) -> u64 {
+        self.shared.version()
+    }
+    fn latest(&self) -> std::sync::Arc<View> {
+        crate::session::Handle::latest(self)
+    }
+    fn send(&self, c: crate::session::Command) {
+        crate::session::Handle::send(self, c)
+    }
+}
+
+/// Where terminal events come from (crossterm, or a script in tests).
+pub trait Events {
+    /// The next event, waiting at most `timeout`.
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>>;
+}
+
+/// Terminal events from crossterm.
+pub struct CrosstermEvents;
+
+impl Events for CrosstermEvents {
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>> {
+        if crossterm::event::poll(timeout)? { crossterm::event::read().map(Some) } else { Ok(None) }
+    }
+}
+
+/// Runs the dashboard until quit or `stop`: draws when the view, the input or the size
+/// changed (and once a second for the clocks), at most `fps` frames a second.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    views: &dyn Views,
+    events: &mut dyn Events,
+    theme: &Theme,
+    fps: u32,
+    stop: &AtomicBool,
+) -> std::io::Result<()>
+where
+    B::Error: Into<std::io::Error>,
+{
+    let frame_gap = Duration::from_secs(1) / fps.max(1);
+    let mut drawn_version = u64::MAX;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - Duration::from_secs(10);
+    let mut view = views.latest();
+    while !stop.load(Ordering::Relaxed) {
+        let now = Instant::now();
+        if views.version() != drawn_version {
+            view = views.latest();
+            dirty |= view.version != drawn_version;
+        }
+        // The wall clock in the header moves once a second.
+        dirty |= now.duration_since(last_draw) >= Duration::from_secs(1);
+        if dirty && now.duration_since(last_draw) >= frame_gap {
+            terminal.draw(|f| draw(f, &view, app, theme)).map_err(Into::into)?;
+            drawn_version = view.version;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let wait = if dirty { frame_gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
+        if let Some(ev) = events.next(wait.max(Duration::from_millis(1)))? {
+            match app.handle(&ev, &view) {
+                Action::Quit => return Ok(()),
+                Action::Redraw => dirty = true,
+                Action::Send(c) => {
+                    views.send(c);
+                    dirty = true;
+                }
+                Action::None => {}
+            }
+            if matches!(ev, Event::Resize(..)) {
+                terminal.autoresize().map_err(Into::into)?;
+                dirty = true;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! The regions table: reporting X/Y, a turnout gauge, the leader and margin, anomalies;
+//! sortable and filterable; Enter drills into a region.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+use crate::engine::snapshot::RegionRow;
+use crate::session::view::View;
+use crate::text::{clean, fit, percent1, thousands};
+
+use super::app::{App, Panel, SortKey};
+use super::header::bar;
+use super::theme::Theme;
+
+fn ratio(num: u64, den: u64) -> f64 {
+    if den == 0 { 0.0 } else { num as f64 / den as f64 }
+}
+
+/// Rows in display order, after the filter.
+pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a RegionRow> {
+    let filter = app.filter(Panel::Regions).to_lowercase();
+    let mut rows: Vec<&RegionRow> = view
+        .summary
+        .regions
+        .iter()
+        .filter(|r| filter.is_empty() || r.name.to_lowercase().contains(&filter) || r.id.to_lowercase().contains(&filter))
+        .collect();
+    match app.region_sort {
+        SortKey::Natural => {}
+        SortKey::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        SortKey::Reporting => rows.sort_by(|a, b| {
+            ratio(a.precincts_reporting, a.precincts_expected.unwrap_or(0))
+                .total_cmp(&ratio(b.precincts_reporting, b.precincts_expected.unwrap_or(0)))
+                .then(a.precincts_reporting.cmp(&b.precincts_reporting))
+        }),
+        SortKey::Turnout => rows.sort_by(|a, b| ratio(a.ballots, a.registered).total_cmp(&ratio(b.ballots, b.registered))),
+        SortKey::Margin => rows.sort_by(|a, b| {
+            ratio(a.margin.unwrap_or(0), a.valid).total_cmp(&ratio(b.margin.unwrap_or(0), b.valid))
+        }),
+        SortKey::Anomalies => rows.sort_by_key(|r| r.anomalies),
+    }
+    if app.region_descending {
+        rows.reverse();
+    }
+    rows
+}
+
+pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme) {
+    let rows = ordered(view, app);
+    app.lengths[0] = rows.len();
+    app.cursors[0].clamp(rows.len());
+    let selected = app.cursor(Panel::Regions).selected;
+    app.selected_region = rows.get(selected).map(|r| r.id.clone());
+    let focused = app.focus == Panel::Regions;
+    let filter = app.filter(Panel::Regions);
+    let mut title = format!(" Regions ({}) · sort: {}{} ", rows.len(), app.region_sort.label(), if app.region_descending { " ↓" } else { "" });
+    if !filter.is_empty() || (focused && app.editing_filter) {
+        title.push_str(&format!("· filter: {}{} ", clean(filter), if app.editing_filter && focused { "▏" } else { "" }));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let gauge_w = ((area.width as usize).saturating_sub(60) / 3).clamp(5, 20);
+    let name_by_id = |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let reporting = match r.precincts_expected {
+                Some(e) => format!("{}/{}", thousands(r.precincts_reporting), thousands(e)),
+                None => thousands(r.precincts_reporting),
+            };
+            let leader = r.leader.as_deref().map(name_by_id).unwrap_or_default();
+            let margin = match (r.margin, r.leader.is_some()) {
+                (Some(m), true) => format!("+{}", percent1(m, r.valid)),
+                _ => String::new(),
+            };
+            let flags = if r.anomalies > 0 { format!("▲ {}", r.anomalies) } else { String::new() };
+            Row::new(vec![
+                Cell::from(fit(&r.name, 24)),
+                Cell::from(reporting),
+                Cell::from(Line::from(vec![
+                    Span::styled(bar(r.ballots, r.registered, gauge_w), theme.gauge()),
+                    Span::styled(format!(" {}", percent1(r.ballots, r.registered)), theme.text()),
+                ])),
+                Cell::from(fit(&leader, 22)),
+                Cell::from(margin),
+                Cell::from(Span::styled(flags, theme.warning())),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Min(12),
+        Constraint::Length(13),
+        Constraint::Length(gauge_w as u16 + 7),
+        Constraint::Min(10),
+        Constraint::Length(7),
+        Constraint::Length(7),
+    ];
+    let header = Row::new(vec!["Region", "Reporting", "Turnout", "Leader", "Margin", "Flags"]).style(theme.dim());
+    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(theme.selected()).highlight_symbol("› ");
+    let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });
+    f.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,52 @@
+//! The rejected panel: each refused source with its reason, so the person running the feed
+//! can fix it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+
+use crate::engine::snapshot::Rejected;
+use crate::session::view::View;
+use crate::text::{clean, fit};
+
+use super::app::{App, Panel};
+use super::theme::Theme;
+
+pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Rejected> {
+    let filter = app.filter(Panel::Rejected).to_lowercase();
+    view.summary
+        .rejected
+        .iter()
+        .filter(|r| filter.is_empty() || r.source.to_lowercase().contains(&filter) || r.error.to_lowercase().contains(&filter))
+        .collect()
+}
+
+pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme) {
+    let items = ordered(view, app);
+    app.lengths[2] = items.len();
+    app.cursors[2].clamp(items.len());
+    let focused = app.focus == Panel::Rejected;
+    let mut title = format!(" Rejected ({}) ", view.summary.rejected.len());
+    let filter = app.filter(Panel::Rejected);
+    if !filter.is_empty() || (focused && app.editing_filter) {
+        title.push_str(&format!("· filter: {}{} ", clean(filter), if focused && app.editing_filter { "▏" } else { "" }));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let w = area.width.saturating_sub(4) as usize;
+    let rows: Vec<ListItem> = if items.is_empty() {
+        vec![ListItem::new(Span::styled("nothing refused", theme.dim()))]
+    } else {
+        items
+            .iter()
+            .map(|r| {
+                let src = format!("✗ {} ", clean(&r.source));
+                let rest = w.saturating_sub(crate::text::width(&src));
+                ListItem::new(Line::from(vec![Span::styled(src, theme.critical()), Span::styled(fit(&r.error, rest), theme.text())]))
+            })
+            .collect()
+    };
+    let list = List::new(rows).block(block).highlight_style(theme.selected()).highlight_symbol("› ");
+    let selected = if items.is_empty() { None } else { Some(app.cursor(Panel::Rejected).selected) };
+    f.render_stateful_widget(list, area, &mut ListState::default().with_selected(selected));
+}

@@ -1,0 +1,99 @@
+//! Real data: Russia's 2018 presidential election, one row per polling station, read through
+//! the CSV mapping of `docs/examples/ru-2018-presidential.json`. The totals must be the
+//! reference sums of `../shared/data/README.md` to the vote.
+//!
+//! The data lives outside the project (`../shared/data/ru-2018-presidential.csv.zip`, or the
+//! file named by `VOTEWATCH_RU2018_ZIP`). When it is missing, or nothing can unzip it, the test
+//! says so on stderr and passes without checking anything.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Says why the test did not run, past the test harness's output capture.
+fn skip(why: &str) {
+    let _ = writeln!(std::io::stderr(), "real_data: NOT RUN: {why}");
+}
+
+/// Unzips `zip` into `dir` with the first tool that works: `unzip`, then Python's zipfile.
+fn unzip(zip: &Path, dir: &Path) -> Result<(), String> {
+    let tools: [(&str, Vec<&std::ffi::OsStr>); 2] = [
+        ("unzip", vec!["-q".as_ref(), zip.as_os_str(), "-d".as_ref(), dir.as_os_str()]),
+        ("python3", vec!["-m".as_ref(), "zipfile".as_ref(), "-e".as_ref(), zip.as_os_str(), dir.as_os_str()]),
+    ];
+    let mut tried = Vec::new();
+    for (tool, args) in tools {
+        match Command::new(tool).args(&args).status() {
+            Ok(s) if s.success() => return Ok(()),
+            Ok(s) => tried.push(format!("{tool} failed ({s})")),
+            Err(e) => tried.push(format!("{tool}: {e}")),
+        }
+    }
+    Err(format!("cannot unzip {}: {}", zip.display(), tried.join("; ")))
+}
+
+fn votes(v: &serde_json::Value, id: &str) -> u64 {
+    let c = v["candidates"].as_array().unwrap().iter().find(|c| c["id"] == id);
+    c.unwrap_or_else(|| panic!("no candidate {id}"))["votes"].as_u64().unwrap()
+}
+
+#[test]
+fn russia_2018_reproduces_the_reference_sums() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let zip = std::env::var_os("VOTEWATCH_RU2018_ZIP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/data/ru-2018-presidential.csv.zip"));
+    if !zip.is_file() {
+        skip(&format!("{} not found", zip.display()));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    if let Err(e) = unzip(&zip, dir.path()) {
+        skip(&e);
+        return;
+    }
+    let manifest = root.join("docs/examples/ru-2018-presidential.json");
+
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_votewatch"))
+        .arg("tally")
+        .arg(dir.path())
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    eprintln!("real_data: tally of {} took {:.2?}", zip.display(), took);
+    assert!(out.status.success(), "tally failed: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let rejected = v["rejected"].as_array().unwrap();
+    assert!(rejected.is_empty(), "{} rejected, first: {}", rejected.len(), rejected[0]);
+    assert!(v["held"].as_array().unwrap().is_empty(), "held: {}", v["held"]);
+    assert_eq!(v["precincts_reporting"], 97_699);
+    assert_eq!(v["registered"], 109_008_428);
+    assert_eq!(v["ballots"], 73_578_992, "ballots found in the boxes");
+    assert_eq!(v["invalid"], 791_258);
+    assert_eq!(v["valid"], 72_787_734);
+    let expected = [
+        ("baburin", 479_013),
+        ("grudinin", 8_659_206),
+        ("zhirinovsky", 4_154_985),
+        ("putin", 56_430_712),
+        ("sobchak", 1_238_031),
+        ("suraykin", 499_342),
+        ("titov", 556_801),
+        ("yavlinsky", 769_644),
+    ];
+    for (id, n) in expected {
+        assert_eq!(votes(&v, id), n, "{id}");
+    }
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 8, "no candidate beyond the manifest's");
+    assert_eq!(v["candidates"][0]["id"], "putin");
+    // 85 federal subjects, Baikonur and abroad, learned from the rows.
+    assert_eq!(v["regions"].as_array().unwrap().len(), 87);
+    let regional: u64 = v["regions"].as_array().unwrap().iter().map(|r| r["votes"]["putin"].as_u64().unwrap()).sum();
+    assert_eq!(regional, 56_430_712, "the regions add up to the national total");
+}
