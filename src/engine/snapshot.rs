@@ -333,7 +333,8 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
             let diff = if accounted > ballots {
                 format!("{} more than the ballots", thousands(accounted - ballots))
             } else {
-                format!("{} ballots unaccounted for", thousands(ballots - accounted))
+                let n = ballots - accounted;
+                format!("{} ballot{} unaccounted for", thousands(n), if n == 1 { "" } else { "s" })
             };
             format!(
                 "votes {} + invalid {} = {}, but ballots = {} ({diff})",

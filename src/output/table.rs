@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::engine::Summary;
-use crate::text::{clean, percent, thousands};
+use crate::text::{clean, fit, pad, percent, thousands, width};
 
 /// Candidate share as an exact two-decimal percentage.
 fn share(votes: u64, valid: u64) -> String {
@@ -32,23 +32,20 @@ pub fn render(s: &Summary) -> String {
     if let Some(t) = &s.as_of {
         let _ = writeln!(out, "Data as of {t}");
     }
-    let name_w = s.candidates.iter().map(|c| clean(&c.name).chars().count()).max().unwrap_or(9).max(9);
+    let name_w = s.candidates.iter().map(|c| width(&clean(&c.name))).max().unwrap_or(9).clamp(9, 40);
     let with_seats = s.candidates.iter().any(|c| c.seats.is_some());
     let _ = writeln!(out);
-    let _ = write!(out, "{:<name_w$}  {:>12}  {:>7}", "Candidate", "Votes", "Share");
+    let _ = write!(out, "{}  {:>12}  {:>7}", pad("Candidate", name_w), "Votes", "Share");
     let _ = writeln!(out, "{}", if with_seats { "  Seats" } else { "" });
     for c in &s.candidates {
-        let _ = write!(out, "{:<name_w$}  {:>12}  {:>7}", clean(&c.name), thousands(c.votes), share(c.votes, s.valid));
+        let _ = write!(out, "{}  {:>12}  {:>7}", pad(&c.name, name_w), thousands(c.votes), share(c.votes, s.valid));
         let _ = writeln!(out, "{}", c.seats.map(|n| format!("  {n:>5}")).unwrap_or_default());
     }
     if !s.regions.is_empty() {
-        let rw = s.regions.iter().map(|r| clean(&r.name).chars().count()).max().unwrap_or(6).max(6);
+        let rw = s.regions.iter().map(|r| width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 32);
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "{:<rw$}  {:>15}  {:>8}  {:<20}  {:>9}",
-            "Region", "Reporting", "Turnout", "Leader", "Anomalies"
-        );
+        let _ =
+            writeln!(out, "{}  {:>15}  {:>8}  {}  {:>9}", pad("Region", rw), "Reporting", "Turnout", pad("Leader", 24), "Anomalies");
         for r in &s.regions {
             let reporting = match r.precincts_expected {
                 Some(e) => format!("{}/{}", thousands(r.precincts_reporting), thousands(e)),
@@ -58,20 +55,17 @@ pub fn render(s: &Summary) -> String {
                 .leader
                 .as_ref()
                 .map(|l| {
-                    format!(
-                        "{} +{}",
-                        s.candidates.iter().find(|c| &c.id == l).map_or(l.clone(), |c| clean(&c.id)),
-                        thousands(r.margin.unwrap_or(0))
-                    )
+                    let name = s.candidates.iter().find(|c| &c.id == l).map_or(l.as_str(), |c| c.name.as_str());
+                    format!("{} +{}", fit(name, 14), thousands(r.margin.unwrap_or(0)))
                 })
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{:<rw$}  {:>15}  {:>8}  {:<20}  {:>9}",
-                clean(&r.name),
+                "{}  {:>15}  {:>8}  {}  {:>9}",
+                pad(&r.name, rw),
                 reporting,
                 percent(r.ballots, r.registered),
-                leader,
+                pad(&leader, 24),
                 r.anomalies
             );
         }

@@ -225,18 +225,15 @@ pub struct AnomalyClock {
 impl AnomalyClock {
     pub fn stamp(&mut self, summary: &Summary) -> Vec<u64> {
         let mut now = HashMap::with_capacity(summary.anomalies.len());
+        // Everything new in this view shares one number: arrival order within a view is not
+        // known, and severity orders them there.
+        self.next += 1;
         let seqs = summary
             .anomalies
             .iter()
             .map(|a| {
                 let key = (a.kind, a.precinct.clone(), a.region.clone());
-                let seq = match self.seen.get(&key) {
-                    Some(&s) => s,
-                    None => {
-                        self.next += 1;
-                        self.next
-                    }
-                };
+                let seq = self.seen.get(&key).copied().unwrap_or(self.next);
                 now.insert(key, seq);
                 seq
             })

@@ -32,7 +32,7 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Anomaly> {
                 || a.region.as_deref().is_some_and(|r| r.to_lowercase().contains(&filter))
         })
         .collect();
-    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.severity.cmp(&a.1.severity)));
+    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.severity.cmp(&a.1.severity)).then(a.1.kind.cmp(b.1.kind)));
     items.into_iter().map(|(_, a)| a).collect()
 }
 

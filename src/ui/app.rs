@@ -133,6 +133,8 @@ pub struct App {
     pub selected_region: Option<String>,
     pub selected_anomaly_precinct: Option<String>,
     pub selected_drill_precinct: Option<String>,
+    /// Shown instead of the real wall clock (for reproducible screens).
+    pub wall_clock: Option<String>,
 }
 
 impl Default for App {
@@ -153,6 +155,7 @@ impl Default for App {
             selected_region: None,
             selected_anomaly_precinct: None,
             selected_drill_precinct: None,
+            wall_clock: None,
         }
     }
 }

@@ -65,7 +65,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         .map(|p| {
             let leader = p.leader.as_ref().map_or(String::new(), |(id, v)| {
                 let n = view.summary.candidates.iter().find(|c| &c.id == id).map_or(id.clone(), |c| c.name.clone());
-                format!("{} {}", fit(&n, 14), percent1(*v, p.valid))
+                format!("{} {}", percent1(*v, p.valid), n)
             });
             let flags = match (p.held, p.flags) {
                 (true, _) => "⏸ held".to_string(),

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::session::view::{Mode, View};
-use crate::text::{clean, percent, thousands};
+use crate::text::{clean, fit, percent, thousands};
 
 use super::theme::Theme;
 
@@ -33,21 +33,19 @@ pub fn clock(t: &crate::feed::Timestamp) -> String {
     format!("{:02}:{:02}:{:02} {:+03}:{:02}", d.hour(), d.minute(), d.second(), h, m)
 }
 
-fn wall_clock() -> String {
+/// The wall clock, local time.
+pub fn wall_clock() -> String {
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     format!("{:02}:{:02}:{:02}", now.hour(), now.minute(), now.second())
 }
 
-pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
     let s = &view.summary;
     let name = s.election.name.clone().or_else(|| s.election.id.clone()).unwrap_or_else(|| "Election".into());
-    let mut first = vec![Span::styled(clean(&name), theme.title())];
-    if s.election.synthetic {
-        first.push(Span::styled(" [synthetic data]", theme.warning()));
-    }
-    first.push(Span::raw("  "));
+    // What matters most on the right (mode and clocks); the name gets what is left.
+    let mut right = vec![Span::raw("  ")];
     match &view.mode {
-        Mode::Live => first.push(Span::styled("● LIVE", theme.good())),
+        Mode::Live => right.push(Span::styled("● LIVE", theme.good())),
         Mode::Replay(r) => {
             let state = if r.finished() {
                 "■ REPLAY ENDED".to_string()
@@ -59,13 +57,28 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
                     None => "▶ REPLAY ×max".to_string(),
                 }
             };
-            first.push(Span::styled(state, theme.warning()));
+            right.push(Span::styled(state, theme.warning()));
             if let Some(c) = &r.clock {
-                first.push(Span::styled(format!("  feed {}", clock(c)), theme.text()));
+                right.push(Span::styled(format!("  feed {}", clock(c)), theme.text()));
             }
         }
     }
-    first.push(Span::styled(format!("  wall {}", wall_clock()), theme.dim()));
+    let used: usize = right.iter().map(|s| crate::text::width(&s.content)).sum();
+    let wall = format!("  wall {wall}");
+    if (area.width as usize) >= used + crate::text::width(&wall) + 40 {
+        right.push(Span::styled(wall, theme.dim()));
+    }
+    let synthetic = if s.election.synthetic { " [synthetic data]" } else { "" };
+    let used: usize = right.iter().map(|s| crate::text::width(&s.content)).sum();
+    let room = (area.width as usize).saturating_sub(used);
+    let mut first = Vec::new();
+    if room > crate::text::width(synthetic) + 12 {
+        first.push(Span::styled(fit(&name, room - crate::text::width(synthetic)), theme.title()));
+        first.push(Span::styled(synthetic, theme.warning()));
+    } else {
+        first.push(Span::styled(fit(&name, room), theme.title()));
+    }
+    first.extend(right);
 
     let reporting = s.precincts_reporting;
     let gauge_w = (area.width as usize / 5).clamp(8, 30);

@@ -60,7 +60,8 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
     let [head, top, body, foot] =
         Layout::vertical([Constraint::Length(header_h), Constraint::Length(cand_h), Constraint::Min(5), Constraint::Length(1)])
             .areas(area);
-    header::draw(f, head, view, theme);
+    let wall = app.wall_clock.clone().unwrap_or_else(header::wall_clock);
+    header::draw(f, head, view, &wall, theme);
     app.areas.panels.clear();
     let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
     if full {

@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         ]),
         Line::from(Span::styled(bar(s.ballots, s.registered, w), theme.gauge())),
         Line::from(Span::styled(
-            format!("{} ballots of {} registered", thousands(s.ballots), thousands(s.registered)),
+            format!("{} of {}", thousands(s.ballots), thousands(s.registered)),
             theme.text(),
         )),
     ];
@@ -37,7 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         ]));
         lines.push(Line::from(Span::styled(bar(s.ballots, expected, w), theme.gauge())));
         lines.push(Line::from(Span::styled(
-            format!("{} registered in all (manifest)", thousands(expected)),
+            format!("{} of {} (manifest)", thousands(s.ballots), thousands(expected)),
             theme.text(),
         )));
     }

@@ -1,0 +1,113 @@
+//! Whole-screen render tests: the dashboard drawn with ratatui's TestBackend on a small fixed
+//! feed (Cyrillic, Kazakh, Arabic, CJK and emoji names, an escape sequence in a name, every
+//! kind of trouble), at 80×24 and 160×48, compared with snapshot files.
+
+use std::path::Path;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use votewatch::cli::FeedOpts;
+use votewatch::feed::schema::DEFAULT_MAX_FILE_SIZE;
+use votewatch::session::view::{Focus, View};
+use votewatch::session::{Command, ReplaySpeed, Session, Source, replay_source};
+use votewatch::ui::app::{App, Cursor, Drill, Panel, SortKey};
+use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
+
+fn final_view(focus: Focus) -> View {
+    let opts = FeedOpts { manifest: None, max_file_size: DEFAULT_MAX_FILE_SIZE };
+    let source = replay_source(Path::new("tests/fixtures/small-feed"), &opts, ReplaySpeed::Max).unwrap();
+    let mut session = Session::new(source);
+    if let Source::Replay(r) = &mut session.source {
+        r.finish();
+    }
+    session.command(Command::Focus(focus));
+    session.view()
+}
+
+fn render(view: &View, app: &mut App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme::new(ThemeName::Dark, ColorDepth::None);
+    app.wall_clock = Some("12:00:00".into());
+    terminal.draw(|f| votewatch::ui::draw(f, view, app, &theme)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn screens(name: &str, view: &View, app: &App) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut app = app.clone();
+        let screen = render(view, &mut app, w, h);
+        assert!(!screen.contains('\u{1b}'), "no escape character reaches the terminal");
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn main_screen() {
+    let view = final_view(Focus::default());
+    screens("main", &view, &App::default());
+}
+
+#[test]
+fn region_drill_down() {
+    let view = final_view(Focus { region: Some("almaty".into()), precinct: None });
+    let app = App {
+        drill: Some(Drill {
+            region: "almaty".into(),
+            cursor: Cursor::default(),
+            sort: SortKey::Turnout,
+            descending: true,
+            filter: String::new(),
+        }),
+        ..App::default()
+    };
+    screens("drill", &view, &app);
+}
+
+#[test]
+fn anomaly_detail() {
+    let view = final_view(Focus { region: None, precinct: Some("ALM-004".into()) });
+    let app = App { focus: Panel::Anomalies, detail: Some("ALM-004".into()), ..App::default() };
+    screens("detail", &view, &app);
+}
+
+#[test]
+fn help_overlay() {
+    let view = final_view(Focus::default());
+    screens("help", &view, &App { help: true, ..App::default() });
+}
+
+#[test]
+fn too_small_says_so() {
+    let view = final_view(Focus::default());
+    let screen = render(&view, &mut App::default(), 50, 10);
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(screen.contains("need 60×16, have 50×10"), "{screen}");
+}
+
+#[test]
+fn every_size_renders_without_panic() {
+    let view = final_view(Focus { region: Some("almaty".into()), precinct: Some("ALM-004".into()) });
+    for w in [1u16, 10, 59, 60, 61, 80, 119, 120, 200] {
+        for h in [1u16, 5, 15, 16, 24, 35, 36, 60] {
+            for app in [
+                App::default(),
+                App { help: true, ..App::default() },
+                App { detail: Some("ALM-004".into()), ..App::default() },
+                App { focus: Panel::Timeline, ..App::default() },
+            ] {
+                render(&view, &mut app.clone(), w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn widths_of_wide_characters_keep_columns_aligned() {
+    let view = final_view(Focus::default());
+    let screen = render(&view, &mut App::default(), 160, 48);
+    // Every row of the candidate panel ends its border at the same column.
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("Иван Иванов") || l.contains("王小明") || l.contains("محمد")).collect();
+    assert_eq!(rows.len(), 3, "{screen}");
+    let border_col = |l: &str| unicode_width::UnicodeWidthStr::width(l.split('│').take(2).collect::<Vec<_>>().join("│").as_str());
+    assert!(rows.iter().all(|l| border_col(l) == border_col(rows[0])), "{rows:#?}");
+}
