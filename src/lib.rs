@@ -10,7 +10,7 @@ pub mod feed;
 pub mod ingest;
 pub mod output;
 pub mod run;
+pub mod session;
 pub mod synth;
 pub mod text;
-pub mod session;
 pub mod ui;

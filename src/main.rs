@@ -45,7 +45,10 @@ fn main() -> ExitCode {
         Command::Demo { speed, ui } => run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
             .and_then(|_| run::dashboard::sample_feed())
             .and_then(|feed| {
-                let opts = votewatch::cli::FeedOpts { manifest: None, max_file_size: votewatch::feed::schema::DEFAULT_MAX_FILE_SIZE };
+                let opts = votewatch::cli::FeedOpts {
+                    manifest: None,
+                    max_file_size: votewatch::feed::schema::DEFAULT_MAX_FILE_SIZE,
+                };
                 run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &ui)
             }),
         Command::Synth { out, precincts, seed, profile, live, stuff } => {

@@ -106,8 +106,10 @@ fn widths_of_wide_characters_keep_columns_aligned() {
     let view = final_view(Focus::default());
     let screen = render(&view, &mut App::default(), 160, 48);
     // Every row of the candidate panel ends its border at the same column.
-    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("Иван Иванов") || l.contains("王小明") || l.contains("محمد")).collect();
+    let rows: Vec<&str> =
+        screen.lines().filter(|l| l.contains("Иван Иванов") || l.contains("王小明") || l.contains("محمد")).collect();
     assert_eq!(rows.len(), 3, "{screen}");
-    let border_col = |l: &str| unicode_width::UnicodeWidthStr::width(l.split('│').take(2).collect::<Vec<_>>().join("│").as_str());
+    let border_col =
+        |l: &str| unicode_width::UnicodeWidthStr::width(l.split('│').take(2).collect::<Vec<_>>().join("│").as_str());
     assert!(rows.iter().all(|l| border_col(l) == border_col(rows[0])), "{rows:#?}");
 }

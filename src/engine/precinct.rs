@@ -79,6 +79,13 @@ impl Precinct {
         self.flags & Kind::RevisionConflict.bit() != 0
     }
 
+    /// The region the precinct belongs to: its counted report's, or (held) that of the first
+    /// report in content order, so it never depends on which arrived first.
+    pub fn region(&self) -> Option<u32> {
+        let e = self.counted().or_else(|| self.history().first().copied())?;
+        (e.region != NO_REGION).then_some(e.region)
+    }
+
     pub fn has(&self, kind: Kind) -> bool {
         self.flags & kind.bit() != 0
     }

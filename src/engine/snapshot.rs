@@ -11,7 +11,7 @@ use crate::feed::manifest::Contest;
 use crate::text::{percent1, thousands};
 
 use super::anomaly::{Anomaly, Kind};
-use super::precinct::{Entry, NO_REGION, Precinct};
+use super::precinct::{Entry, Precinct};
 use super::totals::{Totals, ratio};
 use super::{Engine, seats};
 
@@ -244,8 +244,7 @@ pub fn summarize(engine: &Engine) -> Summary {
 }
 
 fn region_id(engine: &Engine, p: &Precinct) -> Option<String> {
-    let e = p.counted().or(p.entries.first())?;
-    (e.region != NO_REGION).then(|| engine.regions.items[e.region as usize].id.clone())
+    p.region().map(|r| engine.regions.items[r as usize].id.clone())
 }
 
 fn candidate_id(engine: &Engine, c: usize) -> &str {

@@ -60,7 +60,9 @@ impl Plan {
                 .collect::<Result<_, String>>()?;
             v.sort();
             v
-        } else if schema.csv.is_some() && schema.knows_candidates() {
+        } else if schema.csv.is_some() && !schema.knows_candidates() {
+            return Err("the manifest's csv mapping needs \"candidates\" (or the manifest a candidate list) to know which columns are votes".into());
+        } else if schema.csv.is_some() {
             headers
                 .iter()
                 .enumerate()
@@ -343,6 +345,18 @@ mod tests {
         let mut votes = r.votes.clone();
         votes.sort();
         assert_eq!(votes, vec![(Name::Listed(0), 500), (Name::Listed(1), 90)]);
+    }
+
+    #[test]
+    fn a_mapping_must_say_which_columns_are_votes() {
+        let m =
+            Manifest::from_slice(br#"{"id":"t","csv":{"precinct":"Station","registered":"Voters","ballots":"Cast"}}"#)
+                .unwrap();
+        let s = Schema::from_manifest(Some(&m), 1 << 20);
+        let b = read_str("Station;Voters;Cast;tik\nS1;100;60;ТИК 1\n".replace(';', ",").as_str(), &s, true);
+        assert_eq!(b.reports.len(), 0);
+        assert_eq!(b.rejections.len(), 1);
+        assert!(b.rejections[0].1.contains("needs \"candidates\""), "{:?}", b.rejections);
     }
 
     #[test]

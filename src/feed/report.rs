@@ -129,7 +129,7 @@ impl RawCount {
         } else if cell.is_empty() {
             RawCount::Other("empty")
         } else {
-            RawCount::Text(cell.to_string())
+            RawCount::Text(cell.chars().take(40).collect())
         }
     }
 }

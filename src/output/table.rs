@@ -44,8 +44,15 @@ pub fn render(s: &Summary) -> String {
     if !s.regions.is_empty() {
         let rw = s.regions.iter().map(|r| width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 32);
         let _ = writeln!(out);
-        let _ =
-            writeln!(out, "{}  {:>15}  {:>8}  {}  {:>9}", pad("Region", rw), "Reporting", "Turnout", pad("Leader", 24), "Anomalies");
+        let _ = writeln!(
+            out,
+            "{}  {:>15}  {:>8}  {}  {:>9}",
+            pad("Region", rw),
+            "Reporting",
+            "Turnout",
+            pad("Leader", 24),
+            "Anomalies"
+        );
         for r in &s.regions {
             let reporting = match r.precincts_expected {
                 Some(e) => format!("{}/{}", thousands(r.precincts_reporting), thousands(e)),

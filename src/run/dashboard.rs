@@ -38,14 +38,18 @@ pub fn sample_feed() -> Result<PathBuf> {
     ];
     match candidates.iter().find(|p| p.join("election.json").is_file()) {
         Some(p) => Ok(p.clone()),
-        None => bail!("the bundled sample feed (sample-feeds/kz-2022-presidential) is not here; run from the votewatch checkout"),
+        None => bail!(
+            "the bundled sample feed (sample-feeds/kz-2022-presidential) is not here; run from the votewatch checkout"
+        ),
     }
 }
 
 /// Refuses to draw into a pipe.
 pub fn require_terminal(command: &str) -> Result<()> {
     if !std::io::stdout().is_terminal() {
-        bail!("stdout is not a terminal, so there is no dashboard to draw; use `votewatch {command} --headless` for the NDJSON event stream");
+        bail!(
+            "stdout is not a terminal, so there is no dashboard to draw; use `votewatch {command} --headless` for the NDJSON event stream"
+        );
     }
     Ok(())
 }

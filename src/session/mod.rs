@@ -5,7 +5,6 @@
 pub mod replay;
 pub mod view;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -167,16 +166,7 @@ impl Session {
                 )
             }
         };
-        View {
-            version,
-            summary,
-            mode,
-            anomaly_seq,
-            timeline: self.timeline.2.clone(),
-            region,
-            precinct,
-            notice,
-        }
+        View { version, summary, mode, anomaly_seq, timeline: self.timeline.2.clone(), region, precinct, notice }
     }
 
     /// The UTC offset feed times are shown in: the first region's, else UTC.
@@ -301,7 +291,11 @@ pub fn watch_source(
 }
 
 /// Opens a saved feed as a replay source.
-pub fn replay_source(feed: &std::path::Path, opts: &crate::cli::FeedOpts, speed: ReplaySpeed) -> anyhow::Result<Source> {
+pub fn replay_source(
+    feed: &std::path::Path,
+    opts: &crate::cli::FeedOpts,
+    speed: ReplaySpeed,
+) -> anyhow::Result<Source> {
     let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
     let script = replay::Script::load(&spec);
     let speed = match speed {
@@ -323,10 +317,10 @@ pub enum ReplaySpeed {
 impl std::str::FromStr for ReplaySpeed {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().trim_end_matches(['x', 'X']) {
-            "max" | "MAX" => Ok(ReplaySpeed::Max),
+        match s.trim().to_ascii_lowercase().as_str() {
+            "max" => Ok(ReplaySpeed::Max),
             "auto" | "default" => Ok(ReplaySpeed::Default),
-            n => match n.parse::<f64>() {
+            n => match n.strip_suffix('x').unwrap_or(n).parse::<f64>() {
                 Ok(x) if x.is_finite() && x > 0.0 => Ok(ReplaySpeed::Times(x)),
                 _ => Err(format!("{s:?} is not a speed (a positive number like 60, or max)")),
             },
@@ -334,7 +328,18 @@ impl std::str::FromStr for ReplaySpeed {
     }
 }
 
-/// Keeps the path of a feed for messages.
-pub fn describe(feed: &std::path::Path) -> PathBuf {
-    feed.to_path_buf()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speeds() {
+        assert_eq!("max".parse(), Ok(ReplaySpeed::Max));
+        assert_eq!("MAX".parse(), Ok(ReplaySpeed::Max));
+        assert_eq!("auto".parse(), Ok(ReplaySpeed::Default));
+        assert_eq!("60".parse(), Ok(ReplaySpeed::Times(60.0)));
+        assert_eq!("2.5x".parse(), Ok(ReplaySpeed::Times(2.5)));
+        assert!("0".parse::<ReplaySpeed>().is_err());
+        assert!("fast".parse::<ReplaySpeed>().is_err());
+    }
 }

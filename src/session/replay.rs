@@ -101,7 +101,16 @@ impl Replay {
     pub fn new(spec: FeedSpec, script: Script, speed: Option<f64>) -> Replay {
         let engine = Self::fresh_engine(&spec, &script);
         let start = script.first().unwrap_or(0) as f64 - 1.0;
-        Replay { spec, script, engine, position: 0, speed, paused: false, anchor_real: Instant::now(), anchor_feed: start }
+        Replay {
+            spec,
+            script,
+            engine,
+            position: 0,
+            speed,
+            paused: false,
+            anchor_real: Instant::now(),
+            anchor_feed: start,
+        }
     }
 
     fn fresh_engine(spec: &FeedSpec, script: &Script) -> Engine {

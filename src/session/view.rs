@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use crate::engine::precinct::NO_REGION;
 use crate::engine::{Engine, Summary};
 use crate::feed::Timestamp;
 
@@ -122,14 +121,12 @@ pub fn region_detail(engine: &Engine, id: &str) -> Option<RegionDetail> {
     let mut rows = Vec::new();
     let mut bins = [0u64; 21];
     for p in engine.precincts() {
-        let Some(e) = p.counted().or(p.entries.first()) else { continue };
-        if e.region != r {
+        if p.region() != Some(r) {
             continue;
         }
         let counted = p.counted();
-        let (registered, ballots, invalid, valid) = counted.map_or((0, 0, 0, 0), |c| {
-            (u64::from(c.registered), u64::from(c.ballots), u64::from(c.invalid), c.valid())
-        });
+        let (registered, ballots, invalid, valid) = counted
+            .map_or((0, 0, 0, 0), |c| (u64::from(c.registered), u64::from(c.ballots), u64::from(c.invalid), c.valid()));
         let leader = counted.and_then(|c| {
             let (i, v) = c.votes.iter().enumerate().max_by_key(|(i, v)| (**v, std::cmp::Reverse(*i)))?;
             Some((engine.candidates()[i].id.clone(), u64::from(*v)))
@@ -156,11 +153,8 @@ pub fn region_detail(engine: &Engine, id: &str) -> Option<RegionDetail> {
 /// Builds the reports of a precinct, side by side, in revision order.
 pub fn precinct_detail(engine: &Engine, summary: &Summary, id: &str) -> Option<PrecinctDetail> {
     let p = engine.precinct(id)?;
-    let order: Vec<usize> = summary
-        .candidates
-        .iter()
-        .filter_map(|c| engine.candidates().iter().position(|m| m.id == c.id))
-        .collect();
+    let order: Vec<usize> =
+        summary.candidates.iter().filter_map(|c| engine.candidates().iter().position(|m| m.id == c.id)).collect();
     let counted = p.counted().map(|c| c as *const _);
     let mut reports: Vec<ReportColumn> = p
         .history()
@@ -177,11 +171,7 @@ pub fn precinct_detail(engine: &Engine, summary: &Summary, id: &str) -> Option<P
         })
         .collect();
     reports.dedup_by(|a, b| a == b);
-    let region = p
-        .counted()
-        .or(p.entries.first())
-        .filter(|e| e.region != NO_REGION)
-        .map(|e| engine.regions()[e.region as usize].id.clone());
+    let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
     Some(PrecinctDetail { id: id.to_string(), region, reports })
 }
 

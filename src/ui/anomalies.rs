@@ -50,9 +50,16 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let mut title = format!(" Anomalies ({}) ", view.summary.anomalies.len());
     let filter = app.filter(Panel::Anomalies);
     if !filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!("· filter: {}{} ", clean(filter), if focused && app.editing_filter { "▏" } else { "" }));
+        title.push_str(&format!(
+            "· filter: {}{} ",
+            clean(filter),
+            if focused && app.editing_filter { "▏" } else { "" }
+        ));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.height == 0 {
@@ -73,7 +80,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             let who = a.precinct.as_deref().or(a.region.as_deref()).unwrap_or("national");
             let head = format!("{} {} {} ", severity_symbol(a.severity), a.kind, clean(who));
             let rest = w.saturating_sub(crate::text::width(&head) + 2);
-            ListItem::new(Line::from(vec![Span::styled(head, style), Span::styled(fit(&a.message, rest), theme.text())]))
+            ListItem::new(Line::from(vec![
+                Span::styled(head, style),
+                Span::styled(fit(&a.message, rest), theme.text()),
+            ]))
         })
         .collect();
     let empty = rows.is_empty();

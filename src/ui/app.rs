@@ -233,6 +233,11 @@ impl App {
         if ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('d')) {
             return Action::Quit;
         }
+        // Ctrl-\ is the terminal's "quit and dump core": abort on purpose (the terminal is
+        // still restored, by the panic hook).
+        if ctrl && matches!(k.code, KeyCode::Char('\\') | KeyCode::Char('4')) {
+            panic!("Ctrl-\\ pressed: aborting on request");
+        }
         if self.editing_filter {
             match k.code {
                 KeyCode::Esc => {
@@ -363,8 +368,13 @@ impl App {
         };
         match target {
             Some(Ok(region)) => {
-                self.drill =
-                    Some(Drill { region, cursor: Cursor::default(), sort: SortKey::Natural, descending: false, filter: String::new() })
+                self.drill = Some(Drill {
+                    region,
+                    cursor: Cursor::default(),
+                    sort: SortKey::Natural,
+                    descending: false,
+                    filter: String::new(),
+                })
             }
             Some(Err(precinct)) => self.detail = Some(precinct),
             None => return Action::None,

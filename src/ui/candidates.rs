@@ -36,7 +36,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         (false, Some(m)) => format!(" Candidates · majority {}% ", m * 100.0),
         _ => " Candidates ".to_string(),
     };
-    let block = Block::default().borders(Borders::ALL).border_style(theme.dim()).title(Span::styled(title, theme.title()));
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme.dim()).title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -51,7 +52,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
     for (i, c) in s.candidates.iter().enumerate().take(rows) {
         let style = theme.candidate(i, c.color.as_deref());
         let leader = i == 0 && c.votes > 0;
-        let passes = line.is_some_and(|l| u128::from(c.votes) * 1_000_000 >= (l * 1e6).round() as u128 * u128::from(s.valid));
+        let passes =
+            line.is_some_and(|l| u128::from(c.votes) * 1_000_000 >= (l * 1e6).round() as u128 * u128::from(s.valid));
         let mark = if leader {
             "★ "
         } else if party_list && passes {
@@ -90,7 +92,7 @@ mod tests {
     fn majority_line_shows_where_the_bar_does_not_reach() {
         let (filled, rest) = bar_with_line(1, 4, 8, Some(0.5));
         assert_eq!(filled, "██");
-        assert_eq!(rest, "  ┊     ");
+        assert_eq!(rest, "  ┊   ");
         let (filled, rest) = bar_with_line(3, 4, 8, Some(0.5));
         assert_eq!((filled.as_str(), rest.as_str()), ("██████", "  "));
     }

@@ -20,7 +20,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Them
     };
     f.render_widget(Clear, popup);
     let title = format!(" Precinct {} ", clean(precinct));
-    let block = Block::default().borders(Borders::ALL).border_style(theme.title()).title(Span::styled(title, theme.title()));
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme.title()).title(Span::styled(title, theme.title()));
     let inner = block.inner(popup);
     f.render_widget(block, popup);
     let Some(d) = view.precinct.as_ref().filter(|d| d.id == precinct) else {
@@ -53,7 +54,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Them
     rows.push(row("revision", d.reports.iter().map(|r| r.revision.to_string()).collect(), theme.text()));
     rows.push(row(
         "reported at",
-        d.reports.iter().map(|r| r.reported_at.as_deref().map_or("—".into(), |t| t.chars().skip(11).take(8).collect())).collect(),
+        d.reports
+            .iter()
+            .map(|r| r.reported_at.as_deref().map_or("—".into(), |t| t.chars().skip(11).take(8).collect()))
+            .collect(),
         theme.text(),
     ));
     rows.push(row("registered", d.reports.iter().map(|r| thousands(r.registered)).collect(), theme.text()));
@@ -79,7 +83,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Them
         theme.title(),
     ))];
     if let Some(h) = held {
-        why.push(Line::from(vec![Span::styled("⏸ held: ", theme.warning()), Span::styled(clean(&h.reason), theme.text())]));
+        why.push(Line::from(vec![
+            Span::styled("⏸ held: ", theme.warning()),
+            Span::styled(clean(&h.reason), theme.text()),
+        ]));
     }
     for a in flags {
         why.push(Line::from(vec![

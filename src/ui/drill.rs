@@ -18,7 +18,8 @@ fn turnout(p: &PrecinctRow) -> f64 {
 
 pub fn ordered<'a>(rows: &'a [PrecinctRow], d: &Drill) -> Vec<&'a PrecinctRow> {
     let filter = d.filter.to_lowercase();
-    let mut out: Vec<&PrecinctRow> = rows.iter().filter(|p| filter.is_empty() || p.id.to_lowercase().contains(&filter)).collect();
+    let mut out: Vec<&PrecinctRow> =
+        rows.iter().filter(|p| filter.is_empty() || p.id.to_lowercase().contains(&filter)).collect();
     match d.sort {
         SortKey::Natural | SortKey::Name => {}
         SortKey::Reporting => out.sort_by_key(|p| p.ballots),
@@ -49,17 +50,18 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         SortKey::Reporting => "ballots",
         other => other.label(),
     };
-    let mut title = format!(" {} · {} precincts · sort: {sort}{} ", clean(&name), rows.len(), if d.descending { " ↓" } else { "" });
+    let mut title =
+        format!(" {} · {} precincts · sort: {sort}{} ", clean(&name), rows.len(), if d.descending { " ↓" } else { "" });
     if !d.filter.is_empty() || (focused && app.editing_filter) {
         title.push_str(&format!("· filter: {}{} ", clean(&d.filter), if app.editing_filter { "▏" } else { "" }));
     }
     let show_hist = area.width >= 90;
-    let [table_area, hist_area] = Layout::horizontal([
-        Constraint::Min(40),
-        Constraint::Length(if show_hist { 34 } else { 0 }),
-    ])
-    .areas(area);
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let [table_area, hist_area] =
+        Layout::horizontal([Constraint::Min(40), Constraint::Length(if show_hist { 34 } else { 0 })]).areas(area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
     let body: Vec<Row> = rows
         .iter()
         .map(|p| {
@@ -92,8 +94,13 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         Constraint::Length(4),
         Constraint::Length(7),
     ];
-    let header = Row::new(vec!["Precinct", "Registered", "Ballots", "Turnout", "Leader", "Rev", "Flags"]).style(theme.dim());
-    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(theme.selected()).highlight_symbol("› ");
+    let header =
+        Row::new(vec!["Precinct", "Registered", "Ballots", "Turnout", "Leader", "Rev", "Flags"]).style(theme.dim());
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("› ");
     let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });
     f.render_stateful_widget(table, table_area, &mut state);
     if show_hist && let Some(r) = detail {
@@ -102,10 +109,20 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             .iter()
             .enumerate()
             .filter(|(i, _)| *i >= 4)
-            .map(|(i, n)| Bar::default().value(*n).label(ratatui::text::Line::from(if i % 4 == 0 { format!("{}", i * 5) } else { String::new() })).text_value(String::new()))
+            .map(|(i, n)| {
+                Bar::default()
+                    .value(*n)
+                    .label(ratatui::text::Line::from(if i % 4 == 0 { format!("{}", i * 5) } else { String::new() }))
+                    .text_value(String::new())
+            })
             .collect();
         let chart = BarChart::default()
-            .block(Block::default().borders(Borders::ALL).border_style(theme.dim()).title(Span::styled(" Turnout % ", theme.title())))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.dim())
+                    .title(Span::styled(" Turnout % ", theme.title())),
+            )
             .data(BarGroup::default().bars(&bars))
             .bar_width(1)
             .bar_gap(0)

@@ -121,7 +121,11 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
 }
 
 pub fn speed_label(x: f64) -> String {
-    if x >= 10.0 { format!("{x:.0}") } else { format!("{x:.2}").trim_end_matches('0').trim_end_matches('.').to_string() }
+    if x >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 #[cfg(test)]

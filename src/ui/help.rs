@@ -21,6 +21,7 @@ pub const KEYS: &[(&str, &str)] = &[
     (".", "replay: one report, then pause"),
     ("[ / ]", "replay: seek back / forward a twentieth of the night"),
     ("mouse", "scroll a list · click a panel to focus it"),
+    ("Ctrl-\\", "abort at once (like SIGQUIT); the terminal is still restored"),
 ];
 
 pub fn draw(f: &mut Frame, area: Rect, theme: &Theme) {
@@ -30,13 +31,16 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(Clear, popup);
     let mut lines: Vec<Line> = KEYS
         .iter()
-        .map(|(k, what)| Line::from(vec![Span::styled(format!("{k:>16}  "), theme.title()), Span::styled(*what, theme.text())]))
+        .map(|(k, what)| {
+            Line::from(vec![Span::styled(format!("{k:>16}  "), theme.title()), Span::styled(*what, theme.text())])
+        })
         .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "Flags are reasons to look, not proof: each says what was measured.",
         theme.dim(),
     )));
-    let block = Block::default().borders(Borders::ALL).border_style(theme.title()).title(Span::styled(" Keys ", theme.title()));
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme.title()).title(Span::styled(" Keys ", theme.title()));
     f.render_widget(Paragraph::new(lines).block(block), popup);
 }

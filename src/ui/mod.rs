@@ -55,11 +55,16 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
         app.areas.panels.clear();
         return;
     }
-    let header_h = 2 + u16::from(matches!(view.mode, crate::session::view::Mode::Replay(_))) + u16::from(view.notice.is_some());
+    let header_h =
+        2 + u16::from(matches!(view.mode, crate::session::view::Mode::Replay(_))) + u16::from(view.notice.is_some());
     let cand_h = (view.summary.candidates.len() as u16 + 2).clamp(3, if area.height >= FULL_HEIGHT { 14 } else { 9 });
-    let [head, top, body, foot] =
-        Layout::vertical([Constraint::Length(header_h), Constraint::Length(cand_h), Constraint::Min(5), Constraint::Length(1)])
-            .areas(area);
+    let [head, top, body, foot] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Length(cand_h),
+        Constraint::Min(5),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     let wall = app.wall_clock.clone().unwrap_or_else(header::wall_clock);
     header::draw(f, head, view, &wall, theme);
     app.areas.panels.clear();
@@ -114,7 +119,8 @@ fn draw_panel(f: &mut Frame, p: Panel, area: Rect, view: &View, app: &mut App, t
 }
 
 fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
-    let mut keys: Vec<(&str, &str)> = vec![("?", "help"), ("q", "quit"), ("Tab", "focus"), ("Enter", "open"), ("/", "filter")];
+    let mut keys: Vec<(&str, &str)> =
+        vec![("?", "help"), ("q", "quit"), ("Tab", "focus"), ("Enter", "open"), ("/", "filter")];
     if matches!(view.mode, crate::session::view::Mode::Replay(_)) {
         keys.extend([("Space", "pause"), ("+/-", "speed"), (".", "step"), ("[ ]", "seek")]);
     }
@@ -123,7 +129,9 @@ fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
     }
     let spans: Vec<Span> = keys
         .iter()
-        .flat_map(|(k, what)| [Span::styled(format!(" {k} "), theme.selected()), Span::styled(format!(" {what} "), theme.dim())])
+        .flat_map(|(k, what)| {
+            [Span::styled(format!(" {k} "), theme.selected()), Span::styled(format!(" {what} "), theme.dim())]
+        })
         .collect();
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -25,7 +25,9 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a RegionRow> {
         .summary
         .regions
         .iter()
-        .filter(|r| filter.is_empty() || r.name.to_lowercase().contains(&filter) || r.id.to_lowercase().contains(&filter))
+        .filter(|r| {
+            filter.is_empty() || r.name.to_lowercase().contains(&filter) || r.id.to_lowercase().contains(&filter)
+        })
         .collect();
     match app.region_sort {
         SortKey::Natural => {}
@@ -35,10 +37,12 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a RegionRow> {
                 .total_cmp(&ratio(b.precincts_reporting, b.precincts_expected.unwrap_or(0)))
                 .then(a.precincts_reporting.cmp(&b.precincts_reporting))
         }),
-        SortKey::Turnout => rows.sort_by(|a, b| ratio(a.ballots, a.registered).total_cmp(&ratio(b.ballots, b.registered))),
-        SortKey::Margin => rows.sort_by(|a, b| {
-            ratio(a.margin.unwrap_or(0), a.valid).total_cmp(&ratio(b.margin.unwrap_or(0), b.valid))
-        }),
+        SortKey::Turnout => {
+            rows.sort_by(|a, b| ratio(a.ballots, a.registered).total_cmp(&ratio(b.ballots, b.registered)))
+        }
+        SortKey::Margin => {
+            rows.sort_by(|a, b| ratio(a.margin.unwrap_or(0), a.valid).total_cmp(&ratio(b.margin.unwrap_or(0), b.valid)))
+        }
         SortKey::Anomalies => rows.sort_by_key(|r| r.anomalies),
     }
     if app.region_descending {
@@ -55,13 +59,26 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     app.selected_region = rows.get(selected).map(|r| r.id.clone());
     let focused = app.focus == Panel::Regions;
     let filter = app.filter(Panel::Regions);
-    let mut title = format!(" Regions ({}) · sort: {}{} ", rows.len(), app.region_sort.label(), if app.region_descending { " ↓" } else { "" });
+    let mut title = format!(
+        " Regions ({}) · sort: {}{} ",
+        rows.len(),
+        app.region_sort.label(),
+        if app.region_descending { " ↓" } else { "" }
+    );
     if !filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!("· filter: {}{} ", clean(filter), if app.editing_filter && focused { "▏" } else { "" }));
+        title.push_str(&format!(
+            "· filter: {}{} ",
+            clean(filter),
+            if app.editing_filter && focused { "▏" } else { "" }
+        ));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
     let gauge_w = ((area.width as usize).saturating_sub(60) / 3).clamp(5, 20);
-    let name_by_id = |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
+    let name_by_id =
+        |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
@@ -97,7 +114,11 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         Constraint::Length(7),
     ];
     let header = Row::new(vec!["Region", "Reporting", "Turnout", "Leader", "Margin", "Flags"]).style(theme.dim());
-    let table = Table::new(body, widths).header(header).block(block).row_highlight_style(theme.selected()).highlight_symbol("› ");
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("› ");
     let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });
     f.render_stateful_widget(table, area, &mut state);
 }

@@ -18,7 +18,9 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Rejected> {
     view.summary
         .rejected
         .iter()
-        .filter(|r| filter.is_empty() || r.source.to_lowercase().contains(&filter) || r.error.to_lowercase().contains(&filter))
+        .filter(|r| {
+            filter.is_empty() || r.source.to_lowercase().contains(&filter) || r.error.to_lowercase().contains(&filter)
+        })
         .collect()
 }
 
@@ -30,9 +32,16 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let mut title = format!(" Rejected ({}) ", view.summary.rejected.len());
     let filter = app.filter(Panel::Rejected);
     if !filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!("· filter: {}{} ", clean(filter), if focused && app.editing_filter { "▏" } else { "" }));
+        title.push_str(&format!(
+            "· filter: {}{} ",
+            clean(filter),
+            if focused && app.editing_filter { "▏" } else { "" }
+        ));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(focused)).title(Span::styled(title, theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()));
     let w = area.width.saturating_sub(4) as usize;
     let rows: Vec<ListItem> = if items.is_empty() {
         vec![ListItem::new(Span::styled("nothing refused", theme.dim()))]
@@ -42,7 +51,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             .map(|r| {
                 let src = format!("✗ {} ", clean(&r.source));
                 let rest = w.saturating_sub(crate::text::width(&src));
-                ListItem::new(Line::from(vec![Span::styled(src, theme.critical()), Span::styled(fit(&r.error, rest), theme.text())]))
+                ListItem::new(Line::from(vec![
+                    Span::styled(src, theme.critical()),
+                    Span::styled(fit(&r.error, rest), theme.text()),
+                ]))
             })
             .collect()
     };

@@ -61,7 +61,15 @@ pub fn parse_hex(s: &str) -> Option<(u8, u8, u8)> {
 
 /// The nearest of the xterm 256-colour cube and grey ramp.
 fn to_256(r: u8, g: u8, b: u8) -> u8 {
-    let level = |c: u8| if c < 48 { 0 } else if c < 115 { 1 } else { (c - 35) / 40 };
+    let level = |c: u8| {
+        if c < 48 {
+            0
+        } else if c < 115 {
+            1
+        } else {
+            (c - 35) / 40
+        }
+    };
     let (ri, gi, bi) = (level(r), level(g), level(b));
     let cube = 16 + 36 * ri + 6 * gi + bi;
     let steps = [0u8, 95, 135, 175, 215, 255];
@@ -76,26 +84,31 @@ fn to_256(r: u8, g: u8, b: u8) -> u8 {
     if d((grey, grey, grey)) < d(cube_rgb) { 232 + grey_i } else { cube }
 }
 
-/// The nearest of the 16 ANSI colours (by hue and brightness, roughly).
+/// The nearest of the 16 ANSI colours, by distance to xterm's default palette.
 fn to_16(r: u8, g: u8, b: u8) -> Color {
-    let bright = u16::from(r.max(g).max(b)) > 170;
-    let on = |c: u8| u16::from(c) * 2 > u16::from(r.max(g).max(b)) + 20;
-    match (on(r), on(g), on(b), bright) {
-        (true, false, false, false) => Color::Red,
-        (true, false, false, true) => Color::LightRed,
-        (false, true, false, false) => Color::Green,
-        (false, true, false, true) => Color::LightGreen,
-        (false, false, true, false) => Color::Blue,
-        (false, false, true, true) => Color::LightBlue,
-        (true, true, false, false) => Color::Yellow,
-        (true, true, false, true) => Color::LightYellow,
-        (true, false, true, false) => Color::Magenta,
-        (true, false, true, true) => Color::LightMagenta,
-        (false, true, true, false) => Color::Cyan,
-        (false, true, true, true) => Color::LightCyan,
-        (_, _, _, true) => Color::White,
-        _ => Color::Gray,
-    }
+    const ANSI: [(Color, (u8, u8, u8)); 16] = [
+        (Color::Black, (0, 0, 0)),
+        (Color::Red, (205, 0, 0)),
+        (Color::Green, (0, 205, 0)),
+        (Color::Yellow, (205, 205, 0)),
+        (Color::Blue, (0, 0, 238)),
+        (Color::Magenta, (205, 0, 205)),
+        (Color::Cyan, (0, 205, 205)),
+        (Color::Gray, (229, 229, 229)),
+        (Color::DarkGray, (127, 127, 127)),
+        (Color::LightRed, (255, 0, 0)),
+        (Color::LightGreen, (0, 255, 0)),
+        (Color::LightYellow, (255, 255, 0)),
+        (Color::LightBlue, (92, 92, 255)),
+        (Color::LightMagenta, (255, 0, 255)),
+        (Color::LightCyan, (0, 255, 255)),
+        (Color::White, (255, 255, 255)),
+    ];
+    let d = |(x, y, z): (u8, u8, u8)| {
+        let sq = |a: u8, b2: u8| (i32::from(a) - i32::from(b2)).pow(2);
+        sq(x, r) + sq(y, g) + sq(z, b)
+    };
+    ANSI.iter().min_by_key(|(_, rgb)| d(*rgb)).map_or(Color::Reset, |(c, _)| *c)
 }
 
 /// The default party colours (a colour-blind-friendly set) for candidates without one.
@@ -157,11 +170,7 @@ impl Theme {
     }
 
     pub fn border(&self, focused: bool) -> Style {
-        if focused {
-            self.title()
-        } else {
-            self.dim()
-        }
+        if focused { self.title() } else { self.dim() }
     }
 
     pub fn selected(&self) -> Style {
@@ -239,8 +248,9 @@ mod tests {
         assert_eq!(to_256(0, 0, 0), 16);
         assert_eq!(to_256(255, 255, 255), 231);
         assert_eq!(to_256(255, 0, 0), 196);
-        assert_eq!(to_16(0xd6, 0x27, 0x28), Color::LightRed);
-        assert_eq!(to_16(0x1f, 0x77, 0xb4), Color::Blue);
+        assert_eq!(to_16(0xd6, 0x27, 0x28), Color::Red);
+        assert_eq!(to_16(0x2c, 0xa0, 0x2c), Color::Green);
+        assert_eq!(to_16(250, 250, 250), Color::White);
         let none = Theme::new(ThemeName::Dark, ColorDepth::None);
         assert_eq!(none.candidate(0, Some("#ff0000")).fg, Some(Color::Reset));
         let t = Theme::new(ThemeName::Dark, ColorDepth::True);

@@ -14,7 +14,10 @@ use super::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
     let s = &view.summary;
-    let block = Block::default().borders(Borders::ALL).border_style(theme.dim()).title(Span::styled(" Turnout ", theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(Span::styled(" Turnout ", theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = (inner.width as usize).saturating_sub(2).max(4);
@@ -24,10 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
             Span::styled(percent(s.ballots, s.registered), theme.title()),
         ]),
         Line::from(Span::styled(bar(s.ballots, s.registered, w), theme.gauge())),
-        Line::from(Span::styled(
-            format!("{} of {}", thousands(s.ballots), thousands(s.registered)),
-            theme.text(),
-        )),
+        Line::from(Span::styled(format!("{} of {}", thousands(s.ballots), thousands(s.registered)), theme.text())),
     ];
     if let Some(expected) = s.registered_expected {
         lines.push(Line::from(""));
