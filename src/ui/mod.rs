@@ -171,7 +171,8 @@ impl Events for CrosstermEvents {
 }
 
 /// Runs the dashboard until quit or `stop`: draws when the view, the input or the size
-/// changed (and once a second for the clocks), at most `fps` frames a second.
+/// changed (and once a second for the clocks); new data at most `fps` frames a second, input
+/// at once.
 pub fn run_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -185,8 +186,11 @@ where
     B::Error: Into<std::io::Error>,
 {
     let frame_gap = Duration::from_secs(1) / fps.max(1);
+    // Input is answered at once (within a 60 Hz frame); new data waits for the frame rate.
+    let input_gap = Duration::from_millis(16).min(frame_gap);
     let mut drawn_version = u64::MAX;
     let mut dirty = true;
+    let mut input = false;
     let mut last_draw = Instant::now() - Duration::from_secs(10);
     let mut view = views.latest();
     while !stop.load(Ordering::Relaxed) {
@@ -197,26 +201,28 @@ where
         }
         // The wall clock in the header moves once a second.
         dirty |= now.duration_since(last_draw) >= Duration::from_secs(1);
-        if dirty && now.duration_since(last_draw) >= frame_gap {
+        let gap = if input { input_gap } else { frame_gap };
+        if (dirty || input) && now.duration_since(last_draw) >= gap {
             terminal.draw(|f| draw(f, &view, app, theme)).map_err(Into::into)?;
             drawn_version = view.version;
             last_draw = Instant::now();
             dirty = false;
+            input = false;
         }
-        let wait = if dirty { frame_gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
+        let wait = if dirty || input { gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
         if let Some(ev) = events.next(wait.max(Duration::from_millis(1)))? {
             match app.handle(&ev, &view) {
                 Action::Quit => return Ok(()),
-                Action::Redraw => dirty = true,
+                Action::Redraw => input = true,
                 Action::Send(c) => {
                     views.send(c);
-                    dirty = true;
+                    input = true;
                 }
                 Action::None => {}
             }
             if matches!(ev, Event::Resize(..)) {
                 terminal.autoresize().map_err(Into::into)?;
-                dirty = true;
+                input = true;
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Helpers shared by the tests that run the real binary.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
