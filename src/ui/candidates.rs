@@ -41,7 +41,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
-    let name_w = (w / 4).clamp(8, 28);
+    let longest = s.candidates.iter().map(|c| crate::text::width(&crate::text::clean(&c.name))).max().unwrap_or(8);
+    let name_w = longest.clamp(8, (w / 3).max(8));
     let votes_w = 11;
     let share_w = 7;
     let seats_w = if party_list { 6 } else { 0 };

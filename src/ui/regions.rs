@@ -76,7 +76,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(Span::styled(title, theme.title()));
-    let gauge_w = ((area.width as usize).saturating_sub(60) / 3).clamp(5, 20);
+    let name_w = view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
+    let gauge_w = ((area.width as usize).saturating_sub(name_w + 60) / 2).clamp(4, 20);
     let name_by_id =
         |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
     let body: Vec<Row> = rows
@@ -93,7 +94,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             };
             let flags = if r.anomalies > 0 { format!("▲ {}", r.anomalies) } else { String::new() };
             Row::new(vec![
-                Cell::from(fit(&r.name, 24)),
+                Cell::from(fit(&r.name, name_w)),
                 Cell::from(reporting),
                 Cell::from(Line::from(vec![
                     Span::styled(bar(r.ballots, r.registered, gauge_w), theme.gauge()),
@@ -106,10 +107,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         })
         .collect();
     let widths = [
-        Constraint::Min(12),
-        Constraint::Length(13),
+        Constraint::Length(name_w as u16),
+        Constraint::Length(11),
         Constraint::Length(gauge_w as u16 + 7),
-        Constraint::Min(10),
+        Constraint::Min(8),
         Constraint::Length(7),
         Constraint::Length(7),
     ];
