@@ -39,6 +39,10 @@ pub enum Command {
         /// How long a file must be quiet before it is read as finished, in milliseconds.
         #[arg(long, default_value_t = 500, value_name = "MS")]
         settle: u64,
+        /// Record every arrival (and withdrawal) with its time to an NDJSON log that
+        /// `votewatch replay FILE` plays back exactly as it happened.
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
         #[command(flatten)]
         feed_opts: FeedOpts,
         #[command(flatten)]

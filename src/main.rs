@@ -14,16 +14,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tally { feed, json, feed_opts } => run::tally::run(&feed, json, &feed_opts),
-        Command::Watch { feed, headless, poll, poll_interval, settle, feed_opts, ui } => {
+        Command::Watch { feed, headless, poll, poll_interval, settle, record, feed_opts, ui } => {
             let opts = run::watch::WatchOpts {
                 poll: poll.then(|| Duration::from_millis(poll_interval)),
                 settle: Duration::from_millis(settle),
+                record,
             };
             if headless {
                 run::watch::headless(&feed, &feed_opts, &opts)
             } else {
                 run::dashboard::require_terminal("watch FEED").and_then(|_| {
-                    let source = votewatch::session::watch_source(&feed, &feed_opts, opts.poll, opts.settle)?;
+                    let source = votewatch::session::watch_source(
+                        &feed,
+                        &feed_opts,
+                        opts.poll,
+                        opts.settle,
+                        opts.record.as_deref(),
+                    )?;
                     run::dashboard::run(source, &ui)
                 })
             }

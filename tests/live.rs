@@ -206,3 +206,41 @@ fn polling_mode_sees_changes_too() {
     w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 0, Duration::from_secs(5));
     w.stop();
 }
+
+#[test]
+fn a_recording_replays_as_it_happened() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("feed");
+    std::fs::create_dir(&dir).unwrap();
+    write(&dir, "election.json", MANIFEST);
+    let rec = d.path().join("night.record.ndjson");
+    let w = Watch::start(&dir, &["--record", rec.to_str().unwrap()]);
+    rename_in(&dir, "a.json", &report("A", "n", 1, 60, 40));
+    w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 1, Duration::from_secs(5));
+    sleep(Duration::from_millis(400));
+    rename_in(&dir, "b.json", &report("B", "s", 1, 30, 70));
+    w.wait_for(|v| v["event"] == "totals" && v["precincts_reporting"] == 2, Duration::from_secs(5));
+    sleep(Duration::from_millis(400));
+    // B is withdrawn, A corrected, and a bad file refused.
+    std::fs::remove_file(dir.join("b.json")).unwrap();
+    rename_in(&dir, "a2.json", &report("A", "n", 2, 61, 40));
+    write(&dir, "bad.json", "{");
+    w.wait_for(|v| v["event"] == "rejected", Duration::from_secs(5));
+    w.settle(Duration::from_millis(700));
+    let live = last_totals(&w.stop());
+
+    let out = bin().args(["replay", rec.to_str().unwrap(), "--headless", "--speed", "1"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let replayed = last_totals(&events);
+    assert_eq!(replayed, live, "the replay ends where the live session did");
+    // Along the way it went through the same states: 1, then 2 precincts, then back to 1.
+    let counts: Vec<u64> =
+        events.iter().filter(|v| v["event"] == "totals").map(|v| v["precincts_reporting"].as_u64().unwrap()).collect();
+    let mut steps = counts.clone();
+    steps.dedup();
+    assert!(steps.windows(3).any(|w| w == [1, 2, 1]), "{counts:?}");
+    assert_eq!(replayed["candidates"][0]["votes"], 61, "the correction counts");
+    assert!(events.iter().any(|v| v["event"] == "rejected" && v["source"] == "bad.json"));
+}

@@ -166,16 +166,53 @@ pub struct LiveFeed {
     settle: Duration,
     /// Set when the manifest changed and could not be read.
     pub manifest_error: Option<String>,
+    /// Where every change is written down, with `watch --record`.
+    recorder: Option<super::record::Recorder>,
 }
 
 impl LiveFeed {
     /// Starts following `spec`: every file present is read now.
     pub fn start(spec: FeedSpec, settle: Duration) -> LiveFeed {
+        Self::start_recorded(spec, settle, None)
+    }
+
+    /// Starts following `spec`, writing every change into `recorder` (from the first read on).
+    pub fn start_recorded(spec: FeedSpec, settle: Duration, recorder: Option<super::record::Recorder>) -> LiveFeed {
         let engine = Engine::new(spec.manifest.clone());
-        let mut live =
-            LiveFeed { spec, engine, tracks: HashMap::new(), unsettled: BTreeMap::new(), settle, manifest_error: None };
+        let mut live = LiveFeed {
+            spec,
+            engine,
+            tracks: HashMap::new(),
+            unsettled: BTreeMap::new(),
+            settle,
+            manifest_error: None,
+            recorder,
+        };
         live.rescan(Instant::now());
         live
+    }
+
+    /// Withdraws (and records the withdrawal of) what `rel` gave from `from` on.
+    fn withdraw(&mut self, rel: &str, from: Loc) {
+        if let Some(r) = &mut self.recorder
+            && let Err(e) = r.withdraw(rel, from)
+        {
+            self.manifest_error = Some(format!("recording stopped: {e:#}"));
+            self.recorder = None;
+        }
+        self.engine.withdraw(rel, from);
+    }
+
+    /// Ingests (and records) a batch read from `rel`.
+    fn ingest(&mut self, rel: &str, batch: Batch, seen: crate::feed::Timestamp) {
+        if let Some(r) = &mut self.recorder {
+            let result = r.ingest(rel, &batch, &self.engine).and_then(|_| r.flush());
+            if let Err(e) = result {
+                self.manifest_error = Some(format!("recording stopped: {e:#}"));
+                self.recorder = None;
+            }
+        }
+        self.engine.ingest(rel, batch, seen);
     }
 
     pub fn settle_time(&self) -> Duration {
@@ -235,7 +272,7 @@ impl LiveFeed {
     }
 
     fn forget(&mut self, rel: &str) {
-        self.engine.withdraw_file(rel);
+        self.withdraw(rel, Loc::Whole);
         self.tracks.remove(rel);
         self.unsettled.remove(rel);
     }
@@ -270,13 +307,13 @@ impl LiveFeed {
                     }
                 }
                 Outcome::Append { from, batch, track } => {
-                    self.engine.withdraw(&f.rel, from);
-                    self.engine.ingest(&f.rel, batch, seen);
+                    self.withdraw(&f.rel, from);
+                    self.ingest(&f.rel, batch, seen);
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Replace { batch, track } => {
-                    self.engine.withdraw_file(&f.rel);
-                    self.engine.ingest(&f.rel, batch, seen);
+                    self.withdraw(&f.rel, Loc::Whole);
+                    self.ingest(&f.rel, batch, seen);
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Wait { stamp } => {

@@ -3,6 +3,7 @@
 
 pub mod cold;
 pub mod live;
+pub mod record;
 pub mod spec;
 
 pub use spec::FeedSpec;

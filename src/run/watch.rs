@@ -21,6 +21,8 @@ const TOTALS_PER_SECOND: u32 = 10;
 pub struct WatchOpts {
     pub poll: Option<Duration>,
     pub settle: Duration,
+    /// Where to record arrivals (`--record`).
+    pub record: Option<PathBuf>,
 }
 
 /// Signals that end the watch cleanly (SIGINT, SIGTERM, SIGHUP).
@@ -74,7 +76,12 @@ pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<(
     let stop = stop_flag()?;
     let spec = FeedSpec::open(feed, feed_opts.manifest.as_deref(), feed_opts.max_file_size)?;
     let (_watcher, rx) = start_watcher(&spec.root, opts.poll)?;
-    let mut live = LiveFeed::start(spec, opts.settle);
+    let recorder = opts
+        .record
+        .as_deref()
+        .map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref()))
+        .transpose()?;
+    let mut live = LiveFeed::start_recorded(spec, opts.settle, recorder);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = follow(&mut live, &rx, &stop, &mut out);
     match result.and_then(|_| out.flush()) {

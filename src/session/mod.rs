@@ -151,10 +151,13 @@ impl Session {
                 let (first, last) = r.bounds();
                 let clock = r.clock(now);
                 let clock = if clock.is_finite() { clock } else { r.current_time() };
-                let ts = |unix: i64| crate::feed::Timestamp { unix, offset_seconds: self.feed_offset() };
+                let ts = |unix: f64| crate::feed::Timestamp {
+                    unix: unix.floor() as i64,
+                    offset_seconds: self.feed_offset(),
+                };
                 (
                     Mode::Replay(ReplayState {
-                        clock: first.map(|f| ts((clock as i64).clamp(f - 1, last.unwrap_or(f)))),
+                        clock: first.map(|f| ts(clock.clamp(f - 1.0, last.unwrap_or(f)))),
                         first: first.map(ts),
                         last: last.map(ts),
                         speed: r.speed(),
@@ -283,10 +286,12 @@ pub fn watch_source(
     opts: &crate::cli::FeedOpts,
     poll: Option<Duration>,
     settle: Duration,
+    record: Option<&std::path::Path>,
 ) -> anyhow::Result<Source> {
     let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
     let (watcher, events) = crate::run::watch::start_watcher(&spec.root, poll)?;
-    let live = LiveFeed::start(spec, settle);
+    let recorder = record.map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref())).transpose()?;
+    let live = LiveFeed::start_recorded(spec, settle, recorder);
     Ok(Source::Live(Box::new(Watched { live, events, watcher })))
 }
 
@@ -296,8 +301,16 @@ pub fn replay_source(
     opts: &crate::cli::FeedOpts,
     speed: ReplaySpeed,
 ) -> anyhow::Result<Source> {
-    let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
-    let script = replay::Script::load(&spec);
+    let mut spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
+    let script = if spec.single.is_some() && crate::ingest::record::is_record(feed) {
+        // A `watch --record` log carries its own manifest.
+        let rec = crate::ingest::record::read(feed, opts.max_file_size)?;
+        spec.schema = crate::feed::Schema::from_manifest(rec.manifest.as_ref(), opts.max_file_size);
+        spec.manifest = rec.manifest.clone();
+        replay::Script::from_recording(rec)
+    } else {
+        replay::Script::load(&spec)
+    };
     let speed = match speed {
         ReplaySpeed::Default => Some(script.default_speed()),
         ReplaySpeed::Max => None,

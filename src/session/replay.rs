@@ -7,20 +7,21 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::engine::Engine;
-use crate::feed::{Batch, Loc, Report, Timestamp};
+use crate::feed::{Batch, Timestamp};
+use crate::ingest::record::{Op, Recording};
 use crate::ingest::{FeedSpec, cold};
 
 /// The speed that makes a whole night last about this many seconds by default.
 pub const DEFAULT_REPLAY_SECONDS: f64 = 120.0;
 
-/// One report's arrival in a replay.
+/// One thing that happens in a replay: a report arrives (or is refused), or a file's reports
+/// are withdrawn (replays of `watch --record` logs).
 #[derive(Debug, Clone)]
 pub struct Arrival {
-    /// When it comes, in feed time (unix seconds).
-    pub at: i64,
+    /// When it happens, in feed time (unix seconds).
+    pub at: f64,
     pub file: usize,
-    pub loc: Loc,
-    pub report: Report,
+    pub op: Op,
 }
 
 /// A feed laid out in arrival order.
@@ -30,6 +31,8 @@ pub struct Script {
     pub arrivals: Vec<Arrival>,
     /// Rejections, by file; shown from the start (they have no time of their own).
     pub rejections: Vec<(usize, Batch)>,
+    /// A recording plays at real time by default; a feed in about two minutes.
+    pub recorded: bool,
 }
 
 impl Script {
@@ -50,29 +53,47 @@ impl Script {
                 if let Some(t) = report.reported_at {
                     at = t.unix;
                 }
-                script.arrivals.push(Arrival { at, file, loc, report });
+                script.arrivals.push(Arrival { at: at as f64, file, op: Op::Report(loc, report) });
             }
             if !batch.rejections.is_empty() {
                 script.rejections.push((file, Batch { reports: Vec::new(), rejections: batch.rejections }));
             }
         }
         // Stable: same time keeps file order, then place in the file.
-        script.arrivals.sort_by_key(|a| a.at);
+        script.arrivals.sort_by(|a, b| a.at.total_cmp(&b.at));
         script
     }
 
-    pub fn first(&self) -> Option<i64> {
+    /// A `watch --record` log: every operation at the moment it happened.
+    pub fn from_recording(rec: Recording) -> Script {
+        let mut script = Script { recorded: true, ..Default::default() };
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (at, source, op) in rec.ops {
+            let file = *index.entry(source.clone()).or_insert_with(|| {
+                script.files.push(source);
+                script.files.len() - 1
+            });
+            script.arrivals.push(Arrival { at, file, op });
+        }
+        script
+    }
+
+    pub fn first(&self) -> Option<f64> {
         self.arrivals.first().map(|a| a.at)
     }
 
-    pub fn last(&self) -> Option<i64> {
+    pub fn last(&self) -> Option<f64> {
         self.arrivals.last().map(|a| a.at)
     }
 
-    /// The default speed: the whole feed in about [`DEFAULT_REPLAY_SECONDS`].
+    /// The default speed: real time for a recording; otherwise the whole feed in about
+    /// [`DEFAULT_REPLAY_SECONDS`].
     pub fn default_speed(&self) -> f64 {
+        if self.recorded {
+            return 1.0;
+        }
         match (self.first(), self.last()) {
-            (Some(a), Some(b)) if b > a => ((b - a) as f64 / DEFAULT_REPLAY_SECONDS).max(1.0),
+            (Some(a), Some(b)) if b > a => ((b - a) / DEFAULT_REPLAY_SECONDS).max(1.0),
             _ => 1.0,
         }
     }
@@ -100,7 +121,7 @@ const MAX_CHUNK: usize = 5_000;
 impl Replay {
     pub fn new(spec: FeedSpec, script: Script, speed: Option<f64>) -> Replay {
         let engine = Self::fresh_engine(&spec, &script);
-        let start = script.first().unwrap_or(0) as f64 - 1.0;
+        let start = script.first().unwrap_or(0.0) - 1.0;
         Replay {
             spec,
             script,
@@ -164,8 +185,8 @@ impl Replay {
     /// The time of the last report applied (or just before the first).
     pub fn current_time(&self) -> f64 {
         match self.position.checked_sub(1) {
-            Some(i) => self.script.arrivals[i].at as f64,
-            None => self.script.first().unwrap_or(0) as f64 - 1.0,
+            Some(i) => self.script.arrivals[i].at,
+            None => self.script.first().unwrap_or(0.0) - 1.0,
         }
     }
 
@@ -173,10 +194,20 @@ impl Replay {
         let upto = upto.min(self.total());
         while self.position < upto {
             let a = &self.script.arrivals[self.position];
-            let mut batch = Batch::default();
-            batch.reports.push((a.loc, a.report.clone()));
-            let seen = Timestamp { unix: a.at, offset_seconds: 0 };
-            self.engine.ingest(&self.script.files[a.file], batch, seen);
+            let path = &self.script.files[a.file];
+            let seen = Timestamp { unix: a.at.floor() as i64, offset_seconds: 0 };
+            match &a.op {
+                Op::Report(loc, report) => {
+                    let batch = Batch { reports: vec![(*loc, report.clone())], rejections: Vec::new() };
+                    self.engine.ingest(path, batch, seen);
+                }
+                Op::Rejected(loc, error) => self.engine.ingest(
+                    path,
+                    Batch { reports: Vec::new(), rejections: vec![(*loc, error.clone())] },
+                    seen,
+                ),
+                Op::Withdraw(from) => self.engine.withdraw(path, *from),
+            }
             self.position += 1;
         }
     }
@@ -191,7 +222,7 @@ impl Replay {
             None => self.apply(self.position + MAX_CHUNK),
             Some(_) => {
                 let clock = self.clock(now);
-                let due = self.script.arrivals[self.position..].partition_point(|a| (a.at as f64) <= clock);
+                let due = self.script.arrivals[self.position..].partition_point(|a| a.at <= clock);
                 self.apply(self.position + due);
             }
         }
@@ -204,7 +235,7 @@ impl Replay {
         if self.paused || self.finished() {
             return None;
         }
-        let at = self.script.arrivals[self.position].at as f64;
+        let at = self.script.arrivals[self.position].at;
         let wait = ((at - self.anchor_feed) / speed).max(0.0);
         Some(self.anchor_real + std::time::Duration::from_secs_f64(wait.min(3600.0)))
     }
@@ -236,7 +267,7 @@ impl Replay {
     pub fn seek(&mut self, seconds: f64, now: Instant) {
         let clock = self.clock(now);
         let target = if clock.is_finite() { clock } else { self.current_time() } + seconds;
-        let upto = self.script.arrivals.partition_point(|a| (a.at as f64) <= target);
+        let upto = self.script.arrivals.partition_point(|a| a.at <= target);
         if upto < self.position {
             self.engine = Self::fresh_engine(&self.spec, &self.script);
             self.position = 0;
@@ -249,12 +280,12 @@ impl Replay {
     /// A twentieth of the feed's span: one seek step.
     pub fn seek_step(&self) -> f64 {
         match (self.script.first(), self.script.last()) {
-            (Some(a), Some(b)) if b > a => (b - a) as f64 / 20.0,
+            (Some(a), Some(b)) if b > a => (b - a) / 20.0,
             _ => 60.0,
         }
     }
 
-    pub fn bounds(&self) -> (Option<i64>, Option<i64>) {
+    pub fn bounds(&self) -> (Option<f64>, Option<f64>) {
         (self.script.first(), self.script.last())
     }
 

@@ -76,7 +76,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(Span::styled(title, theme.title()));
-    let name_w = view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
+    let name_w =
+        view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
     let gauge_w = ((area.width as usize).saturating_sub(name_w + 60) / 2).clamp(4, 20);
     let name_by_id =
         |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());

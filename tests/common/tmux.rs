@@ -119,4 +119,3 @@ impl Drop for Tmux {
         let _ = self.cmd(&["kill-server"]).status();
     }
 }
-
