@@ -257,7 +257,7 @@ fn key_latency(rows: &mut Vec<(String, String, String)>) {
     t.wait_for("the dashboard", |s| s.contains("Candidates"), Duration::from_secs(30));
     // A key toggles the help overlay; the time until the screen shows it.
     let press = |i: usize| -> f64 {
-        let (key, shown): (&str, fn(&str) -> bool) = if i % 2 == 0 {
+        let (key, shown): (&str, fn(&str) -> bool) = if i.is_multiple_of(2) {
             ("?", |s| s.contains("move focus between panels"))
         } else {
             ("x", |s| !s.contains("move focus between panels"))
