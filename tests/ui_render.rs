@@ -113,3 +113,28 @@ fn widths_of_wide_characters_keep_columns_aligned() {
         |l: &str| unicode_width::UnicodeWidthStr::width(l.split('│').take(2).collect::<Vec<_>>().join("│").as_str());
     assert!(rows.iter().all(|l| border_col(l) == border_col(rows[0])), "{rows:#?}");
 }
+
+/// The colours a screen uses, for each colour depth: none at all under NO_COLOR, only the 16
+/// named ones on a basic terminal, no 24-bit colour on a 256-colour one.
+#[test]
+fn colours_stay_within_what_the_terminal_shows() {
+    use ratatui::style::Color;
+    let view = final_view(Focus::default());
+    for (depth, allowed) in [
+        (ColorDepth::None, (|c: Color| c == Color::Reset) as fn(Color) -> bool),
+        (ColorDepth::Basic, |c| !matches!(c, Color::Rgb(..) | Color::Indexed(_))),
+        (ColorDepth::Indexed, |c| !matches!(c, Color::Rgb(..))),
+    ] {
+        for name in [ThemeName::Dark, ThemeName::Light] {
+            let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+            let theme = Theme::new(name, depth);
+            let mut app = App { wall_clock: Some("12:00:00".into()), ..App::default() };
+            terminal.draw(|f| votewatch::ui::draw(f, &view, &mut app, &theme)).unwrap();
+            let buf = terminal.backend().buffer().clone();
+            for cell in buf.content() {
+                assert!(allowed(cell.fg) && allowed(cell.bg), "{depth:?} {name:?}: {:?}", cell);
+            }
+        }
+    }
+    assert_eq!(ColorDepth::from_env(|k| (k == "NO_COLOR").then(|| "1".to_string())), ColorDepth::None);
+}
