@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod engine;
 pub mod feed;
+pub mod forensics;
 pub mod ingest;
 pub mod output;
 pub mod run;

@@ -96,4 +96,28 @@ fn russia_2018_reproduces_the_reference_sums() {
     assert_eq!(v["regions"].as_array().unwrap().len(), 87);
     let regional: u64 = v["regions"].as_array().unwrap().iter().map(|r| r["votes"]["putin"].as_u64().unwrap()).sum();
     assert_eq!(regional, 56_430_712, "the regions add up to the national total");
+
+    // The fingerprints the literature documents for this election (Kobak, Shpilkin &
+    // Pshenichnikov 2016 and later analyses of 2018), flagged nationally.
+    let anomalies = v["anomalies"].as_array().unwrap();
+    let national = |kind: &str| {
+        anomalies
+            .iter()
+            .find(|a| a["kind"] == kind && a["region"].is_null() && a["precinct"].is_null())
+            .unwrap_or_else(|| panic!("no national {kind}"))
+    };
+    let integer = national("integer_percent_excess");
+    assert_eq!(integer["severity"], "critical");
+    let msg = integer["message"].as_str().unwrap();
+    // "19,013 of 91,143 precincts have a whole-percent …; binomial noise predicts 17554: …"
+    let observed: u64 = msg.split(' ').next().unwrap().replace(',', "").parse().unwrap();
+    let expected: f64 = msg.split("predicts ").nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+    assert!((18_300..=20_300).contains(&observed), "observed {observed} (literature: about 19,300)");
+    assert!((16_700.0..=18_500.0).contains(&expected), "expected {expected} (literature: about 17,600)");
+    let skew = national("turnout_share_skew");
+    assert_eq!(skew["severity"], "critical");
+    let excess = v["forensics"]["national_excess_votes"].as_u64().unwrap();
+    assert!(excess > 1_000_000, "millions of excess votes for the leader: {excess}");
+    let unanimous = anomalies.iter().filter(|a| a["kind"] == "unanimous").count();
+    assert!(unanimous > 100, "over a hundred 99%/99% stations: {unanimous}");
 }

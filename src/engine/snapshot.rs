@@ -96,6 +96,45 @@ pub struct Summary {
     pub held: Vec<Held>,
     pub anomalies: Vec<Anomaly>,
     pub rejected: Vec<Rejected>,
+    /// The statistical tests' status (which regions have enough precincts to be judged), once
+    /// forensics ran; their flags are in `anomalies`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forensics: Option<crate::forensics::Forensics>,
+}
+
+impl Summary {
+    /// Adds the statistical flags to the integrity ones, in the same order rules.
+    pub fn with_forensics(mut self, f: crate::forensics::Forensics) -> Summary {
+        self.anomalies.extend(f.anomalies.iter().cloned());
+        sort_anomalies(&mut self.anomalies);
+        let mut per_region: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for a in &f.anomalies {
+            if let Some(r) = a.region.as_deref() {
+                *per_region.entry(r).or_default() += 1;
+            }
+        }
+        for r in &mut self.regions {
+            r.anomalies += per_region.get(r.id.as_str()).copied().unwrap_or(0);
+        }
+        self.forensics = Some(f);
+        self
+    }
+
+    /// The "data as of" moment, unix seconds.
+    pub fn as_of_unix(&self) -> Option<i64> {
+        self.as_of.as_deref().and_then(crate::feed::Timestamp::parse).map(|t| t.unix)
+    }
+}
+
+/// Most severe first, then by kind, then region and precinct.
+pub fn sort_anomalies(v: &mut [Anomaly]) {
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.kind.cmp(b.kind))
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.precinct.cmp(&b.precinct))
+    });
 }
 
 fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
@@ -240,6 +279,7 @@ pub fn summarize(engine: &Engine) -> Summary {
         held,
         anomalies,
         rejected,
+        forensics: None,
     }
 }
 
@@ -308,9 +348,7 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             });
         }
     }
-    out.sort_by(|a, b| {
-        b.severity.cmp(&a.severity).then_with(|| a.kind.cmp(b.kind)).then_with(|| a.precinct.cmp(&b.precinct))
-    });
+    sort_anomalies(&mut out);
     out
 }
 

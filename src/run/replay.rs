@@ -19,6 +19,7 @@ pub fn headless(source: Source) -> Result<()> {
     let mut last = Instant::now() - gap;
     let mut announcer = Announcer::default();
     let mut written = u64::MAX;
+    let mut forensics = crate::forensics::Cache::default();
     let result: std::io::Result<()> = (|| {
         loop {
             let finished = session.replay_finished();
@@ -28,7 +29,7 @@ pub fn headless(source: Source) -> Result<()> {
             session.poll(Duration::from_millis(20));
             let version = session.version();
             if version != written && (Instant::now() >= last + gap || session.replay_finished()) {
-                let summary = session.source.engine().summary();
+                let summary = forensics.summary(session.source.engine(), session.replay_finished());
                 announcer.announce(&mut out, &summary)?;
                 write_event(&mut out, "totals", &summary)?;
                 out.flush()?;

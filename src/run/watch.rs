@@ -101,6 +101,7 @@ pub fn follow(live: &mut LiveFeed, rx: &FsEvents, stop: &AtomicBool, out: &mut i
     let mut pending: Option<crate::engine::Summary> = None;
     let mut last_totals = Instant::now() - min_gap;
     let mut manifest_error: Option<String> = None;
+    let mut forensics = crate::forensics::Cache::default();
     while !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         let mut wake = now + Duration::from_millis(100);
@@ -125,9 +126,9 @@ pub fn follow(live: &mut LiveFeed, rx: &FsEvents, stop: &AtomicBool, out: &mut i
             }
             manifest_error = live.manifest_error.clone();
         }
-        if live.engine.version() != seen_version {
+        if live.engine.version() != seen_version || forensics.owed(&live.engine) {
             seen_version = live.engine.version();
-            let summary = live.engine.summary();
+            let summary = forensics.summary(&live.engine, false);
             announcer.announce(out, &summary)?;
             // A re-read that changed nothing is not news.
             pending = (written.as_ref() != Some(&summary)).then_some(summary);
@@ -143,7 +144,10 @@ pub fn follow(live: &mut LiveFeed, rx: &FsEvents, stop: &AtomicBool, out: &mut i
             break;
         }
     }
-    if let Some(summary) = pending {
+    // The last word: the analysis of the final state, whatever the rate limit left behind.
+    let summary = forensics.summary(&live.engine, true);
+    if pending.is_some() || written.as_ref() != Some(&summary) {
+        announcer.announce(out, &summary)?;
         write_event(out, "totals", &summary)?;
     }
     out.flush()

@@ -60,6 +60,7 @@ pub struct Session {
     extra_version: u64,
     /// Timeline cache: recomputed at most once a second (it sorts every counted report).
     timeline: (Instant, u64, view::Timeline),
+    forensics: crate::forensics::Cache,
 }
 
 impl Session {
@@ -70,12 +71,20 @@ impl Session {
             focus: Focus::default(),
             extra_version: 0,
             timeline: (Instant::now() - Duration::from_secs(10), u64::MAX, view::Timeline::default()),
+            forensics: crate::forensics::Cache::default(),
         }
     }
 
     /// A number that changes whenever a new view would differ.
     pub fn version(&self) -> u64 {
         self.source.engine().version().wrapping_mul(1_000_003).wrapping_add(self.extra_version)
+    }
+
+    /// Notes that the statistics are owed a fresh run, so that the next view carries it.
+    fn refresh_statistics(&mut self) {
+        if self.forensics.owed(self.source.engine()) {
+            self.extra_version += 1;
+        }
     }
 
     pub fn command(&mut self, c: Command) {
@@ -136,8 +145,9 @@ impl Session {
 
     pub fn view(&mut self) -> View {
         let version = self.version();
+        let finished = self.replay_finished();
         let engine = self.source.engine();
-        let summary = engine.summary();
+        let summary = self.forensics.summary(engine, finished);
         let anomaly_seq = self.anomalies.stamp(&summary);
         let now = Instant::now();
         if self.timeline.1 != engine.version() && now.duration_since(self.timeline.0) >= Duration::from_secs(1) {
@@ -264,6 +274,7 @@ fn run(mut session: Session, shared: &Published, commands: &Receiver<Command>, s
             }
         }
         let alive = session.poll(tick);
+        session.refresh_statistics();
         let now = Instant::now();
         if session.version() != shared.version() && now.duration_since(last) >= gap {
             shared.publish(session.view());

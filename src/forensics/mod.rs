@@ -1,0 +1,320 @@
+//! Election forensics: statistical fingerprints of ballot stuffing and written-up protocols,
+//! measured across many precincts as reports arrive. Each flag says what was measured, against
+//! what expectation, and how unlikely it is; the false-discovery rate over the many tests of a
+//! kind is held with Benjamini–Hochberg. A flag is a reason to look, not proof. The methods,
+//! defaults and sources: docs/ANOMALIES.md.
+
+pub mod data;
+pub mod digits;
+pub mod fdr;
+pub mod integer;
+pub mod outliers;
+pub mod skew;
+
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::engine::anomaly::{Anomaly, Severity};
+use crate::text::{percent1, thousands};
+
+use data::Data;
+
+/// The statistical kinds, with their stable names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    TurnoutOutlier,
+    ShareOutlier,
+    IntegerPercentExcess,
+    TurnoutShareSkew,
+    LastDigitBias,
+    StalledRegion,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::TurnoutOutlier => "turnout_outlier",
+            Kind::ShareOutlier => "share_outlier",
+            Kind::IntegerPercentExcess => "integer_percent_excess",
+            Kind::TurnoutShareSkew => "turnout_share_skew",
+            Kind::LastDigitBias => "last_digit_bias",
+            Kind::StalledRegion => "stalled_region",
+        }
+    }
+}
+
+/// One statistical test: its p-value and the numbers its message needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Test {
+    pub kind: Kind,
+    pub region: Option<u32>,
+    pub precinct: Option<u32>,
+    pub p: f64,
+    pub values: [f64; 4],
+}
+
+/// Every threshold, with the defaults docs/ANOMALIES.md explains.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// False-discovery rate held over the tests of each kind.
+    pub fdr: f64,
+    /// A flag whose adjusted p-value is below this is critical rather than a warning.
+    pub critical_q: f64,
+    /// Precincts a region needs before its distribution is judged (outliers, skew).
+    pub min_precincts: usize,
+    /// Precincts that must qualify for an integer-percent test.
+    pub min_integer: u64,
+    /// Counts (≥ 10) needed for a last-digit test.
+    pub min_digits: u64,
+    /// Voters (or valid votes) a precinct needs to be judged as an outlier.
+    pub min_size: u64,
+    /// Excess votes (share of the leader's) a skew must reach to be flagged.
+    pub min_excess: f64,
+    /// Minutes of feed time without a report, after polls closed, that make a region stalled.
+    pub stalled_minutes: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            fdr: 0.01,
+            critical_q: 1e-6,
+            min_precincts: 30,
+            min_integer: 100,
+            min_digits: 200,
+            min_size: 100,
+            min_excess: 0.01,
+            stalled_minutes: 30,
+        }
+    }
+}
+
+/// Whether a region has enough precincts to be judged: "n of N needed".
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegionStatus {
+    pub region: String,
+    pub precincts: usize,
+    pub needed: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Forensics {
+    /// The flags, as anomalies (region and precinct null where they do not apply).
+    #[serde(skip)]
+    pub anomalies: Vec<Anomaly>,
+    pub status: Vec<RegionStatus>,
+    /// Estimated excess votes for the leader, nationally (turnout–share skew), if measured.
+    pub national_excess_votes: Option<u64>,
+}
+
+fn fmt_p(p: f64) -> String {
+    if p < 1e-300 {
+        "p < 1e-300".into()
+    } else if p < 0.001 {
+        format!("p = {p:.1e}")
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
+/// Runs every statistical test on the counted reports. `now` is the feed's "data as of"
+/// (unix seconds) for stalled regions.
+pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
+    let data = Data::gather(engine);
+    let regions = engine.regions();
+    let leader_name = data.leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
+    let mut tests: Vec<Test> = Vec::new();
+    let mut status = Vec::new();
+    let mut skews: Vec<(Option<u32>, skew::Skew)> = Vec::new();
+    for (r, points) in data.by_region.iter().enumerate() {
+        let r32 = r as u32;
+        status.push(RegionStatus { region: regions[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts });
+        outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, &mut tests);
+        tests.extend(integer::test(Some(r32), integer::tally(points.iter()), cfg.min_integer));
+        let refs: Vec<&data::Point> = points.iter().collect();
+        if let Some((t, s)) = skew::test(Some(r32), &refs, cfg.min_precincts, cfg.min_excess) {
+            tests.push(t);
+            skews.push((Some(r32), s));
+        }
+        let counts = points.iter().flat_map(|p| {
+            let e = engine.precincts()[p.precinct as usize].counted();
+            e.map(|e| e.votes.to_vec()).unwrap_or_default()
+        });
+        tests.extend(digits::test(r32, digits::histogram(counts.map(u64::from)), cfg.min_digits));
+    }
+    tests.extend(integer::test(None, integer::tally(data.all()), cfg.min_integer));
+    let mut national_excess = None;
+    if let Some((t, s)) = skew::national(&data.by_region, cfg.min_precincts, cfg.min_excess) {
+        tests.push(t);
+        national_excess = Some(s.excess.round() as u64);
+        skews.push((None, s));
+    }
+
+    // Benjamini–Hochberg within each kind.
+    let mut anomalies = Vec::new();
+    for kind in [
+        Kind::TurnoutOutlier,
+        Kind::ShareOutlier,
+        Kind::IntegerPercentExcess,
+        Kind::TurnoutShareSkew,
+        Kind::LastDigitBias,
+    ] {
+        let family: Vec<&Test> = tests.iter().filter(|t| t.kind == kind).collect();
+        let q = fdr::adjust(&family.iter().map(|t| t.p).collect::<Vec<_>>());
+        for (t, q) in family.into_iter().zip(q) {
+            if q > cfg.fdr {
+                continue;
+            }
+            let severity = match kind {
+                Kind::LastDigitBias => Severity::Info,
+                _ if q <= cfg.critical_q => Severity::Critical,
+                _ => Severity::Warning,
+            };
+            let region = t.region.map(|r| regions[r as usize].name.clone());
+            let place = region.clone().unwrap_or_else(|| "the whole count".into());
+            let [a, b, c, d] = t.values;
+            let message = match kind {
+                Kind::TurnoutOutlier | Kind::ShareOutlier => {
+                    let what = if kind == Kind::TurnoutOutlier {
+                        "turnout".to_string()
+                    } else {
+                        format!("{leader_name}'s share")
+                    };
+                    format!(
+                        "{what} {} against {} typical in {place} (robust z = {c:.1} over {} {}; binomial noise and the region's spread allowed for; {}, q = {q:.1e})",
+                        pct(a),
+                        pct(b),
+                        thousands(d as u64),
+                        if kind == Kind::TurnoutOutlier { "voters" } else { "valid votes" },
+                        fmt_p(t.p)
+                    )
+                }
+                Kind::IntegerPercentExcess => format!(
+                    "{} of {} precincts have a whole-percent turnout or {leader_name} share (±0.05 pp); binomial noise predicts {:.0}: {:+.0} ({:+.1}%), z = {c:.1}, {}",
+                    thousands(a as u64),
+                    thousands(d as u64),
+                    b,
+                    a - b,
+                    100.0 * (a - b) / b.max(1.0),
+                    fmt_p(t.p)
+                ),
+                Kind::TurnoutShareSkew if t.region.is_none() => format!(
+                    "{leader_name}'s share rises with turnout within regions (pooled weighted r = {b:.2}, {}); against each region's clean peak, about {} votes above what the other votes imply",
+                    fmt_p(t.p),
+                    thousands(a.round() as u64)
+                ),
+                Kind::TurnoutShareSkew => format!(
+                    "{leader_name}'s share rises with turnout in {place} (weighted r = {b:.2}, {}); against the clean peak at {} turnout ({} share), about {} votes above what the other votes imply",
+                    fmt_p(t.p),
+                    pct(c),
+                    pct(d),
+                    thousands(a.round() as u64)
+                ),
+                Kind::LastDigitBias => format!(
+                    "last digits of {} vote counts are not uniform (χ² = {a:.1}, 9 df, {}); {} end in 0 or 5 (20% expected) — weak evidence alone",
+                    thousands(c as u64),
+                    fmt_p(t.p),
+                    pct(b)
+                ),
+                Kind::StalledRegion => unreachable!(),
+            };
+            anomalies.push(Anomaly {
+                kind: kind.name(),
+                severity,
+                precinct: t.precinct.map(|p| engine.precincts()[p as usize].id.to_string()),
+                region: t.region.map(|r| regions[r as usize].id.clone()),
+                message,
+            });
+        }
+    }
+    anomalies.extend(stalled(engine, &data, cfg, now));
+    Forensics { anomalies, status, national_excess_votes: national_excess }
+}
+
+/// Runs the analysis at most once a second and only when the count changed (it reads every
+/// counted precinct), keeping the last result for the views in between.
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub config: Config,
+    /// The engine version and the feed minute of the last analysis, and when it ran.
+    last: Option<(u64, Option<i64>, std::time::Instant)>,
+    result: Forensics,
+}
+
+impl Cache {
+    pub fn new(config: Config) -> Cache {
+        Cache { config, last: None, result: Forensics::default() }
+    }
+
+    /// The analysis of `engine` as of `now` (feed time, unix seconds). `force` ignores the
+    /// once-a-second limit (for a final or one-off summary).
+    pub fn get(&mut self, engine: &Engine, now: Option<i64>, force: bool) -> &Forensics {
+        let minute = now.map(|t| t.div_euclid(60));
+        let fresh = self.last.is_some_and(|(v, m, _)| v == engine.version() && m == minute);
+        let due = force || self.last.is_none_or(|(_, _, at)| at.elapsed() >= std::time::Duration::from_secs(1));
+        if !fresh && due {
+            self.result = analyze(engine, &self.config, now);
+            self.last = Some((engine.version(), minute, std::time::Instant::now()));
+        }
+        &self.result
+    }
+
+    /// Whether a fresh analysis is owed: the count changed since the last one and the
+    /// once-a-second limit allows it now.
+    pub fn owed(&self, engine: &Engine) -> bool {
+        match self.last {
+            None => true,
+            Some((v, _, at)) => v != engine.version() && at.elapsed() >= std::time::Duration::from_secs(1),
+        }
+    }
+
+    /// The engine's summary with the statistical flags added. Time-dependent flags (stalled
+    /// regions) are judged on the feed's own clock — its "data as of", the latest report —
+    /// so a live session, a replay and a tally of the same reports say the same.
+    pub fn summary(&mut self, engine: &Engine, force: bool) -> crate::engine::Summary {
+        let s = engine.summary();
+        let now = s.as_of_unix();
+        let f = self.get(engine, now, force).clone();
+        s.with_forensics(f)
+    }
+}
+
+fn pct(x: f64) -> String {
+    percent1((x * 1e6).round() as u64, 1_000_000)
+}
+
+/// Regions with no new report for `stalled_minutes` of feed time after their polls closed,
+/// while precincts are still missing.
+fn stalled(engine: &Engine, data: &Data, cfg: &Config, now: Option<i64>) -> Vec<Anomaly> {
+    let (Some(now), Some(m)) = (now, engine.manifest()) else { return Vec::new() };
+    let limit = cfg.stalled_minutes * 60;
+    let mut out = Vec::new();
+    for (r, meta) in engine.regions().iter().enumerate() {
+        let Some(expected) = meta.precincts_expected else { continue };
+        let have = data.by_region[r].len() as u64;
+        let Some(close) = m.regions.get(r).and_then(|info| m.polls_close_in(info)).map(|t| t.unix_timestamp()) else {
+            continue;
+        };
+        if have >= expected || now - close < limit {
+            continue;
+        }
+        let last = data.by_region[r].iter().map(|p| p.reported_at).max();
+        let quiet_since = last.unwrap_or(close).max(close);
+        if now - quiet_since >= limit {
+            out.push(Anomaly {
+                kind: Kind::StalledRegion.name(),
+                severity: Severity::Info,
+                precinct: None,
+                region: Some(meta.id.clone()),
+                message: format!(
+                    "no new report for {} min ({} of {} precincts in); the last came {}",
+                    (now - quiet_since) / 60,
+                    thousands(have),
+                    thousands(expected),
+                    if last.is_some() { "after polls closed" } else { "never" }
+                ),
+            });
+        }
+    }
+    out
+}

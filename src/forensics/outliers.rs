@@ -1,0 +1,109 @@
+//! `turnout_outlier` and `share_outlier`: precincts far from their region's typical turnout
+//! (or leader's share), measured robustly (median and MAD), allowing for binomial noise in
+//! small precincts, and for the region's own spread beyond that noise.
+//!
+//! For precinct i with n_i voters (or valid votes) and fraction x_i, in a region with median
+//! m, the expected spread is σ_i² = s_b² + m(1−m)/n_i, where s_b² is the part of the region's
+//! robust variance (1.4826·MAD)² not explained by the median binomial variance. A MAD of 0
+//! (identical precincts) leaves only the binomial term, so nothing divides by zero. The
+//! two-sided p-value of z_i = (x_i − m)/σ_i goes to the false-discovery control.
+
+use statrs::function::erf::erfc;
+
+use super::data::{Point, median};
+use super::{Kind, Test};
+
+/// Two-sided normal tail probability of |z|.
+pub fn two_sided(z: f64) -> f64 {
+    erfc(z.abs() / std::f64::consts::SQRT_2)
+}
+
+/// The tests of one measure in one region: (n, x) per precinct.
+fn test_measure(kind: Kind, region: u32, items: &[(u32, u64, f64)], out: &mut Vec<Test>) {
+    let mut xs: Vec<f64> = items.iter().map(|i| i.2).collect();
+    let Some(m) = median(&mut xs) else { return };
+    let mut dev: Vec<f64> = items.iter().map(|i| (i.2 - m).abs()).collect();
+    let mad = median(&mut dev).unwrap_or(0.0);
+    let robust_var = (1.4826 * mad).powi(2);
+    let mut binom: Vec<f64> = items.iter().map(|i| m * (1.0 - m) / i.1 as f64).collect();
+    let binom_med = median(&mut binom).unwrap_or(0.0);
+    let between = (robust_var - binom_med).max(0.0);
+    for &(precinct, n, x) in items {
+        let n = n as f64;
+        // At least half a vote of spread, for regions where every precinct is at 0% or 100%.
+        let sigma = (between + m * (1.0 - m) / n).sqrt().max(0.5 / n);
+        let z = (x - m) / sigma;
+        out.push(Test { kind, region: Some(region), precinct: Some(precinct), p: two_sided(z), values: [x, m, z, n] });
+    }
+}
+
+/// Both outlier tests for one region, if it has at least `min` eligible precincts.
+pub fn tests(region: u32, points: &[Point], min: usize, min_size: u64, out: &mut Vec<Test>) {
+    let turnout: Vec<(u32, u64, f64)> =
+        points.iter().filter(|p| p.registered >= min_size).map(|p| (p.precinct, p.registered, p.turnout())).collect();
+    if turnout.len() >= min {
+        test_measure(Kind::TurnoutOutlier, region, &turnout, out);
+    }
+    let share: Vec<(u32, u64, f64)> =
+        points.iter().filter(|p| p.valid >= min_size).map(|p| (p.precinct, p.valid, p.share())).collect();
+    if share.len() >= min {
+        test_measure(Kind::ShareOutlier, region, &share, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(i: u32, registered: u64, ballots: u64) -> Point {
+        Point { precinct: i, registered, ballots, valid: ballots, leader: ballots / 2, reported_at: 0 }
+    }
+
+    #[test]
+    fn a_far_precinct_gets_a_tiny_p_value_and_typical_ones_do_not() {
+        // 60 precincts of 1,000 voters around 60% turnout (binomial-like spread), one at 95%.
+        let mut pts: Vec<Point> = (0..60).map(|i| point(i, 1000, 585 + (i as u64 * 7) % 31)).collect();
+        pts.push(point(60, 1000, 950));
+        let mut out = Vec::new();
+        tests(0, &pts, 20, 100, &mut out);
+        let turnout: Vec<&Test> = out.iter().filter(|t| t.kind == Kind::TurnoutOutlier).collect();
+        assert_eq!(turnout.len(), 61);
+        let far = turnout.iter().find(|t| t.precinct == Some(60)).unwrap();
+        assert!(far.p < 1e-12, "{}", far.p);
+        assert!(turnout.iter().filter(|t| t.precinct != Some(60)).all(|t| t.p > 0.001));
+    }
+
+    #[test]
+    fn mad_of_zero_leaves_binomial_noise() {
+        // Every precinct identical: MAD = 0. A precinct 3 votes off is ordinary noise.
+        let mut pts: Vec<Point> = (0..30).map(|i| point(i, 1000, 600)).collect();
+        pts.push(point(30, 1000, 603));
+        pts.push(point(31, 1000, 800));
+        let mut out = Vec::new();
+        tests(0, &pts, 20, 100, &mut out);
+        let p = |i| out.iter().find(|t| t.kind == Kind::TurnoutOutlier && t.precinct == Some(i)).unwrap().p;
+        assert!(p(30) > 0.5, "{}", p(30));
+        assert!(p(31) < 1e-20);
+        assert!(out.iter().all(|t| t.p.is_finite()));
+    }
+
+    #[test]
+    fn small_precincts_are_allowed_more_noise() {
+        // The same 20-point jump is ordinary in a precinct of 20 voters, not in one of 2,000.
+        let mut pts: Vec<Point> = (0..40).map(|i| point(i, 1000, 600 + (i as u64 % 5))).collect();
+        pts.push(point(40, 120, 96));
+        pts.push(point(41, 2000, 1600));
+        let mut out = Vec::new();
+        tests(0, &pts, 20, 100, &mut out);
+        let p = |i| out.iter().find(|t| t.kind == Kind::TurnoutOutlier && t.precinct == Some(i)).unwrap().p;
+        assert!(p(40) > p(41) * 1e6, "{} vs {}", p(40), p(41));
+    }
+
+    #[test]
+    fn needs_its_minimum_sample() {
+        let pts: Vec<Point> = (0..10).map(|i| point(i, 1000, 600)).collect();
+        let mut out = Vec::new();
+        tests(0, &pts, 20, 100, &mut out);
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,48 @@
+//! The statistical flags on whole synthetic elections: a clean count of 10,330 precincts raises
+//! no statistical warning; ballot stuffing planted in one region is flagged there and nowhere
+//! else. (Russia 2018, where the literature documents the fingerprints: tests/real_data.rs.)
+
+mod common;
+
+use votewatch::synth::{Profile, Stuffing, SynthOptions, generate};
+
+const STATISTICAL: [&str; 5] =
+    ["turnout_outlier", "share_outlier", "integer_percent_excess", "turnout_share_skew", "last_digit_bias"];
+
+fn tally_synthetic(seed: u64, stuffing: Option<Stuffing>) -> serde_json::Value {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    generate(&out, &SynthOptions { precincts: None, seed, profile: Profile::Kz2022, stuffing }).unwrap();
+    common::tally_json(&out)
+}
+
+fn statistical(v: &serde_json::Value) -> Vec<&serde_json::Value> {
+    v["anomalies"].as_array().unwrap().iter().filter(|a| STATISTICAL.contains(&a["kind"].as_str().unwrap())).collect()
+}
+
+#[test]
+fn clean_elections_raise_no_statistical_warning() {
+    for seed in [7, 2022] {
+        let v = tally_synthetic(seed, None);
+        assert_eq!(v["precincts_reporting"], 10_330);
+        let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
+        assert!(flags.is_empty(), "seed {seed}: {flags:#?}");
+        // Every region had enough precincts to be judged.
+        let status = v["forensics"]["status"].as_array().unwrap();
+        assert!(status.iter().all(|s| s["precincts"].as_u64() >= s["needed"].as_u64()), "{status:?}");
+    }
+}
+
+#[test]
+fn planted_stuffing_is_flagged_in_its_region_only() {
+    let v = tally_synthetic(7, Some(Stuffing { region: "turkistan".into(), fraction: 0.5 }));
+    let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
+    let skew: Vec<_> = flags.iter().filter(|a| a["kind"] == "turnout_share_skew").collect();
+    assert_eq!(skew.len(), 1, "{flags:#?}");
+    assert_eq!(skew[0]["region"], "turkistan");
+    assert!(skew[0]["message"].as_str().unwrap().contains("votes above what the other votes imply"));
+    // No regional flag of any statistical kind anywhere else.
+    assert!(flags.iter().all(|a| a["region"] == "turkistan" || a["region"].is_null()), "{flags:#?}");
+    let turkistan = v["regions"].as_array().unwrap().iter().find(|r| r["id"] == "turkistan").unwrap();
+    assert!(turkistan["anomalies"].as_u64().unwrap() >= 1);
+}
