@@ -65,10 +65,19 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     if inner.height == 0 {
         return;
     }
-    let kinds: Vec<Span> = counts
-        .iter()
-        .flat_map(|(k, n)| [Span::styled(format!("{k} "), theme.dim()), Span::styled(format!("{n}  "), theme.text())])
-        .collect();
+    let mut kinds: Vec<Span> = Vec::new();
+    // Statistics judge a region only once it has enough precincts: say how many are ready.
+    if let Some(f) = &view.summary.forensics {
+        let ready = f.status.iter().filter(|s| s.precincts >= s.needed).count();
+        if ready < f.status.len() {
+            kinds.push(Span::styled(format!("stats: {ready}/{} regions ready  ", f.status.len()), theme.info()));
+        }
+    }
+    kinds.extend(
+        counts.iter().flat_map(|(k, n)| {
+            [Span::styled(format!("{k} "), theme.dim()), Span::styled(format!("{n}  "), theme.text())]
+        }),
+    );
     let summary_line = Rect { height: 1, ..inner };
     f.render_widget(ratatui::widgets::Paragraph::new(Line::from(kinds)), summary_line);
     let list_area = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
