@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+use ratatui::widgets::{List, ListItem, ListState};
 
 use crate::engine::anomaly::Anomaly;
 use crate::session::view::View;
@@ -47,19 +47,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     for a in &view.summary.anomalies {
         *counts.entry(a.kind).or_default() += 1;
     }
-    let mut title = format!(" Anomalies ({}) ", view.summary.anomalies.len());
-    let filter = app.filter(Panel::Anomalies);
-    if !filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!(
-            "· filter: {}{} ",
-            clean(filter),
-            if focused && app.editing_filter { "▏" } else { "" }
-        ));
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let title = format!(" Anomalies ({}) ", view.summary.anomalies.len());
+    let block = super::panel_block(title, focused, app.filter(Panel::Anomalies), app.editing_filter, theme);
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.height == 0 {

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Row, TableState};
 
 use crate::session::view::{PrecinctRow, View};
 use crate::text::{clean, fit, percent1, thousands};
@@ -50,18 +50,12 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         SortKey::Reporting => "ballots",
         other => other.label(),
     };
-    let mut title =
+    let title =
         format!(" {} · {} precincts · sort: {sort}{} ", clean(&name), rows.len(), if d.descending { " ↓" } else { "" });
-    if !d.filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!("· filter: {}{} ", clean(&d.filter), if app.editing_filter { "▏" } else { "" }));
-    }
     let show_hist = area.width >= 90;
     let [table_area, hist_area] =
         Layout::horizontal([Constraint::Min(40), Constraint::Length(if show_hist { 34 } else { 0 })]).areas(area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let block = super::panel_block(title, focused, &d.filter, app.editing_filter, theme);
     let body: Vec<Row> = rows
         .iter()
         .map(|p| {
@@ -96,11 +90,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     ];
     let header =
         Row::new(vec!["Precinct", "Registered", "Ballots", "Turnout", "Leader", "Rev", "Flags"]).style(theme.dim());
-    let table = Table::new(body, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("› ");
+    let table = super::selectable_table(body, &widths, header, block, theme);
     let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });
     f.render_stateful_widget(table, table_area, &mut state);
     if show_hist && let Some(r) = detail {

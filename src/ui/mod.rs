@@ -136,6 +136,44 @@ fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// A panel's frame: its title, with the filter in force (and a caret while it is typed), the
+/// border bright when the panel has focus.
+pub fn panel_block(
+    title: String,
+    focused: bool,
+    filter: &str,
+    editing: bool,
+    theme: &Theme,
+) -> ratatui::widgets::Block<'static> {
+    let mut title = title;
+    if !filter.is_empty() || (focused && editing) {
+        title.push_str(&format!(
+            "· filter: {}{} ",
+            crate::text::clean(filter),
+            if focused && editing { "▏" } else { "" }
+        ));
+    }
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(title, theme.title()))
+}
+
+/// A table whose selected row is highlighted, as the panels use them.
+pub fn selectable_table<'a>(
+    rows: Vec<ratatui::widgets::Row<'a>>,
+    widths: &[Constraint],
+    header: ratatui::widgets::Row<'a>,
+    block: ratatui::widgets::Block<'a>,
+    theme: &Theme,
+) -> ratatui::widgets::Table<'a> {
+    ratatui::widgets::Table::new(rows, widths.to_vec())
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("› ")
+}
+
 /// Where the dashboard gets its views and sends its requests.
 pub trait Views {
     fn version(&self) -> u64;

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, TableState};
 
 use crate::engine::snapshot::RegionRow;
 use crate::session::view::View;
@@ -58,24 +58,13 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let selected = app.cursor(Panel::Regions).selected;
     app.selected_region = rows.get(selected).map(|r| r.id.clone());
     let focused = app.focus == Panel::Regions;
-    let filter = app.filter(Panel::Regions);
-    let mut title = format!(
+    let title = format!(
         " Regions ({}) · sort: {}{} ",
         rows.len(),
         app.region_sort.label(),
         if app.region_descending { " ↓" } else { "" }
     );
-    if !filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!(
-            "· filter: {}{} ",
-            clean(filter),
-            if app.editing_filter && focused { "▏" } else { "" }
-        ));
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let block = super::panel_block(title, focused, app.filter(Panel::Regions), app.editing_filter, theme);
     let name_w =
         view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
     let gauge_w = ((area.width as usize).saturating_sub(name_w + 60) / 2).clamp(4, 20);
@@ -116,11 +105,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         Constraint::Length(7),
     ];
     let header = Row::new(vec!["Region", "Reporting", "Turnout", "Leader", "Margin", "Flags"]).style(theme.dim());
-    let table = Table::new(body, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("› ");
+    let table = super::selectable_table(body, &widths, header, block, theme);
     let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });
     f.render_stateful_widget(table, area, &mut state);
 }

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+use ratatui::widgets::{List, ListItem, ListState};
 
 use crate::engine::snapshot::Rejected;
 use crate::session::view::View;
@@ -29,19 +29,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     app.lengths[2] = items.len();
     app.cursors[2].clamp(items.len());
     let focused = app.focus == Panel::Rejected;
-    let mut title = format!(" Rejected ({}) ", view.summary.rejected.len());
-    let filter = app.filter(Panel::Rejected);
-    if !filter.is_empty() || (focused && app.editing_filter) {
-        title.push_str(&format!(
-            "· filter: {}{} ",
-            clean(filter),
-            if focused && app.editing_filter { "▏" } else { "" }
-        ));
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(title, theme.title()));
+    let title = format!(" Rejected ({}) ", view.summary.rejected.len());
+    let block = super::panel_block(title, focused, app.filter(Panel::Rejected), app.editing_filter, theme);
     let w = area.width.saturating_sub(4) as usize;
     let rows: Vec<ListItem> = if items.is_empty() {
         vec![ListItem::new(Span::styled("nothing refused", theme.dim()))]
