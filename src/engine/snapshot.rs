@@ -100,6 +100,10 @@ pub struct Summary {
     /// forensics ran; their flags are in `anomalies`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forensics: Option<crate::forensics::Forensics>,
+    /// The projected final result with 90% intervals (needs the manifest's registered voters
+    /// per region).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection: Option<crate::forensics::projection::Projection>,
 }
 
 impl Summary {
@@ -280,6 +284,7 @@ pub fn summarize(engine: &Engine) -> Summary {
         anomalies,
         rejected,
         forensics: None,
+        projection: None,
     }
 }
 

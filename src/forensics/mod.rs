@@ -9,6 +9,7 @@ pub mod digits;
 pub mod fdr;
 pub mod integer;
 pub mod outliers;
+pub mod projection;
 pub mod skew;
 
 use serde::Serialize;
@@ -239,11 +240,12 @@ pub struct Cache {
     /// The engine version and the feed minute of the last analysis, and when it ran.
     last: Option<(u64, Option<i64>, std::time::Instant)>,
     result: Forensics,
+    projection: Option<projection::Projection>,
 }
 
 impl Cache {
     pub fn new(config: Config) -> Cache {
-        Cache { config, last: None, result: Forensics::default() }
+        Cache { config, last: None, result: Forensics::default(), projection: None }
     }
 
     /// The analysis of `engine` as of `now` (feed time, unix seconds). `force` ignores the
@@ -254,6 +256,7 @@ impl Cache {
         let due = force || self.last.is_none_or(|(_, _, at)| at.elapsed() >= std::time::Duration::from_secs(1));
         if !fresh && due {
             self.result = analyze(engine, &self.config, now);
+            self.projection = projection::project(engine);
             self.last = Some((engine.version(), minute, std::time::Instant::now()));
         }
         &self.result
@@ -275,7 +278,9 @@ impl Cache {
         let s = engine.summary();
         let now = s.as_of_unix();
         let f = self.get(engine, now, force).clone();
-        s.with_forensics(f)
+        let mut s = s.with_forensics(f);
+        s.projection = self.projection.clone();
+        s
     }
 }
 

@@ -289,6 +289,16 @@ impl Replay {
         (self.script.first(), self.script.last())
     }
 
+    /// Applies the script up to `position` arrivals (forward only).
+    pub fn advance_to(&mut self, position: usize) {
+        self.apply(position);
+    }
+
+    /// The arrivals, in order.
+    pub fn script(&self) -> &Script {
+        &self.script
+    }
+
     /// Runs to the end at once.
     pub fn finish(&mut self) {
         self.apply(self.total());

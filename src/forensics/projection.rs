@@ -1,0 +1,253 @@
+//! The live projection: from partial results, the final turnout and each candidate's final
+//! share with a 90% interval, and the call.
+//!
+//! A stratified ratio estimator by region: the precincts a region has reported stand for the
+//! ones it has not, in proportion to registered voters (the manifest's `registered` per region,
+//! less what has reported). Regions with fewer than [`MIN_REPORTED`] precincts in are pooled,
+//! and stand together for their missing voters. The interval comes from a bootstrap of the
+//! reported precincts within each stratum ([`REPLICATES`] replicates, seeded, so the same
+//! count always gives the same interval). Nothing is projected until every large region (5% of
+//! the electorate or more) has [`MIN_REPORTED`] precincts in.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::engine::seats::hare;
+use crate::feed::manifest::Contest;
+
+/// Precincts a stratum needs in before its own ratios are trusted.
+pub const MIN_REPORTED: usize = 10;
+/// Bootstrap replicates.
+pub const REPLICATES: usize = 200;
+/// A region this large a share of the electorate must have reported before anything is shown.
+pub const LARGE_REGION: f64 = 0.05;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Interval {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProjectedShare {
+    pub id: String,
+    pub share: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProjectedSeats {
+    pub id: String,
+    pub seats: u32,
+    pub low: u32,
+    pub high: u32,
+    /// The chance of passing the threshold (share of replicates that do).
+    pub pass_chance: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Projection {
+    /// Why nothing is projected yet (null once it is).
+    pub waiting: Option<String>,
+    /// Registered voters of the reported precincts, over the manifest's electorate.
+    pub reported_fraction: f64,
+    pub candidates: Vec<ProjectedShare>,
+    pub turnout: Option<Interval>,
+    /// "projected outright win", "runoff likely" or "too early to call" (single-winner).
+    pub call: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats: Option<Vec<ProjectedSeats>>,
+}
+
+/// One stratum: its reported precincts (registered, ballots, votes per candidate) and the
+/// voters still missing.
+struct Stratum {
+    rows: Vec<(u64, u64, Vec<u64>)>,
+    missing: f64,
+}
+
+/// Projected votes per candidate and ballots: the counted ones plus each stratum's missing
+/// voters at its reported ratios. With `pick`, each stratum's precincts are resampled (a
+/// bootstrap replicate); without, they are taken as they are.
+fn estimate(
+    strata: &[Stratum],
+    known: &[u64],
+    known_ballots: u64,
+    candidates: usize,
+    mut pick: Option<&mut dyn FnMut(usize) -> usize>,
+) -> (Vec<f64>, f64) {
+    let mut votes: Vec<f64> = known.iter().map(|&v| v as f64).collect();
+    let mut ballots = known_ballots as f64;
+    for s in strata.iter().filter(|s| s.missing > 0.0 && !s.rows.is_empty()) {
+        let n = s.rows.len();
+        let (mut reg, mut bal) = (0u64, 0u64);
+        let mut v = vec![0u64; candidates];
+        for i in 0..n {
+            let (r, b, vs) = &s.rows[match pick.as_mut() {
+                Some(pick) => pick(n),
+                None => i,
+            }];
+            reg += r;
+            bal += b;
+            for (t, x) in v.iter_mut().zip(vs) {
+                *t += x;
+            }
+        }
+        if reg == 0 {
+            continue;
+        }
+        let per_voter = s.missing / reg as f64;
+        ballots += bal as f64 * per_voter;
+        for (t, x) in votes.iter_mut().zip(&v) {
+            *t += *x as f64 * per_voter;
+        }
+    }
+    (votes, ballots)
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() - 1) as f64 * p).round() as usize;
+    v[i]
+}
+
+pub fn project(engine: &Engine) -> Option<Projection> {
+    let m = engine.manifest()?;
+    let regions = engine.regions();
+    if regions.is_empty() || regions.iter().any(|r| r.registered_expected.is_none()) {
+        return None;
+    }
+    let cands = engine.candidates().len();
+    let total_registered: u64 = regions.iter().filter_map(|r| r.registered_expected).sum();
+    // Reported precincts by region.
+    let mut rows: Vec<Vec<(u64, u64, Vec<u64>)>> = vec![Vec::new(); regions.len()];
+    for p in engine.precincts() {
+        let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
+        rows[r as usize].push((
+            e.registered.into(),
+            e.ballots.into(),
+            (0..cands).map(|c| u64::from(e.vote(c))).collect(),
+        ));
+    }
+    let national = engine.national();
+    let known: Vec<u64> = (0..cands).map(|c| national.votes_of(c)).collect();
+    let reported_fraction = national.registered as f64 / total_registered.max(1) as f64;
+    // Large regions must have reported enough.
+    let waiting: Vec<String> = regions
+        .iter()
+        .zip(&rows)
+        .filter(|(r, rs)| {
+            r.registered_expected.unwrap_or(0) as f64 >= LARGE_REGION * total_registered as f64
+                && rs.len() < MIN_REPORTED
+        })
+        .map(|(r, rs)| format!("{} ({} of {MIN_REPORTED} precincts)", crate::text::clean(&r.name), rs.len()))
+        .collect();
+    let base =
+        Projection { waiting: None, reported_fraction, candidates: Vec::new(), turnout: None, call: None, seats: None };
+    if !waiting.is_empty() {
+        return Some(Projection { waiting: Some(format!("waiting for {}", waiting.join(", "))), ..base });
+    }
+    // Strata: regions with enough reports stand alone; the thin ones are pooled.
+    let mut strata = Vec::new();
+    let mut thin = Stratum { rows: Vec::new(), missing: 0.0 };
+    for (meta, rs) in regions.iter().zip(rows) {
+        let missing = meta.registered_expected.unwrap_or(0).saturating_sub(rs.iter().map(|r| r.0).sum()) as f64;
+        if rs.len() >= MIN_REPORTED {
+            strata.push(Stratum { rows: rs, missing });
+        } else {
+            thin.missing += missing;
+            thin.rows.extend(rs);
+        }
+    }
+    if thin.missing > 0.0 && thin.rows.len() < MIN_REPORTED {
+        // Too few to stand for anyone: every reported precinct stands for the thin regions.
+        thin.rows = strata.iter().flat_map(|s| s.rows.iter().cloned()).collect();
+    }
+    strata.push(thin);
+
+    let (votes, ballots) = estimate(&strata, &known, national.ballots, cands, None);
+    let shares = |v: &[f64]| {
+        let valid: f64 = v.iter().sum();
+        v.iter().map(|x| if valid > 0.0 { x / valid } else { 0.0 }).collect::<Vec<f64>>()
+    };
+    let point = shares(&votes);
+    let turnout = ballots / total_registered.max(1) as f64;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5EED);
+    let mut rep_shares: Vec<Vec<f64>> = vec![Vec::with_capacity(REPLICATES); cands];
+    let mut rep_turnout = Vec::with_capacity(REPLICATES);
+    let mut rep_votes = Vec::with_capacity(REPLICATES);
+    for _ in 0..REPLICATES {
+        let (v, b) = estimate(&strata, &known, national.ballots, cands, Some(&mut |n| rng.random_range(0..n)));
+        for (c, s) in shares(&v).into_iter().enumerate() {
+            rep_shares[c].push(s);
+        }
+        rep_turnout.push(b / total_registered.max(1) as f64);
+        rep_votes.push(v);
+    }
+    let mut order: Vec<usize> = (0..cands).collect();
+    order.sort_by(|&a, &b| point[b].total_cmp(&point[a]));
+    let candidates: Vec<ProjectedShare> = order
+        .iter()
+        .map(|&c| ProjectedShare {
+            id: engine.candidates()[c].id.clone(),
+            share: point[c],
+            low: percentile(&mut rep_shares[c].clone(), 0.05),
+            high: percentile(&mut rep_shares[c].clone(), 0.95),
+        })
+        .collect();
+    let call = match (m.contest, m.majority, candidates.first()) {
+        (Contest::SingleWinner, Some(maj), Some(lead)) => Some(
+            if lead.low > maj {
+                "projected outright win"
+            } else if lead.high < maj {
+                "runoff likely"
+            } else {
+                "too early to call"
+            }
+            .to_string(),
+        ),
+        _ => None,
+    };
+    let seats = match (m.contest, m.seats) {
+        (Contest::PartyList, Some(n)) => {
+            let threshold = m.threshold.unwrap_or(0.0);
+            let alloc = |v: &[f64]| hare(&v.iter().map(|x| x.round() as u64).collect::<Vec<_>>(), n, threshold);
+            let at_point = alloc(&votes);
+            let reps: Vec<Vec<u32>> = rep_votes.iter().map(|v| alloc(v)).collect();
+            Some(
+                order
+                    .iter()
+                    .map(|&c| {
+                        let mut s: Vec<f64> = reps.iter().map(|r| f64::from(r[c])).collect();
+                        let passes = rep_shares[c].iter().filter(|&&x| x >= threshold).count();
+                        ProjectedSeats {
+                            id: engine.candidates()[c].id.clone(),
+                            seats: at_point[c],
+                            low: percentile(&mut s.clone(), 0.05) as u32,
+                            high: percentile(&mut s, 0.95) as u32,
+                            pass_chance: passes as f64 / REPLICATES as f64,
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    Some(Projection {
+        waiting: None,
+        reported_fraction,
+        candidates,
+        turnout: Some(Interval {
+            value: turnout,
+            low: percentile(&mut rep_turnout.clone(), 0.05),
+            high: percentile(&mut rep_turnout, 0.95),
+        }),
+        call,
+        seats,
+    })
+}
