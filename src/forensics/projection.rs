@@ -66,7 +66,7 @@ pub struct Projection {
 /// One stratum: its reported precincts (registered, ballots, votes per candidate) and the
 /// voters still missing.
 struct Stratum {
-    rows: Vec<(u64, u64, Vec<u64>)>,
+    rows: Vec<Row>,
     missing: f64,
 }
 
@@ -87,7 +87,7 @@ fn estimate(
         let (mut reg, mut bal) = (0u64, 0u64);
         let mut v = vec![0u64; candidates];
         for i in 0..n {
-            let (r, b, vs) = &s.rows[match pick.as_mut() {
+            let (r, b, vs, _) = &s.rows[match pick.as_mut() {
                 Some(pick) => pick(n),
                 None => i,
             }];
@@ -109,6 +109,89 @@ fn estimate(
     (votes, ballots)
 }
 
+/// Moves an interval end away from the point by the order error too (added in quadrature).
+fn widen(point: f64, end: f64, extra: f64) -> f64 {
+    let d = ((end - point).powi(2) + extra.powi(2)).sqrt();
+    (if end < point { point - d } else { point + d }).clamp(0.0, 1.0)
+}
+
+/// A reported precinct: registered, ballots, votes by candidate, when it reported.
+type Row = (u64, u64, Vec<u64>, i64);
+
+/// Strata: regions with enough reports stand alone; the thin ones are pooled (and if even the
+/// pool is too thin, every reported precinct stands for it).
+fn build_strata(rows: Vec<Vec<Row>>, missing: &[f64]) -> Vec<Stratum> {
+    let mut strata = Vec::new();
+    let mut thin = Stratum { rows: Vec::new(), missing: 0.0 };
+    for (rs, &missing) in rows.into_iter().zip(missing) {
+        if rs.len() >= MIN_REPORTED {
+            strata.push(Stratum { rows: rs, missing });
+        } else {
+            thin.missing += missing;
+            thin.rows.extend(rs);
+        }
+    }
+    if thin.missing > 0.0 && thin.rows.len() < MIN_REPORTED {
+        thin.rows = strata.iter().flat_map(|s| s.rows.iter().cloned()).collect();
+    }
+    strata.push(thin);
+    strata
+}
+
+fn shares_of(v: &[f64]) -> Vec<f64> {
+    let valid: f64 = v.iter().sum();
+    v.iter().map(|x| if valid > 0.0 { x / valid } else { 0.0 }).collect()
+}
+
+/// How far the estimator strays when the later reports are not in yet, measured on the
+/// reports themselves: project the whole reported set from its earlier part (by reporting
+/// time, the first `split` of it) and compare with what the later part actually brought. Returns, per candidate and
+/// for turnout (last), that error per missing voter share, and the registered voters of the
+/// later half. Reporting order is rarely random (cities come late), and the bootstrap alone
+/// cannot see it.
+fn order_bias(rows: &[Vec<Row>], cands: usize, split: f64) -> Option<(Vec<f64>, f64)> {
+    let mut sorted: Vec<i64> = rows.iter().flatten().map(|r| r.3).collect();
+    if sorted.len() < 4 * MIN_REPORTED {
+        return None;
+    }
+    sorted.sort_unstable();
+    let cut = sorted[((sorted.len() as f64 * split) as usize).min(sorted.len() - 1)];
+    let mut early: Vec<Vec<Row>> = vec![Vec::new(); rows.len()];
+    let mut late_registered = vec![0f64; rows.len()];
+    let (mut known, mut known_ballots, mut all_votes, mut all_ballots, mut all_registered) =
+        (vec![0u64; cands], 0u64, vec![0u64; cands], 0u64, 0u64);
+    for (r, rs) in rows.iter().enumerate() {
+        for row in rs {
+            let at = row.3;
+            all_ballots += row.1;
+            all_registered += row.0;
+            for (a, v) in all_votes.iter_mut().zip(&row.2) {
+                *a += v;
+            }
+            if at < cut {
+                known_ballots += row.1;
+                for (a, v) in known.iter_mut().zip(&row.2) {
+                    *a += v;
+                }
+                early[r].push(row.clone());
+            } else {
+                late_registered[r] += row.0 as f64;
+            }
+        }
+    }
+    let late: f64 = late_registered.iter().sum();
+    if late == 0.0 || early.iter().all(Vec::is_empty) {
+        return None;
+    }
+    let strata = build_strata(early, &late_registered);
+    let (v, b) = estimate(&strata, &known, known_ballots, cands, None);
+    let projected = shares_of(&v);
+    let actual = shares_of(&all_votes.iter().map(|&x| x as f64).collect::<Vec<_>>());
+    let mut err: Vec<f64> = projected.iter().zip(&actual).map(|(p, a)| p - a).collect();
+    err.push(b / all_registered.max(1) as f64 - all_ballots as f64 / all_registered.max(1) as f64);
+    Some((err, late))
+}
+
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let i = ((v.len() - 1) as f64 * p).round() as usize;
@@ -124,14 +207,11 @@ pub fn project(engine: &Engine) -> Option<Projection> {
     let cands = engine.candidates().len();
     let total_registered: u64 = regions.iter().filter_map(|r| r.registered_expected).sum();
     // Reported precincts by region.
-    let mut rows: Vec<Vec<(u64, u64, Vec<u64>)>> = vec![Vec::new(); regions.len()];
+    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); regions.len()];
     for p in engine.precincts() {
         let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
-        rows[r as usize].push((
-            e.registered.into(),
-            e.ballots.into(),
-            (0..cands).map(|c| u64::from(e.vote(c))).collect(),
-        ));
+        let votes = (0..cands).map(|c| u64::from(e.vote(c))).collect();
+        rows[r as usize].push((e.registered.into(), e.ballots.into(), votes, e.reported_at.unix));
     }
     let national = engine.national();
     let known: Vec<u64> = (0..cands).map(|c| national.votes_of(c)).collect();
@@ -151,30 +231,19 @@ pub fn project(engine: &Engine) -> Option<Projection> {
     if !waiting.is_empty() {
         return Some(Projection { waiting: Some(format!("waiting for {}", waiting.join(", "))), ..base });
     }
-    // Strata: regions with enough reports stand alone; the thin ones are pooled.
-    let mut strata = Vec::new();
-    let mut thin = Stratum { rows: Vec::new(), missing: 0.0 };
-    for (meta, rs) in regions.iter().zip(rows) {
-        let missing = meta.registered_expected.unwrap_or(0).saturating_sub(rs.iter().map(|r| r.0).sum()) as f64;
-        if rs.len() >= MIN_REPORTED {
-            strata.push(Stratum { rows: rs, missing });
-        } else {
-            thin.missing += missing;
-            thin.rows.extend(rs);
-        }
-    }
-    if thin.missing > 0.0 && thin.rows.len() < MIN_REPORTED {
-        // Too few to stand for anyone: every reported precinct stands for the thin regions.
-        thin.rows = strata.iter().flat_map(|s| s.rows.iter().cloned()).collect();
-    }
-    strata.push(thin);
-
+    let missing: Vec<f64> = regions
+        .iter()
+        .zip(&rows)
+        .map(|(meta, rs)| meta.registered_expected.unwrap_or(0).saturating_sub(rs.iter().map(|r| r.0).sum()) as f64)
+        .collect();
+    // Three splits of the reported precincts by time; the largest error (per voter still
+    // missing) stands, since one split can be lucky.
+    let order_errors: Vec<(Vec<f64>, f64)> =
+        [0.25, 0.5, 0.75].iter().filter_map(|&q| order_bias(&rows, cands, q)).collect();
+    let missing_total: f64 = missing.iter().sum();
+    let strata = build_strata(rows, &missing);
     let (votes, ballots) = estimate(&strata, &known, national.ballots, cands, None);
-    let shares = |v: &[f64]| {
-        let valid: f64 = v.iter().sum();
-        v.iter().map(|x| if valid > 0.0 { x / valid } else { 0.0 }).collect::<Vec<f64>>()
-    };
-    let point = shares(&votes);
+    let point = shares_of(&votes);
     let turnout = ballots / total_registered.max(1) as f64;
 
     let mut rng = ChaCha8Rng::seed_from_u64(0x5EED);
@@ -183,12 +252,16 @@ pub fn project(engine: &Engine) -> Option<Projection> {
     let mut rep_votes = Vec::with_capacity(REPLICATES);
     for _ in 0..REPLICATES {
         let (v, b) = estimate(&strata, &known, national.ballots, cands, Some(&mut |n| rng.random_range(0..n)));
-        for (c, s) in shares(&v).into_iter().enumerate() {
+        for (c, s) in shares_of(&v).into_iter().enumerate() {
             rep_shares[c].push(s);
         }
         rep_turnout.push(b / total_registered.max(1) as f64);
         rep_votes.push(v);
     }
+    // The reporting-order error, scaled from the later half of the reported voters to all the
+    // voters still missing.
+    let extra =
+        |i: usize| order_errors.iter().map(|(err, late)| err[i].abs() * (missing_total / late)).fold(0.0, f64::max);
     let mut order: Vec<usize> = (0..cands).collect();
     order.sort_by(|&a, &b| point[b].total_cmp(&point[a]));
     let candidates: Vec<ProjectedShare> = order
@@ -196,8 +269,8 @@ pub fn project(engine: &Engine) -> Option<Projection> {
         .map(|&c| ProjectedShare {
             id: engine.candidates()[c].id.clone(),
             share: point[c],
-            low: percentile(&mut rep_shares[c].clone(), 0.05),
-            high: percentile(&mut rep_shares[c].clone(), 0.95),
+            low: widen(point[c], percentile(&mut rep_shares[c].clone(), 0.05), extra(c)),
+            high: widen(point[c], percentile(&mut rep_shares[c].clone(), 0.95), extra(c)),
         })
         .collect();
     let call = match (m.contest, m.majority, candidates.first()) {
@@ -244,8 +317,8 @@ pub fn project(engine: &Engine) -> Option<Projection> {
         candidates,
         turnout: Some(Interval {
             value: turnout,
-            low: percentile(&mut rep_turnout.clone(), 0.05),
-            high: percentile(&mut rep_turnout, 0.95),
+            low: widen(turnout, percentile(&mut rep_turnout.clone(), 0.05), extra(cands)),
+            high: widen(turnout, percentile(&mut rep_turnout, 0.95), extra(cands)),
         }),
         call,
         seats,
