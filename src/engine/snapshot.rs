@@ -61,7 +61,7 @@ pub struct RegionRow {
     /// The candidate with the most votes, and its lead over the runner-up in votes.
     pub leader: Option<String>,
     pub margin: Option<u64>,
-    /// Integrity anomalies in the region.
+    /// Anomalies in the region (integrity and, once forensics ran, statistical).
     pub anomalies: usize,
 }
 
