@@ -120,6 +120,24 @@ fn sighup_leaves_the_terminal_clean() {
 }
 
 #[test]
+fn a_dropped_terminal_ends_the_dashboard() {
+    if !tmux_ready() {
+        return;
+    }
+    let t = Tmux::start("drop", 100, 30);
+    t.launch("demo");
+    t.wait_for("the dashboard", |s| s.contains("Candidates"), Duration::from_secs(20));
+    let pid = t.child_pid();
+    // The whole terminal goes away, as when an SSH connection drops.
+    t.cmd(&["kill-server"]).status().unwrap();
+    let start = std::time::Instant::now();
+    while unsafe { libc::kill(pid, 0) } == 0 {
+        assert!(start.elapsed() < Duration::from_secs(5), "the dashboard still runs after its terminal hung up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn a_panic_leaves_the_terminal_clean() {
     if !tmux_ready() {
         return;

@@ -51,7 +51,7 @@ impl Data {
         Data { leader, by_region }
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &Point> {
+    pub fn all(&self) -> impl Iterator<Item = &Point> + Clone {
         self.by_region.iter().flatten()
     }
 }

@@ -12,6 +12,7 @@ pub mod outliers;
 pub mod projection;
 pub mod skew;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::Engine;
@@ -126,29 +127,53 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
     let leader_name = data.leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
     let mut tests: Vec<Test> = Vec::new();
     let mut status = Vec::new();
-    let mut skews: Vec<(Option<u32>, skew::Skew)> = Vec::new();
-    for (r, points) in data.by_region.iter().enumerate() {
-        let r32 = r as u32;
-        status.push(RegionStatus { region: regions[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts });
-        outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, &mut tests);
-        tests.extend(integer::test(Some(r32), integer::tally(points.iter()), cfg.min_integer));
-        let refs: Vec<&data::Point> = points.iter().collect();
-        if let Some((t, s)) = skew::test(Some(r32), &refs, cfg.min_precincts, cfg.min_excess) {
-            tests.push(t);
-            skews.push((Some(r32), s));
+    // Regions are independent: test them in parallel.
+    #[allow(clippy::type_complexity)]
+    let per_region: Vec<(RegionStatus, Vec<Test>, Option<skew::Skew>, Vec<(Kind, usize)>)> = data
+        .by_region
+        .par_iter()
+        .enumerate()
+        .map(|(r, points)| {
+            let r32 = r as u32;
+            let mut tests = Vec::new();
+            let status =
+                RegionStatus { region: regions[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts };
+            outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, &mut tests);
+            // Only tests that could pass are kept (a q-value is never below its p-value); the
+            // family sizes are counted for the false-discovery control.
+            let counted: Vec<(Kind, usize)> = [Kind::TurnoutOutlier, Kind::ShareOutlier]
+                .iter()
+                .map(|&k| (k, tests.iter().filter(|t| t.kind == k).count()))
+                .collect();
+            tests.retain(|t| t.p <= cfg.fdr);
+            tests.extend(integer::test(Some(r32), integer::tally(points.iter()), cfg.min_integer));
+            let refs: Vec<&data::Point> = points.iter().collect();
+            let mut skewed = None;
+            if let Some((t, s)) = skew::test(Some(r32), &refs, cfg.min_precincts, cfg.min_excess) {
+                tests.push(t);
+                skewed = Some(s);
+            }
+            let counts = points.iter().flat_map(|p| {
+                let e = engine.precincts()[p.precinct as usize].counted();
+                e.map(|e| e.votes.to_vec()).unwrap_or_default()
+            });
+            tests.extend(digits::test(r32, digits::histogram(counts.map(u64::from)), cfg.min_digits));
+            (status, tests, skewed, counted)
+        })
+        .collect();
+    let mut family_size: std::collections::HashMap<Kind, usize> = std::collections::HashMap::new();
+    for (st, t, _, counted) in per_region {
+        status.push(st);
+        tests.extend(t);
+        for (k, n) in counted {
+            *family_size.entry(k).or_default() += n;
         }
-        let counts = points.iter().flat_map(|p| {
-            let e = engine.precincts()[p.precinct as usize].counted();
-            e.map(|e| e.votes.to_vec()).unwrap_or_default()
-        });
-        tests.extend(digits::test(r32, digits::histogram(counts.map(u64::from)), cfg.min_digits));
     }
     tests.extend(integer::test(None, integer::tally(data.all()), cfg.min_integer));
     let mut national_excess = None;
     if let Some((t, s)) = skew::national(&data.by_region, cfg.min_precincts, cfg.min_excess) {
         tests.push(t);
         national_excess = Some(s.excess.round() as u64);
-        skews.push((None, s));
     }
 
     // Benjamini–Hochberg within each kind.
@@ -161,7 +186,8 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
         Kind::LastDigitBias,
     ] {
         let family: Vec<&Test> = tests.iter().filter(|t| t.kind == kind).collect();
-        let q = fdr::adjust(&family.iter().map(|t| t.p).collect::<Vec<_>>());
+        let m = family_size.get(&kind).copied().unwrap_or(0).max(family.len());
+        let q = fdr::adjust_of(&family.iter().map(|t| t.p).collect::<Vec<_>>(), m);
         for (t, q) in family.into_iter().zip(q) {
             if q > cfg.fdr {
                 continue;

@@ -60,7 +60,7 @@ pub fn run(source: Source, opts: &UiOpts) -> Result<()> {
     let theme = opts.theme();
     let mut tui = Tui::enter()?;
     let mut app = App::default();
-    let result = run_loop(&mut tui.terminal, &mut app, &handle, &mut CrosstermEvents, &theme, opts.fps, &stop);
+    let result = run_loop(&mut tui.terminal, &mut app, &handle, &mut CrosstermEvents::start(), &theme, opts.fps, &stop);
     drop(tui);
     drop(handle);
     Ok(result?)

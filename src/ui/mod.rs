@@ -199,12 +199,45 @@ pub trait Events {
     fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>>;
 }
 
-/// Terminal events from crossterm.
-pub struct CrosstermEvents;
+/// Terminal events from crossterm, read on a thread of their own: when the terminal hangs up
+/// (an SSH connection drops) crossterm can keep reading an endless end-of-file without ever
+/// returning, and the dashboard must still see the stop flag, restore and exit.
+pub struct CrosstermEvents {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Event>>,
+}
+
+impl CrosstermEvents {
+    pub fn start() -> CrosstermEvents {
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        std::thread::Builder::new()
+            .name("votewatch-input".into())
+            .spawn(move || {
+                loop {
+                    let ev = match crossterm::event::poll(Duration::from_millis(100)) {
+                        Ok(true) => crossterm::event::read(),
+                        Ok(false) => continue,
+                        Err(e) => Err(e),
+                    };
+                    let failed = ev.is_err();
+                    if tx.send(ev).is_err() || failed {
+                        return;
+                    }
+                }
+            })
+            .expect("spawn the input thread");
+        CrosstermEvents { rx }
+    }
+}
 
 impl Events for CrosstermEvents {
     fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>> {
-        if crossterm::event::poll(timeout)? { crossterm::event::read().map(Some) } else { Ok(None) }
+        match self.rx.recv_timeout(timeout) {
+            Ok(ev) => ev.map(Some),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the terminal's input is gone"))
+            }
+        }
     }
 }
 
