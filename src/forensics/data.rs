@@ -25,6 +25,14 @@ impl Point {
     }
 }
 
+#[cfg(test)]
+impl Point {
+    /// A test point whose valid votes equal its ballots.
+    pub fn test(precinct: u32, registered: u64, ballots: u64, leader: u64) -> Point {
+        Point { precinct, registered, ballots, valid: ballots, leader, reported_at: 0 }
+    }
+}
+
 /// Points by region index (precincts without a region are in none), and the national leader.
 pub struct Data {
     pub leader: Option<usize>,

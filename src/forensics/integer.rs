@@ -168,8 +168,10 @@ mod tests {
         assert!((chance_on_integer(100, 0.5) - 1.0).abs() < 1e-9);
     }
 
+    use super::super::data::Point;
+
     fn pt(i: u32, registered: u64, ballots: u64, leader: u64) -> Point {
-        Point { precinct: i, registered, ballots, valid: ballots, leader, reported_at: 0 }
+        Point::test(i, registered, ballots, leader)
     }
 
     #[test]

@@ -56,7 +56,7 @@ mod tests {
     use super::*;
 
     fn point(i: u32, registered: u64, ballots: u64) -> Point {
-        Point { precinct: i, registered, ballots, valid: ballots, leader: ballots / 2, reported_at: 0 }
+        Point::test(i, registered, ballots, ballots / 2)
     }
 
     #[test]

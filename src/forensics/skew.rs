@@ -171,8 +171,10 @@ pub fn test(region: Option<u32>, points: &[&Point], min: usize, min_excess: f64)
 mod tests {
     use super::*;
 
+    use super::super::data::Point;
+
     fn pt(i: u32, registered: u64, ballots: u64, leader: u64) -> Point {
-        Point { precinct: i, registered, ballots, valid: ballots, leader, reported_at: 0 }
+        Point::test(i, registered, ballots, leader)
     }
 
     #[test]
