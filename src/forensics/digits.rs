@@ -19,10 +19,15 @@ pub const MIN_COUNT: u64 = 100;
 /// Counts of last digits 0–9 of the given counts (those ≥ [`MIN_COUNT`]).
 pub fn histogram(counts: impl Iterator<Item = u64>) -> [u64; 10] {
     let mut h = [0u64; 10];
+    add(&mut h, counts);
+    h
+}
+
+/// Adds the last digits of more counts (those ≥ [`MIN_COUNT`]) to `h`.
+pub fn add(h: &mut [u64; 10], counts: impl Iterator<Item = u64>) {
     for c in counts.filter(|&c| c >= MIN_COUNT) {
         h[(c % 10) as usize] += 1;
     }
-    h
 }
 
 pub fn test(region: u32, h: [u64; 10], min: u64) -> Option<Test> {

@@ -85,20 +85,23 @@ pub const EXACT_UP_TO: u64 = 5_000;
 
 pub fn tally<'a>(points: impl Iterator<Item = &'a Point> + Clone) -> Tally {
     let qualifies = |p: &&Point| {
-        !(p.registered < 100 || p.valid == 0 || p.ballots * 100 > p.registered * 99 || p.leader * 100 > p.valid * 99)
+        !(p.registered() < 100
+            || p.valid() == 0
+            || p.ballots() * 100 > p.registered() * 99
+            || p.leader() * 100 > p.valid() * 99)
     };
     let mut t = Tally::default();
     for p in points.clone().filter(qualifies) {
         t.included += 1;
-        if on_integer(p.ballots, p.registered) || on_integer(p.leader, p.valid) {
+        if on_integer(p.ballots(), p.registered()) || on_integer(p.leader(), p.valid()) {
             t.observed += 1;
         }
     }
     let step = t.included.div_ceil(EXACT_UP_TO).max(1);
     let (mut sum, mut sum_sq, mut var, mut sampled) = (0.0, 0.0, 0.0, 0u64);
     for p in points.filter(qualifies).step_by(step as usize) {
-        let pt = chance_on_integer(p.registered, p.turnout());
-        let ps = chance_on_integer(p.valid, p.share());
+        let pt = chance_on_integer(p.registered(), p.turnout());
+        let ps = chance_on_integer(p.valid(), p.share());
         let either = 1.0 - (1.0 - pt) * (1.0 - ps);
         sum += either;
         sum_sq += either * either;

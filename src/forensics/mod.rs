@@ -128,8 +128,7 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
     let mut tests: Vec<Test> = Vec::new();
     let mut status = Vec::new();
     // Regions are independent: test them in parallel.
-    #[allow(clippy::type_complexity)]
-    let per_region: Vec<(RegionStatus, Vec<Test>, Option<skew::Skew>, Vec<(Kind, usize)>)> = data
+    let per_region: Vec<(RegionStatus, Vec<Test>, Option<skew::Skew>, outliers::Made)> = data
         .by_region
         .par_iter()
         .enumerate()
@@ -138,14 +137,8 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
             let mut tests = Vec::new();
             let status =
                 RegionStatus { region: regions[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts };
-            outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, &mut tests);
-            // Only tests that could pass are kept (a q-value is never below its p-value); the
-            // family sizes are counted for the false-discovery control.
-            let counted: Vec<(Kind, usize)> = [Kind::TurnoutOutlier, Kind::ShareOutlier]
-                .iter()
-                .map(|&k| (k, tests.iter().filter(|t| t.kind == k).count()))
-                .collect();
-            tests.retain(|t| t.p <= cfg.fdr);
+            // Only outlier tests that could pass are kept; all are counted for the family size.
+            let made = outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut tests);
             tests.extend(integer::test(Some(r32), integer::tally(points.iter()), cfg.min_integer));
             let refs: Vec<&data::Point> = points.iter().collect();
             let mut skewed = None;
@@ -153,25 +146,28 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
                 tests.push(t);
                 skewed = Some(s);
             }
-            let counts = points.iter().flat_map(|p| {
-                let e = engine.precincts()[p.precinct as usize].counted();
-                e.map(|e| e.votes.to_vec()).unwrap_or_default()
-            });
-            tests.extend(digits::test(r32, digits::histogram(counts.map(u64::from)), cfg.min_digits));
-            (status, tests, skewed, counted)
+            let mut digits = [0u64; 10];
+            for p in points {
+                if let Some(e) = engine.precincts()[p.precinct as usize].counted() {
+                    digits::add(&mut digits, e.votes.iter().map(|&v| u64::from(v)));
+                }
+            }
+            tests.extend(digits::test(r32, digits, cfg.min_digits));
+            (status, tests, skewed, made)
         })
         .collect();
     let mut family_size: std::collections::HashMap<Kind, usize> = std::collections::HashMap::new();
-    for (st, t, _, counted) in per_region {
+    let mut skews = Vec::new();
+    for (st, t, s, made) in per_region {
         status.push(st);
         tests.extend(t);
-        for (k, n) in counted {
-            *family_size.entry(k).or_default() += n;
-        }
+        skews.extend(s);
+        *family_size.entry(Kind::TurnoutOutlier).or_default() += made.turnout;
+        *family_size.entry(Kind::ShareOutlier).or_default() += made.share;
     }
     tests.extend(integer::test(None, integer::tally(data.all()), cfg.min_integer));
     let mut national_excess = None;
-    if let Some((t, s)) = skew::national(&data.by_region, cfg.min_precincts, cfg.min_excess) {
+    if let Some((t, s)) = skew::national(&skews, cfg.min_precincts, cfg.min_excess) {
         tests.push(t);
         national_excess = Some(s.excess.round() as u64);
     }

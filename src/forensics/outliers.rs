@@ -7,7 +7,13 @@
 //! robust variance (1.4826·MAD)² not explained by the median binomial variance. A MAD of 0
 //! (identical precincts) leaves only the binomial term, so nothing divides by zero. The
 //! two-sided p-value of z_i = (x_i − m)/σ_i goes to the false-discovery control.
+//!
+//! A region of 50,000 precincts makes 100,000 tests, almost none of them near significance:
+//! only the tests whose p-value is at most `keep` are built (a Benjamini–Hochberg q-value is
+//! never below its p-value, so no other can pass); the others are only counted, as the
+//! family size the control needs.
 
+use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
 
 use super::data::{Point, median};
@@ -18,37 +24,68 @@ pub fn two_sided(z: f64) -> f64 {
     erfc(z.abs() / std::f64::consts::SQRT_2)
 }
 
-/// The tests of one measure in one region: (n, x) per precinct.
-fn test_measure(kind: Kind, region: u32, items: &[(u32, u64, f64)], out: &mut Vec<Test>) {
+/// The |z| below which a two-sided p-value is above `keep`.
+fn z_for(keep: f64) -> f64 {
+    if keep >= 1.0 {
+        return 0.0;
+    }
+    // A hair under, so that rounding never drops a test whose p-value is exactly `keep`.
+    Normal::standard().inverse_cdf(1.0 - keep / 2.0) * (1.0 - 1e-9)
+}
+
+/// The tests of one measure in one region, (precinct, n, x) per precinct: those with a
+/// p-value of at most `keep` are added to `out`; returns how many were made.
+fn test_measure(kind: Kind, region: u32, items: &[(u32, u64, f64)], keep: f64, out: &mut Vec<Test>) -> usize {
     let mut xs: Vec<f64> = items.iter().map(|i| i.2).collect();
-    let Some(m) = median(&mut xs) else { return };
+    let Some(m) = median(&mut xs) else { return 0 };
     let mut dev: Vec<f64> = items.iter().map(|i| (i.2 - m).abs()).collect();
     let mad = median(&mut dev).unwrap_or(0.0);
     let robust_var = (1.4826 * mad).powi(2);
     let mut binom: Vec<f64> = items.iter().map(|i| m * (1.0 - m) / i.1 as f64).collect();
     let binom_med = median(&mut binom).unwrap_or(0.0);
     let between = (robust_var - binom_med).max(0.0);
+    let z_keep = z_for(keep);
     for &(precinct, n, x) in items {
         let n = n as f64;
         // At least half a vote of spread, for regions where every precinct is at 0% or 100%.
         let sigma = (between + m * (1.0 - m) / n).sqrt().max(0.5 / n);
         let z = (x - m) / sigma;
-        out.push(Test { kind, region: Some(region), precinct: Some(precinct), p: two_sided(z), values: [x, m, z, n] });
+        if z.abs() < z_keep {
+            continue;
+        }
+        let p = two_sided(z);
+        if p <= keep {
+            out.push(Test { kind, region: Some(region), precinct: Some(precinct), p, values: [x, m, z, n] });
+        }
     }
+    items.len()
 }
 
-/// Both outlier tests for one region, if it has at least `min` eligible precincts.
-pub fn tests(region: u32, points: &[Point], min: usize, min_size: u64, out: &mut Vec<Test>) {
-    let turnout: Vec<(u32, u64, f64)> =
-        points.iter().filter(|p| p.registered >= min_size).map(|p| (p.precinct, p.registered, p.turnout())).collect();
+/// How many tests of each outlier kind a region made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Made {
+    pub turnout: usize,
+    pub share: usize,
+}
+
+/// Both outlier tests for one region, if it has at least `min` eligible precincts; those with
+/// a p-value of at most `keep` go to `out` (1.0 keeps them all).
+pub fn tests(region: u32, points: &[Point], min: usize, min_size: u64, keep: f64, out: &mut Vec<Test>) -> Made {
+    let mut made = Made::default();
+    let turnout: Vec<(u32, u64, f64)> = points
+        .iter()
+        .filter(|p| p.registered() >= min_size)
+        .map(|p| (p.precinct, p.registered(), p.turnout()))
+        .collect();
     if turnout.len() >= min {
-        test_measure(Kind::TurnoutOutlier, region, &turnout, out);
+        made.turnout = test_measure(Kind::TurnoutOutlier, region, &turnout, keep, out);
     }
     let share: Vec<(u32, u64, f64)> =
-        points.iter().filter(|p| p.valid >= min_size).map(|p| (p.precinct, p.valid, p.share())).collect();
+        points.iter().filter(|p| p.valid() >= min_size).map(|p| (p.precinct, p.valid(), p.share())).collect();
     if share.len() >= min {
-        test_measure(Kind::ShareOutlier, region, &share, out);
+        made.share = test_measure(Kind::ShareOutlier, region, &share, keep, out);
     }
+    made
 }
 
 #[cfg(test)]
@@ -65,7 +102,7 @@ mod tests {
         let mut pts: Vec<Point> = (0..60).map(|i| point(i, 1000, 585 + (i as u64 * 7) % 31)).collect();
         pts.push(point(60, 1000, 950));
         let mut out = Vec::new();
-        tests(0, &pts, 20, 100, &mut out);
+        tests(0, &pts, 20, 100, 1.0, &mut out);
         let turnout: Vec<&Test> = out.iter().filter(|t| t.kind == Kind::TurnoutOutlier).collect();
         assert_eq!(turnout.len(), 61);
         let far = turnout.iter().find(|t| t.precinct == Some(60)).unwrap();
@@ -80,7 +117,7 @@ mod tests {
         pts.push(point(30, 1000, 603));
         pts.push(point(31, 1000, 800));
         let mut out = Vec::new();
-        tests(0, &pts, 20, 100, &mut out);
+        tests(0, &pts, 20, 100, 1.0, &mut out);
         let p = |i| out.iter().find(|t| t.kind == Kind::TurnoutOutlier && t.precinct == Some(i)).unwrap().p;
         assert!(p(30) > 0.5, "{}", p(30));
         assert!(p(31) < 1e-20);
@@ -94,16 +131,30 @@ mod tests {
         pts.push(point(40, 120, 96));
         pts.push(point(41, 2000, 1600));
         let mut out = Vec::new();
-        tests(0, &pts, 20, 100, &mut out);
+        tests(0, &pts, 20, 100, 1.0, &mut out);
         let p = |i| out.iter().find(|t| t.kind == Kind::TurnoutOutlier && t.precinct == Some(i)).unwrap().p;
         assert!(p(40) > p(41) * 1e6, "{} vs {}", p(40), p(41));
+    }
+
+    #[test]
+    fn only_passable_tests_are_built_but_all_are_counted() {
+        let mut pts: Vec<Point> = (0..60).map(|i| point(i, 1000, 585 + (i as u64 * 7) % 31)).collect();
+        pts.push(point(60, 1000, 950));
+        let (mut all, mut kept) = (Vec::new(), Vec::new());
+        let made_all = tests(0, &pts, 20, 100, 1.0, &mut all);
+        let made = tests(0, &pts, 20, 100, 0.01, &mut kept);
+        assert_eq!(made, made_all);
+        assert_eq!(made.turnout, 61);
+        let expected: Vec<&Test> = all.iter().filter(|t| t.p <= 0.01).collect();
+        assert_eq!(kept.iter().collect::<Vec<_>>(), expected);
+        assert!(kept.iter().any(|t| t.precinct == Some(60)));
     }
 
     #[test]
     fn needs_its_minimum_sample() {
         let pts: Vec<Point> = (0..10).map(|i| point(i, 1000, 600)).collect();
         let mut out = Vec::new();
-        tests(0, &pts, 20, 100, &mut out);
+        tests(0, &pts, 20, 100, 1.0, &mut out);
         assert!(out.is_empty());
     }
 }

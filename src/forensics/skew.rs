@@ -26,18 +26,21 @@ pub struct Skew {
     pub r: f64,
     pub p: f64,
     pub precincts: usize,
+    /// The sums behind `r`, for pooling regions into the national test.
+    moments: Moments,
 }
 
 pub fn measure(points: &[&Point]) -> Option<Skew> {
-    let pts: Vec<&&Point> = points.iter().filter(|p| p.registered >= 100 && p.valid > 0 && p.ballots > 0).collect();
+    let pts: Vec<&&Point> =
+        points.iter().filter(|p| p.registered() >= 100 && p.valid() > 0 && p.ballots() > 0).collect();
     if pts.len() < 3 {
         return None;
     }
     // The clean peak: the voter-weighted median turnout. (The mode would do in a clean count,
     // but a block of stuffed precincts at one turnout can outweigh any clean 1% bin; the
     // median stays in the clean bulk while fewer than half the voters are affected.)
-    let mut by_turnout: Vec<(f64, u64)> = pts.iter().map(|p| (p.turnout(), p.ballots)).collect();
-    by_turnout.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut by_turnout: Vec<(f64, u64)> = pts.iter().map(|p| (p.turnout(), p.ballots())).collect();
+    by_turnout.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let half = by_turnout.iter().map(|x| x.1).sum::<u64>() / 2;
     let mut acc = 0;
     let peak = by_turnout
@@ -49,8 +52,8 @@ pub fn measure(points: &[&Point]) -> Option<Skew> {
         .0;
     let (mut lv, mut vv) = (0u64, 0u64);
     for p in pts.iter().filter(|p| (p.turnout() - peak).abs() <= 0.05) {
-        lv += p.leader;
-        vv += p.valid;
+        lv += p.leader();
+        vv += p.valid();
     }
     if vv == 0 {
         return None;
@@ -59,21 +62,21 @@ pub fn measure(points: &[&Point]) -> Option<Skew> {
     // Signed, so that honest noise cancels out; a net shortfall is no excess.
     let mut excess = 0.0;
     for p in pts.iter().filter(|p| p.turnout() > peak + 0.05) {
-        let others = (p.valid - p.leader) as f64;
-        let expected = if clean_share < 1.0 { others * clean_share / (1.0 - clean_share) } else { p.leader as f64 };
-        excess += p.leader as f64 - expected;
+        let others = (p.valid() - p.leader()) as f64;
+        let expected = if clean_share < 1.0 { others * clean_share / (1.0 - clean_share) } else { p.leader() as f64 };
+        excess += p.leader() as f64 - expected;
     }
     let excess = excess.max(0.0);
     let mut moments = Moments::default();
     moments.add(&pts);
     let (r, p) = moments.correlation();
-    let leader_votes = pts.iter().map(|p| p.leader).sum();
-    Some(Skew { peak, clean_share, excess, leader_votes, r, p, precincts: pts.len() })
+    let leader_votes = pts.iter().map(|p| p.leader()).sum();
+    Some(Skew { peak, clean_share, excess, leader_votes, r, p, precincts: pts.len(), moments })
 }
 
 /// Ballot-weighted sums for the correlation of turnout and share, each set centred on its
 /// own weighted means (so pooling regions measures the slope within them, not between them).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 struct Moments {
     sxy: f64,
     sxx: f64,
@@ -83,20 +86,28 @@ struct Moments {
 
 impl Moments {
     fn add(&mut self, pts: &[&&Point]) {
-        let w_sum: f64 = pts.iter().map(|p| p.ballots as f64).sum();
+        // Centred on this set's own means, then added.
+        let w_sum: f64 = pts.iter().map(|p| p.ballots() as f64).sum();
         if w_sum == 0.0 {
             return;
         }
-        let mx = pts.iter().map(|p| p.ballots as f64 * p.turnout()).sum::<f64>() / w_sum;
-        let my = pts.iter().map(|p| p.ballots as f64 * p.share()).sum::<f64>() / w_sum;
+        let mx = pts.iter().map(|p| p.ballots() as f64 * p.turnout()).sum::<f64>() / w_sum;
+        let my = pts.iter().map(|p| p.ballots() as f64 * p.share()).sum::<f64>() / w_sum;
         for p in pts {
-            let w = p.ballots as f64;
+            let w = p.ballots() as f64;
             let (dx, dy) = (p.turnout() - mx, p.share() - my);
             self.sxy += w * dx * dy;
             self.sxx += w * dx * dx;
             self.syy += w * dy * dy;
         }
         self.n += pts.len();
+    }
+
+    fn pool(&mut self, other: &Moments) {
+        self.sxy += other.sxy;
+        self.sxx += other.sxx;
+        self.syy += other.syy;
+        self.n += other.n;
     }
 
     /// The correlation and its one-sided p-value (Fisher's z): only a share rising with
@@ -112,18 +123,14 @@ impl Moments {
     }
 }
 
-/// The national test: the regions' excesses added up, and the correlation within regions
-/// (honest differences between regions — a city voting less and differently — are not the
-/// fingerprint).
-pub fn national(regions: &[Vec<Point>], min: usize, min_excess: f64) -> Option<(Test, Skew)> {
+/// The national test from the regions' own measures (those large enough to be measured):
+/// their excesses added up, and the correlation within regions (honest differences between
+/// regions — a city voting less and differently — are not the fingerprint).
+pub fn national(regions: &[Skew], min: usize, min_excess: f64) -> Option<(Test, Skew)> {
     let mut moments = Moments::default();
     let (mut excess, mut leader_votes, mut precincts) = (0.0, 0u64, 0usize);
-    for points in regions.iter().filter(|p| p.len() >= min) {
-        let refs: Vec<&Point> = points.iter().collect();
-        let Some(s) = measure(&refs) else { continue };
-        let eligible: Vec<&&Point> =
-            refs.iter().filter(|p| p.registered >= 100 && p.valid > 0 && p.ballots > 0).collect();
-        moments.add(&eligible);
+    for s in regions {
+        moments.pool(&s.moments);
         excess += s.excess;
         leader_votes += s.leader_votes;
         precincts += s.precincts;
@@ -132,7 +139,7 @@ pub fn national(regions: &[Vec<Point>], min: usize, min_excess: f64) -> Option<(
         return None;
     }
     let (r, p) = moments.correlation();
-    let s = Skew { peak: f64::NAN, clean_share: f64::NAN, excess, leader_votes, r, p, precincts };
+    let s = Skew { peak: f64::NAN, clean_share: f64::NAN, excess, leader_votes, r, p, precincts, moments };
     let big_enough = leader_votes > 0 && excess >= min_excess * leader_votes as f64;
     Some((
         Test {
@@ -194,12 +201,12 @@ mod tests {
         let stuffed: Vec<Point> = clean
             .iter()
             .enumerate()
-            .map(|(i, p)| if i % 4 == 0 { pt(p.precinct, 1000, 900, p.leader + (900 - p.ballots)) } else { *p })
+            .map(|(i, p)| if i % 4 == 0 { pt(p.precinct, 1000, 900, p.leader() + (900 - p.ballots())) } else { *p })
             .collect();
         let refs: Vec<&Point> = stuffed.iter().collect();
         let (t, s) = test(None, &refs, 50, 0.01).unwrap();
         assert!(t.p < 1e-6, "{s:?}");
-        let planted: u64 = clean.iter().enumerate().filter(|(i, _)| i % 4 == 0).map(|(_, p)| 900 - p.ballots).sum();
+        let planted: u64 = clean.iter().enumerate().filter(|(i, _)| i % 4 == 0).map(|(_, p)| 900 - p.ballots()).sum();
         assert!((s.excess - planted as f64).abs() < 0.25 * planted as f64, "excess {} vs planted {planted}", s.excess);
     }
 
