@@ -68,6 +68,8 @@ pub enum Command {
         #[arg(long, default_value = "auto")]
         speed: crate::session::ReplaySpeed,
         #[command(flatten)]
+        thresholds: crate::forensics::Thresholds,
+        #[command(flatten)]
         ui: crate::run::dashboard::UiOpts,
     },
     /// Generate a realistic synthetic feed (deterministic for a seed).
@@ -99,6 +101,18 @@ pub struct FeedOpts {
     /// Refuse report files (and single lines or rows of logs) larger than this (e.g. 64M, 1G).
     #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
     pub max_file_size: u64,
+    #[command(flatten)]
+    pub thresholds: crate::forensics::Thresholds,
+}
+
+impl Default for FeedOpts {
+    fn default() -> Self {
+        FeedOpts {
+            manifest: None,
+            max_file_size: crate::feed::schema::DEFAULT_MAX_FILE_SIZE,
+            thresholds: Default::default(),
+        }
+    }
 }
 
 /// Parses `1048576`, `512K`, `64M`, `1G` (binary units).

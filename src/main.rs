@@ -31,7 +31,7 @@ fn main() -> ExitCode {
                         opts.settle,
                         opts.record.as_deref(),
                     )?;
-                    run::dashboard::run(source, &ui)
+                    run::dashboard::run(source, &feed_opts.thresholds, &ui)
                 })
             }
         }
@@ -42,21 +42,20 @@ fn main() -> ExitCode {
                 speed
             };
             if headless {
-                votewatch::session::replay_source(&feed, &feed_opts, speed).and_then(run::replay::headless)
+                votewatch::session::replay_source(&feed, &feed_opts, speed)
+                    .and_then(|source| run::replay::headless(source, &feed_opts.thresholds))
             } else {
                 run::dashboard::require_terminal("replay FEED").and_then(|_| {
-                    run::dashboard::run(votewatch::session::replay_source(&feed, &feed_opts, speed)?, &ui)
+                    let source = votewatch::session::replay_source(&feed, &feed_opts, speed)?;
+                    run::dashboard::run(source, &feed_opts.thresholds, &ui)
                 })
             }
         }
-        Command::Demo { speed, ui } => run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
+        Command::Demo { speed, thresholds, ui } => run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
             .and_then(|_| run::dashboard::sample_feed())
             .and_then(|feed| {
-                let opts = votewatch::cli::FeedOpts {
-                    manifest: None,
-                    max_file_size: votewatch::feed::schema::DEFAULT_MAX_FILE_SIZE,
-                };
-                run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &ui)
+                let opts = votewatch::cli::FeedOpts { thresholds, ..Default::default() };
+                run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &opts.thresholds, &ui)
             }),
         Command::Synth { out, precincts, seed, profile, live, stuff } => {
             run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref())

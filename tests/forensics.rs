@@ -46,3 +46,46 @@ fn planted_stuffing_is_flagged_in_its_region_only() {
     let turkistan = v["regions"].as_array().unwrap().iter().find(|r| r["id"] == "turkistan").unwrap();
     assert!(turkistan["anomalies"].as_u64().unwrap() >= 1);
 }
+
+#[test]
+fn thresholds_come_from_the_manifest_and_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    let stuffing = Some(Stuffing { region: "turkistan".into(), fraction: 0.5 });
+    generate(&out, &SynthOptions { precincts: Some(3000), seed: 7, profile: Profile::Kz2022, stuffing }).unwrap();
+    let feed = out.to_str().unwrap();
+    let tally = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["tally", feed, "--json"];
+        args.extend(extra);
+        let o = common::run(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let needed = |v: &serde_json::Value| v["forensics"]["status"][0]["needed"].as_u64().unwrap();
+    let skewed = |v: &serde_json::Value| {
+        statistical(v).iter().any(|a| a["kind"] == "turnout_share_skew" && a["region"] == "turkistan")
+    };
+    let default = tally(&[]);
+    assert_eq!(needed(&default), 30);
+    assert!(skewed(&default));
+    // No region has 5,000 precincts: nothing regional is judged.
+    let strict = tally(&["--min-precincts", "5000"]);
+    assert_eq!(needed(&strict), 5000);
+    assert!(!skewed(&strict));
+    // The same from the manifest; the command line still wins over it.
+    let path = out.join("election.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["forensics"] = serde_json::json!({"min_precincts": 5000, "fdr": 0.05});
+    std::fs::write(&path, m.to_string()).unwrap();
+    assert_eq!(needed(&tally(&[])), 5000);
+    assert_eq!(needed(&tally(&["--min-precincts", "40"])), 40);
+    // Impossible values are one clear line.
+    let bad = common::run(&["tally", feed, "--fdr", "2"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("must be between 0 and 1"));
+    m["forensics"] = serde_json::json!({"fdr_rate": 0.05});
+    std::fs::write(&path, m.to_string()).unwrap();
+    let bad = common::run(&["tally", feed]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("fdr_rate") && err.lines().count() == 1, "{err}");
+}

@@ -7,14 +7,13 @@ use std::path::Path;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use votewatch::cli::FeedOpts;
-use votewatch::feed::schema::DEFAULT_MAX_FILE_SIZE;
 use votewatch::session::view::{Focus, View};
 use votewatch::session::{Command, ReplaySpeed, Session, Source, replay_source};
 use votewatch::ui::app::{App, Cursor, Drill, Panel, SortKey};
 use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
 
 fn final_view(focus: Focus) -> View {
-    let opts = FeedOpts { manifest: None, max_file_size: DEFAULT_MAX_FILE_SIZE };
+    let opts = FeedOpts::default();
     let source = replay_source(Path::new("tests/fixtures/small-feed"), &opts, ReplaySpeed::Max).unwrap();
     let mut session = Session::new(source);
     if let Source::Replay(r) = &mut session.source {

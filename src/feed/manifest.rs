@@ -128,6 +128,9 @@ pub struct Manifest {
     pub synthetic: Option<bool>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Overrides of the statistical thresholds (docs/ANOMALIES.md).
+    #[serde(default)]
+    pub forensics: Option<crate::forensics::Thresholds>,
 }
 
 impl Manifest {
@@ -176,6 +179,9 @@ impl Manifest {
             {
                 bail!("{name} must be a fraction between 0 and 1, got {v}");
             }
+        }
+        if let Some(t) = &self.forensics {
+            t.check().map_err(anyhow::Error::msg)?;
         }
         if self.contest == Contest::PartyList && self.seats.is_none() {
             bail!("a party-list contest needs \"seats\"");

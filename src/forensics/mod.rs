@@ -4,6 +4,7 @@
 //! kind is held with Benjamini–Hochberg. A flag is a reason to look, not proof. The methods,
 //! defaults and sources: docs/ANOMALIES.md.
 
+pub mod config;
 pub mod data;
 pub mod digits;
 pub mod fdr;
@@ -19,6 +20,7 @@ use crate::engine::Engine;
 use crate::engine::anomaly::{Anomaly, Severity};
 use crate::text::{percent1, thousands};
 
+pub use config::{Config, Thresholds};
 use data::Data;
 
 /// The statistical kinds, with their stable names.
@@ -53,42 +55,6 @@ pub struct Test {
     pub precinct: Option<u32>,
     pub p: f64,
     pub values: [f64; 4],
-}
-
-/// Every threshold, with the defaults docs/ANOMALIES.md explains.
-#[derive(Debug, Clone, Serialize)]
-pub struct Config {
-    /// False-discovery rate held over the tests of each kind.
-    pub fdr: f64,
-    /// A flag whose adjusted p-value is below this is critical rather than a warning.
-    pub critical_q: f64,
-    /// Precincts a region needs before its distribution is judged (outliers, skew).
-    pub min_precincts: usize,
-    /// Precincts that must qualify for an integer-percent test.
-    pub min_integer: u64,
-    /// Counts (≥ 10) needed for a last-digit test.
-    pub min_digits: u64,
-    /// Voters (or valid votes) a precinct needs to be judged as an outlier.
-    pub min_size: u64,
-    /// Excess votes (share of the leader's) a skew must reach to be flagged.
-    pub min_excess: f64,
-    /// Minutes of feed time without a report, after polls closed, that make a region stalled.
-    pub stalled_minutes: i64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            fdr: 0.01,
-            critical_q: 1e-6,
-            min_precincts: 30,
-            min_integer: 100,
-            min_digits: 200,
-            min_size: 100,
-            min_excess: 0.01,
-            stalled_minutes: 30,
-        }
-    }
 }
 
 /// Whether a region has enough precincts to be judged: "n of N needed".
@@ -258,6 +224,9 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
 /// counted precinct), keeping the last result for the views in between.
 #[derive(Debug, Default)]
 pub struct Cache {
+    /// The command line's threshold overrides (the manifest's come with the engine).
+    overrides: Thresholds,
+    /// The thresholds of the last analysis.
     pub config: Config,
     /// The engine version and the feed minute of the last analysis, and when it ran.
     last: Option<(u64, Option<i64>, std::time::Instant)>,
@@ -266,8 +235,8 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(config: Config) -> Cache {
-        Cache { config, last: None, result: Forensics::default(), projection: None }
+    pub fn new(overrides: Thresholds) -> Cache {
+        Cache { overrides, ..Cache::default() }
     }
 
     /// The analysis of `engine` as of `now` (feed time, unix seconds). `force` ignores the
@@ -277,6 +246,7 @@ impl Cache {
         let fresh = self.last.is_some_and(|(v, m, _)| v == engine.version() && m == minute);
         let due = force || self.last.is_none_or(|(_, _, at)| at.elapsed() >= std::time::Duration::from_secs(1));
         if !fresh && due {
+            self.config = config::resolve(engine.manifest().and_then(|m| m.forensics.as_ref()), &self.overrides);
             self.result = analyze(engine, &self.config, now);
             self.projection = projection::project(engine);
             self.last = Some((engine.version(), minute, std::time::Instant::now()));

@@ -75,6 +75,12 @@ impl Session {
         }
     }
 
+    /// Judges the statistics with these threshold overrides (over the manifest's).
+    pub fn with_thresholds(mut self, thresholds: crate::forensics::Thresholds) -> Session {
+        self.forensics = crate::forensics::Cache::new(thresholds);
+        self
+    }
+
     /// A number that changes whenever a new view would differ.
     pub fn version(&self) -> u64 {
         self.source.engine().version().wrapping_mul(1_000_003).wrapping_add(self.extra_version)
