@@ -51,12 +51,14 @@ fn main() -> ExitCode {
                 })
             }
         }
-        Command::Demo { speed, thresholds, ui } => run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
-            .and_then(|_| run::dashboard::sample_feed())
-            .and_then(|feed| {
-                let opts = votewatch::cli::FeedOpts { thresholds, ..Default::default() };
-                run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &opts.thresholds, &ui)
-            }),
+        Command::Demo { speed, thresholds, ui } => {
+            run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
+                .and_then(|_| run::dashboard::sample_feed())
+                .and_then(|feed| {
+                    let opts = votewatch::cli::FeedOpts { thresholds, ..Default::default() };
+                    run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &opts.thresholds, &ui)
+                })
+        }
         Command::Synth { out, precincts, seed, profile, live, stuff } => {
             run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref())
         }

@@ -115,6 +115,11 @@ fn widen(point: f64, end: f64, extra: f64) -> f64 {
     (if end < point { point - d } else { point + d }).clamp(0.0, 1.0)
 }
 
+/// Precincts a large region must have in: [`MIN_REPORTED`], or all it has if it has fewer.
+fn needed(expected: Option<u64>) -> usize {
+    expected.map_or(MIN_REPORTED, |n| (n as usize).clamp(1, MIN_REPORTED))
+}
+
 /// A reported precinct: registered, ballots, votes by candidate, when it reported.
 type Row = (u64, u64, Vec<u64>, i64);
 
@@ -222,9 +227,11 @@ pub fn project(engine: &Engine) -> Option<Projection> {
         .zip(&rows)
         .filter(|(r, rs)| {
             r.registered_expected.unwrap_or(0) as f64 >= LARGE_REGION * total_registered as f64
-                && rs.len() < MIN_REPORTED
+                && rs.len() < needed(r.precincts_expected)
         })
-        .map(|(r, rs)| format!("{} ({} of {MIN_REPORTED} precincts)", crate::text::clean(&r.name), rs.len()))
+        .map(|(r, rs)| {
+            format!("{} ({} of {} precincts)", crate::text::clean(&r.name), rs.len(), needed(r.precincts_expected))
+        })
         .collect();
     let base =
         Projection { waiting: None, reported_fraction, candidates: Vec::new(), turnout: None, call: None, seats: None };

@@ -61,6 +61,7 @@ pub struct Session {
     /// Timeline cache: recomputed at most once a second (it sorts every counted report).
     timeline: (Instant, u64, view::Timeline),
     forensics: crate::forensics::Cache,
+    call: Option<view::Call>,
 }
 
 impl Session {
@@ -72,6 +73,7 @@ impl Session {
             extra_version: 0,
             timeline: (Instant::now() - Duration::from_secs(10), u64::MAX, view::Timeline::default()),
             forensics: crate::forensics::Cache::default(),
+            call: None,
         }
     }
 
@@ -155,6 +157,7 @@ impl Session {
         let engine = self.source.engine();
         let summary = self.forensics.summary(engine, finished);
         let anomaly_seq = self.anomalies.stamp(&summary);
+        self.call = track_call(self.call.take(), &summary);
         let now = Instant::now();
         if self.timeline.1 != engine.version() && now.duration_since(self.timeline.0) >= Duration::from_secs(1) {
             self.timeline = (now, engine.version(), view::timeline(engine, &summary));
@@ -185,7 +188,8 @@ impl Session {
                 )
             }
         };
-        View { version, summary, mode, anomaly_seq, timeline: self.timeline.2.clone(), region, precinct, notice }
+        let call = self.call.clone();
+        View { version, summary, mode, anomaly_seq, timeline: self.timeline.2.clone(), region, precinct, notice, call }
     }
 
     /// The UTC offset feed times are shown in: the first region's, else UTC.
@@ -294,6 +298,19 @@ fn run(mut session: Session, shared: &Published, commands: &Receiver<Command>, s
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
+    }
+}
+
+/// The call of the projection in `summary`, keeping when it was made while its wording (and
+/// the leader it concerns) stays the same. A projection withdrawn (waiting again, or a
+/// replay rewound) withdraws the call.
+fn track_call(last: Option<view::Call>, summary: &crate::engine::Summary) -> Option<view::Call> {
+    let p = summary.projection.as_ref()?;
+    let call = p.call.clone()?;
+    let leader = p.candidates.first().map(|c| c.id.clone());
+    match last {
+        Some(l) if l.call == call && l.leader == leader => Some(l),
+        _ => Some(view::Call { call, leader, at: summary.as_of.clone(), reported: p.reported_fraction }),
     }
 }
 

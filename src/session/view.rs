@@ -92,6 +92,19 @@ pub struct Timeline {
     pub leader_share: Vec<(u64, f64)>,
 }
 
+/// The projection's call, and when it was first made with the present wording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// "projected outright win", "runoff likely" or "too early to call".
+    pub call: String,
+    /// The leader it concerns (candidate id).
+    pub leader: Option<String>,
+    /// The feed's "data as of" when it was made (RFC 3339).
+    pub at: Option<String>,
+    /// Share of the electorate's precincts (by registered voters) reported then.
+    pub reported: f64,
+}
+
 /// What the viewer wants details of.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Focus {
@@ -112,6 +125,8 @@ pub struct View {
     pub precinct: Option<PrecinctDetail>,
     /// A problem the viewer should see (e.g. the manifest changed and cannot be read).
     pub notice: Option<String>,
+    /// The projection's call and when it was made (single-winner contests).
+    pub call: Option<Call>,
 }
 
 /// Builds the drill-down of a region.

@@ -1,12 +1,15 @@
 //! Candidate bars: one bar per candidate with votes and share, sorted by votes, the leader
-//! marked; the majority line (single-winner) or the threshold and seats (party-list).
+//! marked; the majority line (single-winner) or the threshold and seats (party-list); beside
+//! the count, the projected final share with its 90% interval (and seats with their range),
+//! and along the bottom the call and when it was made.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::session::view::View;
+use crate::forensics::projection::Projection;
+use crate::session::view::{Call, View};
 use crate::text::{pad, percent, rpad, thousands};
 
 use super::theme::Theme;
@@ -32,12 +35,22 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
     let party_list = s.election.contest == "party-list";
     let line = if party_list { s.election.threshold } else { s.election.majority };
     let title = match (party_list, line) {
-        (true, Some(t)) => format!(" Parties · threshold {}% · {} seats ", t * 100.0, s.election.seats.unwrap_or(0)),
-        (false, Some(m)) => format!(" Candidates · majority {}% ", m * 100.0),
+        (true, Some(t)) => {
+            format!(" Parties · threshold {}% · {} seats ", hundredths(t), s.election.seats.unwrap_or(0))
+        }
+        (false, Some(m)) => format!(" Candidates · majority {}% ", hundredths(m)),
         _ => " Candidates ".to_string(),
     };
-    let block =
+    let projection = s.projection.as_ref().filter(|p| p.waiting.is_none() && !p.candidates.is_empty());
+    let mut block =
         Block::default().borders(Borders::ALL).border_style(theme.dim()).title(Span::styled(title, theme.title()));
+    if let Some(p) = s.projection.as_ref() {
+        let leader =
+            view.call.as_ref().and_then(|c| c.leader.as_deref()).map(|id| {
+                s.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| crate::text::clean(&c.name))
+            });
+        block = block.title_bottom(bottom_line(p, view.call.as_ref(), leader, area.width as usize, theme));
+    }
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -47,7 +60,16 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
     let share_w = 7;
     let seats_w = if party_list { 6 } else { 0 };
     let mark_w = 2;
-    let bar_w = w.saturating_sub(name_w + votes_w + share_w + seats_w + mark_w + 4).max(4);
+    // The projection column: "81.2% 80.8–81.6" (and "83 82–84" seats) where there is room.
+    let fixed = name_w + votes_w + share_w + seats_w + mark_w + 4;
+    let wide = w >= fixed + 10 + if party_list { 26 } else { 17 };
+    let proj_w = match (projection, wide, party_list) {
+        (None, _, _) => 0,
+        (Some(_), true, true) => 26,
+        (Some(_), true, false) => 17,
+        (Some(_), false, _) => 8,
+    };
+    let bar_w = w.saturating_sub(name_w + votes_w + share_w + seats_w + mark_w + proj_w + 4).max(4);
     let rows = inner.height as usize;
     let mut lines = Vec::new();
     for (i, c) in s.candidates.iter().enumerate().take(rows) {
@@ -76,6 +98,9 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         if party_list {
             spans.push(Span::styled(rpad(&c.seats.map_or(String::new(), |n| format!("{n}")), seats_w), theme.title()));
         }
+        if let Some(p) = projection {
+            spans.push(Span::styled(rpad(&projected(p, &c.id, wide), proj_w), theme.text()));
+        }
         lines.push(Line::from(spans));
     }
     if s.candidates.len() > rows && rows > 0 {
@@ -85,9 +110,126 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// A fraction as a percentage to at most two decimals, without trailing zeros (0.07 → "7").
+fn hundredths(x: f64) -> String {
+    let s = format!("{:.2}", x * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}", x * 100.0)
+}
+
+/// A candidate's projected share ("81.2% 80.8–81.6", or "→81.2%" where room is short), and
+/// for a party list its projected seats with their range.
+fn projected(p: &Projection, id: &str, wide: bool) -> String {
+    let Some(c) = p.candidates.iter().find(|c| c.id == id) else { return String::new() };
+    if !wide {
+        return format!("→{}%", pct(c.share));
+    }
+    let mut out = format!("{}% {}–{}", pct(c.share), pct(c.low), pct(c.high));
+    if let Some(s) = p.seats.as_ref().and_then(|s| s.iter().find(|s| s.id == id)) {
+        let range = if s.low == s.high { String::new() } else { format!(" {}–{}", s.low, s.high) };
+        out = format!("{out:<16}{}{range}", s.seats);
+    }
+    out
+}
+
+/// The bottom border: what the projection column is, the call and when it was made, or what
+/// the projection waits for.
+fn bottom_line<'a>(
+    p: &Projection,
+    call: Option<&Call>,
+    leader: Option<String>,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    if let Some(waiting) = &p.waiting {
+        let text = format!(" projection {} ", crate::text::clean(waiting));
+        return Line::from(Span::styled(crate::text::fit(&text, width.saturating_sub(4)), theme.dim()));
+    }
+    let room = width.saturating_sub(4);
+    let Some(c) = call else {
+        let what = if p.seats.is_some() { " projected share · seats, 90% ranges " } else { " projected share, 90% " };
+        return Line::from(Span::styled(crate::text::fit(what, room), theme.dim()));
+    };
+    let style = match c.call.as_str() {
+        "projected outright win" => theme.good(),
+        "runoff likely" => theme.warning(),
+        _ => theme.dim(),
+    };
+    let when = c.at.as_deref().and_then(|t| t.get(11..16)).map(|hm| format!("{hm}, ")).unwrap_or_default();
+    let since = format!("(since {when}{}% in) ", pct(c.reported));
+    let call_text = format!(" {} ", c.call);
+    let who = match leader {
+        Some(l) if c.call == "projected outright win" => format!("for {l} "),
+        _ => String::new(),
+    };
+    let width_of = |parts: &[&str]| parts.iter().map(|p| crate::text::width(p)).sum::<usize>();
+    let mut spans = vec![Span::styled(call_text.clone(), style)];
+    if width_of(&[&call_text, &who, &since]) <= room {
+        spans.push(Span::styled(who, style));
+    }
+    if width_of(&[&call_text, &since]) <= room {
+        spans.push(Span::styled(since, theme.dim()));
+    }
+    Line::from(spans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::forensics::projection::{ProjectedSeats, ProjectedShare};
+
+    fn projection(seats: bool) -> Projection {
+        Projection {
+            waiting: None,
+            reported_fraction: 0.2,
+            candidates: vec![ProjectedShare { id: "a".into(), share: 0.8123, low: 0.8081, high: 0.8166 }],
+            turnout: None,
+            call: Some("projected outright win".into()),
+            seats: seats
+                .then(|| vec![ProjectedSeats { id: "a".into(), seats: 83, low: 82, high: 84, pass_chance: 1.0 }]),
+        }
+    }
+
+    #[test]
+    fn projected_column_shows_share_interval_and_seats() {
+        assert_eq!(projected(&projection(false), "a", true), "81.2% 80.8–81.7");
+        assert_eq!(projected(&projection(false), "a", false), "→81.2%");
+        assert_eq!(projected(&projection(true), "a", true), "81.2% 80.8–81.7 83 82–84");
+        assert_eq!(projected(&projection(false), "nobody", true), "");
+    }
+
+    #[test]
+    fn call_line_says_what_and_since_when_as_room_allows() {
+        let theme = Theme::new(crate::ui::theme::ThemeName::Dark, crate::ui::theme::ColorDepth::None);
+        let call = Call {
+            call: "projected outright win".into(),
+            leader: Some("a".into()),
+            at: Some("2022-11-20T20:52:00+06:00".into()),
+            reported: 0.043,
+        };
+        let text = |w| bottom_line(&projection(false), Some(&call), Some("Alice".into()), w, &theme).to_string();
+        assert_eq!(text(80), " projected outright win for Alice (since 20:52, 4.3% in) ");
+        assert_eq!(text(52), " projected outright win (since 20:52, 4.3% in) ");
+        assert_eq!(text(30), " projected outright win ");
+        let mut waiting = projection(false);
+        waiting.waiting = Some("waiting for Almaty (3 of 10 precincts)".into());
+        assert_eq!(
+            bottom_line(&waiting, None, None, 80, &theme).to_string(),
+            " projection waiting for Almaty (3 of 10 precincts) "
+        );
+    }
+
+    #[test]
+    fn thresholds_print_as_people_write_them() {
+        assert_eq!(hundredths(0.07), "7");
+        assert_eq!(hundredths(0.5), "50");
+        assert_eq!(hundredths(0.025), "2.5");
+        assert_eq!(hundredths(0.0725), "7.25");
+    }
 
     #[test]
     fn majority_line_shows_where_the_bar_does_not_reach() {

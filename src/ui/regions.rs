@@ -1,4 +1,5 @@
-//! The regions table: reporting X/Y, a turnout gauge, the leader and margin, anomalies;
+//! The regions table: reporting X/Y, a turnout gauge, the leader and margin, anomalies and,
+//! until the statistics can judge the region, the precincts they still need ("n/N");
 //! sortable and filterable; Enter drills into a region.
 
 use ratatui::Frame;
@@ -67,7 +68,15 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let block = super::panel_block(title, focused, app.filter(Panel::Regions), app.editing_filter, theme);
     let name_w =
         view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
-    let gauge_w = ((area.width as usize).saturating_sub(name_w + 60) / 2).clamp(4, 20);
+    let gauge_w = ((area.width as usize).saturating_sub(name_w + 64) / 2).clamp(4, 20);
+    let status = view.summary.forensics.as_ref().map(|f| &f.status);
+    // "n/N": counted precincts of those the statistical tests need, until they have them.
+    let waiting = |id: &str| -> String {
+        match status.and_then(|s| s.iter().find(|s| s.region == id)) {
+            Some(s) if s.precincts < s.needed => format!(" {}/{}", s.precincts, s.needed),
+            _ => String::new(),
+        }
+    };
     let name_by_id =
         |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
     let body: Vec<Row> = rows
@@ -83,6 +92,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
                 _ => String::new(),
             };
             let flags = if r.anomalies > 0 { format!("▲ {}", r.anomalies) } else { String::new() };
+
             Row::new(vec![
                 Cell::from(fit(&r.name, name_w)),
                 Cell::from(reporting),
@@ -92,7 +102,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
                 ])),
                 Cell::from(fit(&leader, 22)),
                 Cell::from(margin),
-                Cell::from(Span::styled(flags, theme.warning())),
+                Cell::from(Line::from(vec![
+                    Span::styled(flags, theme.warning()),
+                    Span::styled(waiting(&r.id), theme.dim()),
+                ])),
             ])
         })
         .collect();
@@ -102,7 +115,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         Constraint::Length(gauge_w as u16 + 7),
         Constraint::Min(8),
         Constraint::Length(7),
-        Constraint::Length(7),
+        Constraint::Length(11),
     ];
     let header = Row::new(vec!["Region", "Reporting", "Turnout", "Leader", "Margin", "Flags"]).style(theme.dim());
     let table = super::selectable_table(body, &widths, header, block, theme);
