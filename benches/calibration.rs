@@ -3,9 +3,13 @@
 //! the largest precincts last), how often the 90% intervals cover the final result, and how
 //! wide they are, by share of precincts reported.
 //!
-//! Run: `cargo bench --bench calibration` (`-- N` for N elections; default 200).
+//! Run: `cargo bench --bench calibration` (`-- N` for N elections; default 200). With
+//! `-- N baseline`, each election also gets a synthetic prior election (`synth --prior`: regional
+//! swings, precinct noise, and a swing that grows with precinct size) and is projected by swing
+//! from it (`--baseline`).
 
-use votewatch::forensics::projection::project;
+use votewatch::forensics::projection::project_with;
+use votewatch::forensics::swing::Baseline;
 use votewatch::ingest::record::Op;
 use votewatch::ingest::{FeedSpec, cold};
 use votewatch::session::replay::{Replay, Script};
@@ -13,6 +17,7 @@ use votewatch::synth::{Profile, SynthOptions, generate};
 
 fn main() {
     let n: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(200);
+    let with_baseline = std::env::args().any(|a| a == "baseline");
     let fractions = [0.1, 0.2, 0.3, 0.5];
     // (covered, intervals, width sum, shown, tried) per fraction.
     let mut stats = vec![(0usize, 0usize, 0f64, 0usize, 0usize); fractions.len()];
@@ -25,7 +30,13 @@ fn main() {
         )
         .unwrap();
         let spec = FeedSpec::open(&out, None, 64 << 20).unwrap();
-        let truth = cold::load(&spec).summary();
+        let all = cold::load(&spec);
+        let truth = all.summary();
+        let baseline = with_baseline.then(|| {
+            let prior = d.path().join("prior");
+            votewatch::synth::prior::write_prior(&all, seed, &prior).unwrap();
+            Baseline::load(&prior, 64 << 20).unwrap()
+        });
         for large_last in [false, true] {
             let mut script = Script::load(&spec);
             if large_last {
@@ -40,7 +51,7 @@ fn main() {
                 replay.advance_to((total as f64 * f) as usize);
                 let st = &mut stats[i];
                 st.4 += 1;
-                let Some(p) = project(&replay.engine) else { continue };
+                let Some(p) = project_with(&replay.engine, baseline.as_ref()) else { continue };
                 if p.waiting.is_some() {
                     continue;
                 }
@@ -59,7 +70,8 @@ fn main() {
             }
         }
     }
-    println!("\n{n} synthetic elections of 5,000 precincts × 2 reporting orders\n");
+    let method = if with_baseline { "swing from a synthetic prior election" } else { "stratified ratio" };
+    println!("\n{n} synthetic elections of 5,000 precincts × 2 reporting orders; {method}\n");
     println!("| reported | projections shown | 90% interval coverage | mean width (pp) |\n|---|---|---|---|");
     for (f, (cov, ints, width, shown, tried)) in fractions.iter().zip(stats) {
         println!(

@@ -90,6 +90,10 @@ pub enum Command {
         /// Plant ballot stuffing: REGION:FRACTION (e.g. turkistan:0.5).
         #[arg(long, value_name = "REGION:FRACTION")]
         stuff: Option<String>,
+        /// Also write a synthetic prior election of the same precincts into DIR, to use with
+        /// `--baseline DIR`.
+        #[arg(long, value_name = "DIR")]
+        prior: Option<PathBuf>,
     },
 }
 
@@ -101,6 +105,10 @@ pub struct FeedOpts {
     /// Refuse report files (and single lines or rows of logs) larger than this (e.g. 64M, 1G).
     #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
     pub max_file_size: u64,
+    /// A prior election's per-precinct results (a feed directory or a report file, matched by
+    /// precinct id): project the missing precincts by uniform swing from it (docs/PROJECTION.md).
+    #[arg(long, value_name = "FEED")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub thresholds: crate::forensics::Thresholds,
 }
@@ -110,8 +118,20 @@ impl Default for FeedOpts {
         FeedOpts {
             manifest: None,
             max_file_size: crate::feed::schema::DEFAULT_MAX_FILE_SIZE,
+            baseline: None,
             thresholds: Default::default(),
         }
+    }
+}
+
+impl FeedOpts {
+    /// The statistics these options ask for: thresholds, and the baseline read.
+    pub fn forensics(&self) -> anyhow::Result<crate::forensics::Cache> {
+        let baseline = match &self.baseline {
+            Some(p) => Some(crate::forensics::swing::Baseline::load(p, self.max_file_size)?),
+            None => None,
+        };
+        Ok(crate::forensics::Cache::new(self.thresholds.clone()).with_baseline(baseline))
     }
 }
 

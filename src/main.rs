@@ -31,7 +31,7 @@ fn main() -> ExitCode {
                         opts.settle,
                         opts.record.as_deref(),
                     )?;
-                    run::dashboard::run(source, &feed_opts.thresholds, &ui)
+                    run::dashboard::run(source, feed_opts.forensics()?, &ui)
                 })
             }
         }
@@ -43,11 +43,11 @@ fn main() -> ExitCode {
             };
             if headless {
                 votewatch::session::replay_source(&feed, &feed_opts, speed)
-                    .and_then(|source| run::replay::headless(source, &feed_opts.thresholds))
+                    .and_then(|source| run::replay::headless(source, feed_opts.forensics()?))
             } else {
                 run::dashboard::require_terminal("replay FEED").and_then(|_| {
                     let source = votewatch::session::replay_source(&feed, &feed_opts, speed)?;
-                    run::dashboard::run(source, &feed_opts.thresholds, &ui)
+                    run::dashboard::run(source, feed_opts.forensics()?, &ui)
                 })
             }
         }
@@ -56,11 +56,11 @@ fn main() -> ExitCode {
                 .and_then(|_| run::dashboard::sample_feed())
                 .and_then(|feed| {
                     let opts = votewatch::cli::FeedOpts { thresholds, ..Default::default() };
-                    run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, &opts.thresholds, &ui)
+                    run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
                 })
         }
-        Command::Synth { out, precincts, seed, profile, live, stuff } => {
-            run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref())
+        Command::Synth { out, precincts, seed, profile, live, stuff, prior } => {
+            run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref(), prior.as_deref())
         }
     };
     match result {

@@ -3,7 +3,8 @@
 //! with ranges and threshold chances. (Interval coverage is a calibration matter for a
 //! benchmark, not a test: see docs/PROJECTION.md.)
 
-use votewatch::forensics::projection::project;
+use votewatch::forensics::projection::{project, project_with};
+use votewatch::forensics::swing::Baseline;
 use votewatch::ingest::{FeedSpec, cold};
 use votewatch::session::replay::{Replay, Script};
 use votewatch::synth::{Profile, SynthOptions, generate};
@@ -67,4 +68,49 @@ fn party_lists_get_seats_with_ranges_and_threshold_chances() {
         assert_eq!(Some(s.seats), counted.candidates.iter().find(|c| c.id == s.id).unwrap().seats);
         assert_eq!((s.low, s.high), (s.seats, s.seats));
     }
+}
+
+#[test]
+fn a_baseline_projects_by_swing_and_a_complete_count_stays_exact() {
+    let (d, spec) = feed(6, Profile::Kz2022, 3000);
+    let all = cold::load(&spec);
+    let truth = all.summary();
+    let prior = d.path().join("prior");
+    votewatch::synth::prior::write_prior(&all, 6, &prior).unwrap();
+    let baseline = Baseline::load(&prior, 64 << 20).unwrap();
+    assert_eq!(baseline.len(), 3000);
+    let r = partial(&spec, 0.25);
+    let p = project_with(&r.engine, Some(&baseline)).unwrap();
+    assert_eq!(p.method, "swing");
+    let info = p.baseline.clone().unwrap();
+    assert!(info.matched_reported > 100 && info.calibration_precincts > 20, "{info:?}");
+    assert!(info.swing_share_of_missing > 0.95, "every missing precinct is in the baseline: {info:?}");
+    let q = info.precinct_interval.unwrap();
+    assert!(q > 0.0 && q < 0.2, "{q}");
+    let leader = &p.candidates[0];
+    let final_share = truth.candidates.iter().find(|c| c.id == leader.id).unwrap().share.unwrap();
+    assert!(leader.low < leader.share && leader.share < leader.high);
+    assert!((leader.share - final_share).abs() < 0.02, "{leader:?} vs {final_share}");
+    // Without the baseline, the ratio method.
+    assert_eq!(project(&r.engine).unwrap().method, "ratio");
+    // A complete count projects exactly the count, baseline or not.
+    let done = project_with(&all, Some(&baseline)).unwrap();
+    for c in &done.candidates {
+        let counted = truth.candidates.iter().find(|x| x.id == c.id).unwrap().share.unwrap();
+        assert!((c.share - counted).abs() < 1e-12 && c.low == c.high, "{c:?}");
+    }
+    // And from the command line.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_votewatch"))
+        .args(["tally", spec.root.to_str().unwrap(), "--json", "--baseline", prior.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["projection"]["method"], "swing");
+    assert_eq!(v["projection"]["baseline"]["swing_share_of_missing"], 0.0, "nothing is missing at the end");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_votewatch"))
+        .args(["tally", spec.root.to_str().unwrap(), "--baseline", "/nonexistent/prior"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("/nonexistent/prior") && err.lines().count() == 1, "{err}");
 }

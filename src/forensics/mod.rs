@@ -12,6 +12,7 @@ pub mod integer;
 pub mod outliers;
 pub mod projection;
 pub mod skew;
+pub mod swing;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -232,11 +233,19 @@ pub struct Cache {
     last: Option<(u64, Option<i64>, std::time::Instant)>,
     result: Forensics,
     projection: Option<projection::Projection>,
+    /// A prior election to project from by swing (`--baseline`).
+    baseline: Option<std::sync::Arc<swing::Baseline>>,
 }
 
 impl Cache {
     pub fn new(overrides: Thresholds) -> Cache {
         Cache { overrides, ..Cache::default() }
+    }
+
+    /// Projects by swing from this prior election where it can.
+    pub fn with_baseline(mut self, baseline: Option<swing::Baseline>) -> Cache {
+        self.baseline = baseline.map(std::sync::Arc::new);
+        self
     }
 
     /// The analysis of `engine` as of `now` (feed time, unix seconds). `force` ignores the
@@ -248,7 +257,7 @@ impl Cache {
         if !fresh && due {
             self.config = config::resolve(engine.manifest().and_then(|m| m.forensics.as_ref()), &self.overrides);
             self.result = analyze(engine, &self.config, now);
-            self.projection = projection::project(engine);
+            self.projection = projection::project_with(engine, self.baseline.as_deref());
             self.last = Some((engine.version(), minute, std::time::Instant::now()));
         }
         &self.result

@@ -61,6 +61,12 @@ pub struct Projection {
     pub call: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<Vec<ProjectedSeats>>,
+    /// "ratio" (stratified ratio by region) or "swing" (uniform swing from a baseline, with
+    /// the ratio for the voters the baseline cannot place).
+    pub method: &'static str,
+    /// The baseline behind a "swing" projection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::swing::BaselineInfo>,
 }
 
 /// One stratum: its reported precincts (registered, ballots, votes per candidate) and the
@@ -204,6 +210,11 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 }
 
 pub fn project(engine: &Engine) -> Option<Projection> {
+    project_with(engine, None)
+}
+
+/// The projection, by uniform swing from `baseline` where it places the missing precincts.
+pub fn project_with(engine: &Engine, baseline: Option<&super::swing::Baseline>) -> Option<Projection> {
     let m = engine.manifest()?;
     let regions = engine.regions();
     if regions.is_empty() || regions.iter().any(|r| r.registered_expected.is_none()) {
@@ -233,8 +244,16 @@ pub fn project(engine: &Engine) -> Option<Projection> {
             format!("{} ({} of {} precincts)", crate::text::clean(&r.name), rs.len(), needed(r.precincts_expected))
         })
         .collect();
-    let base =
-        Projection { waiting: None, reported_fraction, candidates: Vec::new(), turnout: None, call: None, seats: None };
+    let base = Projection {
+        waiting: None,
+        reported_fraction,
+        candidates: Vec::new(),
+        turnout: None,
+        call: None,
+        seats: None,
+        method: if baseline.is_some() { "swing" } else { "ratio" },
+        baseline: None,
+    };
     if !waiting.is_empty() {
         return Some(Projection { waiting: Some(format!("waiting for {}", waiting.join(", "))), ..base });
     }
@@ -247,18 +266,32 @@ pub fn project(engine: &Engine) -> Option<Projection> {
     // missing) stands, since one split can be lucky.
     let order_errors: Vec<(Vec<f64>, f64)> =
         [0.25, 0.5, 0.75].iter().filter_map(|&q| order_bias(&rows, cands, q)).collect();
+    // With a baseline, the missing precincts it places are projected by swing; the ratio
+    // estimator (and its reporting-order error) covers the voters left over.
+    let swing = baseline.and_then(|b| super::swing::Model::build(engine, b, &missing));
+    let missing = swing.as_ref().map_or(missing, |s| s.unmatched.clone());
     let missing_total: f64 = missing.iter().sum();
     let strata = build_strata(rows, &missing);
-    let (votes, ballots) = estimate(&strata, &known, national.ballots, cands, None);
+    let with_swing = |(mut v, mut b): (Vec<f64>, f64), rng: Option<&mut ChaCha8Rng>| {
+        if let Some(s) = &swing {
+            let (sv, sb) = s.missing_votes(rng);
+            v.iter_mut().zip(&sv).for_each(|(t, x)| *t += x);
+            b += sb;
+        }
+        (v, b)
+    };
+    let (votes, ballots) = with_swing(estimate(&strata, &known, national.ballots, cands, None), None);
     let point = shares_of(&votes);
     let turnout = ballots / total_registered.max(1) as f64;
 
     let mut rng = ChaCha8Rng::seed_from_u64(0x5EED);
+    let mut swing_rng = ChaCha8Rng::seed_from_u64(0x5717);
     let mut rep_shares: Vec<Vec<f64>> = vec![Vec::with_capacity(REPLICATES); cands];
     let mut rep_turnout = Vec::with_capacity(REPLICATES);
     let mut rep_votes = Vec::with_capacity(REPLICATES);
     for _ in 0..REPLICATES {
-        let (v, b) = estimate(&strata, &known, national.ballots, cands, Some(&mut |n| rng.random_range(0..n)));
+        let ratio = estimate(&strata, &known, national.ballots, cands, Some(&mut |n| rng.random_range(0..n)));
+        let (v, b) = with_swing(ratio, Some(&mut swing_rng));
         for (c, s) in shares_of(&v).into_iter().enumerate() {
             rep_shares[c].push(s);
         }
@@ -267,8 +300,12 @@ pub fn project(engine: &Engine) -> Option<Projection> {
     }
     // The reporting-order error, scaled from the later half of the reported voters to all the
     // voters still missing.
-    let extra =
-        |i: usize| order_errors.iter().map(|(err, late)| err[i].abs() * (missing_total / late)).fold(0.0, f64::max);
+    // (With a baseline, the swing's own reporting-order error is added for the voters it places.)
+    let swing_order = swing.as_ref().map(|s| s.order_error(total_registered as f64)).unwrap_or_default();
+    let extra = |i: usize| {
+        order_errors.iter().map(|(err, late)| err[i].abs() * (missing_total / late)).fold(0.0, f64::max)
+            + swing_order.get(i).copied().unwrap_or(0.0)
+    };
     let mut order: Vec<usize> = (0..cands).collect();
     order.sort_by(|&a, &b| point[b].total_cmp(&point[a]));
     let candidates: Vec<ProjectedShare> = order
@@ -321,6 +358,8 @@ pub fn project(engine: &Engine) -> Option<Projection> {
     Some(Projection {
         waiting: None,
         reported_fraction,
+        method: base.method,
+        baseline: swing.map(|s| s.info),
         candidates,
         turnout: Some(Interval {
             value: turnout,

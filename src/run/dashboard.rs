@@ -54,9 +54,9 @@ pub fn require_terminal(command: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn run(source: Source, thresholds: &crate::forensics::Thresholds, opts: &UiOpts) -> Result<()> {
+pub fn run(source: Source, forensics: crate::forensics::Cache, opts: &UiOpts) -> Result<()> {
     let stop = stop_on_signals()?;
-    let handle = session::spawn(Session::new(source).with_thresholds(thresholds.clone()), opts.fps);
+    let handle = session::spawn(Session::new(source).with_forensics(forensics), opts.fps);
     let theme = opts.theme();
     let mut tui = Tui::enter()?;
     let mut app = App::default();

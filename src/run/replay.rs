@@ -11,7 +11,7 @@ use crate::session::{Session, Source};
 
 /// Writes events as the replay goes (at most ten `totals` a second), and the final totals at
 /// the end; a replay of a whole feed ends exactly where `tally` of it stands.
-pub fn headless(source: Source, thresholds: &crate::forensics::Thresholds) -> Result<()> {
+pub fn headless(source: Source, mut forensics: crate::forensics::Cache) -> Result<()> {
     let stop = crate::run::watch::stop_flag()?;
     let mut session = Session::new(source);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -19,7 +19,6 @@ pub fn headless(source: Source, thresholds: &crate::forensics::Thresholds) -> Re
     let mut last = Instant::now() - gap;
     let mut announcer = Announcer::default();
     let mut written = u64::MAX;
-    let mut forensics = crate::forensics::Cache::new(thresholds.clone());
     let result: std::io::Result<()> = (|| {
         loop {
             let finished = session.replay_finished();

@@ -23,9 +23,19 @@ pub fn run(
     profile: &str,
     live: Option<f64>,
     stuff: Option<&str>,
+    prior: Option<&Path>,
 ) -> Result<()> {
     let profile: Profile = profile.parse().map_err(|e| anyhow!("--profile: {e}"))?;
     let opts = SynthOptions { precincts, seed, profile, stuffing: stuff.map(parse_stuffing).transpose()? };
+    if let Some(dir) = prior {
+        // From the complete election (generated aside when this one is to arrive live).
+        let aside = tempfile::tempdir()?;
+        let whole = aside.path().join("feed");
+        generate(&whole, &opts)?;
+        let engine = crate::ingest::cold::load(&crate::ingest::FeedSpec::open(&whole, None, u64::MAX)?);
+        let n = crate::synth::prior::write_prior(&engine, seed, dir).with_context(|| format!("{}", dir.display()))?;
+        eprintln!("votewatch: wrote a prior election of {} precincts to {}", thousands(n as u64), dir.display());
+    }
     let summary: SynthSummary = match live {
         None => generate(out, &opts),
         Some(rate) => {

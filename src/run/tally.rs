@@ -12,7 +12,7 @@ use crate::output::table;
 pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
     let spec = FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
     let engine = cold::load(&spec);
-    let summary = crate::forensics::Cache::new(opts.thresholds.clone()).summary(&engine, true);
+    let summary = opts.forensics()?.summary(&engine, true);
     // Freeing a million precincts one by one takes longer than the process exit does.
     std::mem::forget(engine);
     let mut out = std::io::stdout().lock();

@@ -83,7 +83,7 @@ pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<(
         .transpose()?;
     let mut live = LiveFeed::start_recorded(spec, opts.settle, recorder);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let result = follow(&mut live, &rx, &stop, &feed_opts.thresholds, &mut out);
+    let result = follow(&mut live, &rx, &stop, feed_opts.forensics()?, &mut out);
     match result.and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
@@ -96,7 +96,7 @@ pub fn follow(
     live: &mut LiveFeed,
     rx: &FsEvents,
     stop: &AtomicBool,
-    thresholds: &crate::forensics::Thresholds,
+    mut forensics: crate::forensics::Cache,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let min_gap = Duration::from_secs(1) / TOTALS_PER_SECOND;
@@ -107,7 +107,6 @@ pub fn follow(
     let mut pending: Option<crate::engine::Summary> = None;
     let mut last_totals = Instant::now() - min_gap;
     let mut manifest_error: Option<String> = None;
-    let mut forensics = crate::forensics::Cache::new(thresholds.clone());
     while !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         let mut wake = now + Duration::from_millis(100);

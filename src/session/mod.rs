@@ -77,9 +77,10 @@ impl Session {
         }
     }
 
-    /// Judges the statistics with these threshold overrides (over the manifest's).
-    pub fn with_thresholds(mut self, thresholds: crate::forensics::Thresholds) -> Session {
-        self.forensics = crate::forensics::Cache::new(thresholds);
+    /// Judges the statistics and projects with these settings (threshold overrides over the
+    /// manifest's, a baseline).
+    pub fn with_forensics(mut self, forensics: crate::forensics::Cache) -> Session {
+        self.forensics = forensics;
         self
     }
 

@@ -19,6 +19,7 @@ mod allocate;
 mod feed;
 mod hypergeometric;
 mod live;
+pub mod prior;
 mod profile;
 mod timing;
 mod totals;

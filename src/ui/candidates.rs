@@ -150,8 +150,13 @@ fn bottom_line<'a>(
     }
     let room = width.saturating_sub(4);
     let Some(c) = call else {
-        let what = if p.seats.is_some() { " projected share · seats, 90% ranges " } else { " projected share, 90% " };
-        return Line::from(Span::styled(crate::text::fit(what, room), theme.dim()));
+        let how = if p.method == "swing" { " by swing from the baseline" } else { "" };
+        let what = if p.seats.is_some() {
+            format!(" projected share{how} · seats, 90% ranges ")
+        } else {
+            format!(" projected share{how}, 90% ")
+        };
+        return Line::from(Span::styled(crate::text::fit(&what, room), theme.dim()));
     };
     let style = match c.call.as_str() {
         "projected outright win" => theme.good(),
@@ -191,6 +196,8 @@ mod tests {
             call: Some("projected outright win".into()),
             seats: seats
                 .then(|| vec![ProjectedSeats { id: "a".into(), seats: 83, low: 82, high: 84, pass_chance: 1.0 }]),
+            method: "ratio",
+            baseline: None,
         }
     }
 

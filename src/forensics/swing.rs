@@ -1,0 +1,577 @@
+//! Projection from a baseline: a prior election's per-precinct results (`--baseline FILE`).
+//!
+//! A precinct that has not reported yet but is in the baseline is projected by uniform swing
+//! within its region: its prior turnout and shares, moved by the change its region's reported
+//! precincts show against their own prior results (vote-weighted; the national change where a
+//! region has fewer than [`MIN_FIT`] such precincts), on its prior electorate grown as the
+//! region's reported electorate grew. Voters the baseline cannot place are left to the ratio
+//! estimator (projection.rs).
+//!
+//! The interval is calibrated by split conformal prediction: a fixed quarter of the matched
+//! reported precincts (chosen by a hash of their id, so arrival order does not matter) is held
+//! out, predicted from the swing fitted on the other three quarters, and their residuals
+//! measure how wrong the model is for one precinct. The precinct-level 90% conformal bound (the
+//! ⌈0.9·(n+1)⌉-th smallest absolute residual of the leader's share) is reported; the aggregate
+//! interval draws, in each bootstrap replicate, the missing precincts' summed error from the
+//! held-out residuals (their covariance across candidates, scaled by the missing precincts'
+//! sizes) on top of a swing refitted on a resample of the fitting precincts.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::engine::Engine;
+
+/// Matched reported precincts a region needs for a swing of its own.
+pub const MIN_FIT: usize = 10;
+/// One in this many matched reported precincts is held out for calibration.
+pub const HOLD_OUT: u64 = 4;
+
+/// A prior election, by precinct id.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub source: String,
+    candidates: Vec<String>,
+    rows: HashMap<Box<str>, BaseRow>,
+}
+
+#[derive(Debug, Clone)]
+struct BaseRow {
+    region: Option<String>,
+    registered: u64,
+    ballots: u64,
+    /// Votes by baseline candidate.
+    votes: Vec<u64>,
+}
+
+impl Baseline {
+    /// Reads a prior election: a feed directory or a single report file, in any report format
+    /// (with its own manifest, if it has one).
+    pub fn load(path: &Path, max_file_size: u64) -> Result<Baseline> {
+        let spec = crate::ingest::FeedSpec::open(path, None, max_file_size)?;
+        let engine = crate::ingest::cold::load(&spec);
+        let b = Baseline::from_engine(&engine, path.display().to_string());
+        if b.rows.is_empty() {
+            bail!("{}: the baseline has no counted precinct with registered voters", path.display());
+        }
+        Ok(b)
+    }
+
+    /// The counted precincts of an engine as a baseline.
+    pub fn from_engine(engine: &Engine, source: String) -> Baseline {
+        let mut rows = HashMap::new();
+        for p in engine.precincts() {
+            let Some(e) = p.counted().filter(|e| e.registered > 0 && e.valid() > 0) else { continue };
+            let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
+            let votes = (0..engine.candidates().len()).map(|c| u64::from(e.vote(c))).collect();
+            rows.insert(p.id.clone(), BaseRow { region, registered: e.registered.into(), ballots: e.ballots.into(), votes });
+        }
+        Baseline { source, candidates: engine.candidates().iter().map(|c| c.id.clone()).collect(), rows }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// What the projection says of its baseline.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BaselineInfo {
+    pub source: String,
+    /// Reported precincts found in the baseline.
+    pub matched_reported: usize,
+    /// Missing voters projected by swing, as a share of all missing voters (the rest by ratio).
+    pub swing_share_of_missing: f64,
+    /// Precincts held out for the conformal calibration.
+    pub calibration_precincts: usize,
+    /// The 90% split-conformal bound on one precinct's leader share (absolute error, 0–1).
+    pub precinct_interval: Option<f64>,
+}
+
+/// A precinct's prior turnout and shares (per current candidate, of prior valid votes).
+#[derive(Debug, Clone)]
+struct Prior {
+    turnout: f64,
+    shares: Vec<f64>,
+}
+
+/// A matched reported precinct.
+#[derive(Debug, Clone)]
+struct Obs {
+    registered: f64,
+    ballots: f64,
+    invalid: f64,
+    votes: Vec<f64>,
+    prior: Prior,
+    prior_registered: f64,
+    prior_ballots: f64,
+    /// All prior valid votes, and those of the current candidates.
+    prior_valid: f64,
+    prior_votes: Vec<f64>,
+    /// When it reported (unix seconds).
+    at: i64,
+}
+
+/// The swing of a set of reported precincts against their prior results.
+#[derive(Debug, Clone)]
+struct Fit {
+    shares: Vec<f64>,
+    turnout: f64,
+    invalid_rate: f64,
+    /// The change of the swing with precinct size: per unit of log registered voters away from
+    /// `log_size` (the set's registered-weighted mean), per candidate, turnout last. Pooled over
+    /// the regions (cities and villages rarely swing alike).
+    slope: Vec<f64>,
+    log_size: f64,
+}
+
+fn fit(obs: &[&Obs], cands: usize) -> Option<Fit> {
+    let (mut reg, mut bal, mut inv, mut valid) = (0.0, 0.0, 0.0, 0.0);
+    let (mut prior_reg, mut prior_bal, mut prior_valid) = (0.0, 0.0, 0.0);
+    let mut now = vec![0.0; cands];
+    let mut before = vec![0.0; cands];
+    for o in obs {
+        reg += o.registered;
+        bal += o.ballots;
+        inv += o.invalid;
+        valid += o.votes.iter().sum::<f64>();
+        now.iter_mut().zip(&o.votes).for_each(|(n, x)| *n += x);
+        prior_reg += o.prior_registered;
+        prior_bal += o.prior_ballots;
+        prior_valid += o.prior_valid;
+        before.iter_mut().zip(&o.prior_votes).for_each(|(b, x)| *b += x);
+    }
+    if reg <= 0.0 || valid <= 0.0 || bal <= 0.0 || prior_reg <= 0.0 || prior_valid <= 0.0 {
+        return None;
+    }
+    Some(Fit {
+        shares: now.iter().zip(&before).map(|(n, b)| n / valid - b / prior_valid).collect(),
+        turnout: bal / reg - prior_bal / prior_reg,
+        invalid_rate: inv / bal,
+        slope: vec![0.0; cands + 1],
+        log_size: obs.iter().map(|o| o.registered * o.registered.ln()).sum::<f64>() / reg,
+    })
+}
+
+/// The size slopes (per candidate's share, turnout last), by registered-weighted least squares
+/// of each precinct's departure from its region's swing on its log size (centred in its
+/// region, so that differences between regions do not count).
+fn size_slopes(sets: &[Vec<&Obs>], fits: &[Option<Fit>], cands: usize) -> Vec<f64> {
+    let mut sxx = 0.0;
+    let mut sxy = vec![0.0; cands + 1];
+    for (set, f) in sets.iter().zip(fits) {
+        let Some(f) = f else { continue };
+        for o in set {
+            let valid: f64 = o.votes.iter().sum();
+            if valid <= 0.0 {
+                continue;
+            }
+            let (w, x) = (o.registered, o.registered.ln() - f.log_size);
+            sxx += w * x * x;
+            for c in 0..cands {
+                sxy[c] += w * x * (o.votes[c] / valid - o.prior.shares[c] - f.shares[c]);
+            }
+            sxy[cands] += w * x * (o.ballots / o.registered - o.prior.turnout - f.turnout);
+        }
+    }
+    sxy.iter().map(|s| if sxx > 0.0 { s / sxx } else { 0.0 }).collect()
+}
+
+/// Predicted ballots and votes per candidate for `registered` voters with this prior.
+fn predict(prior: &Prior, registered: f64, f: &Fit) -> (f64, Vec<f64>) {
+    let x = if registered > 0.0 { registered.ln() - f.log_size } else { 0.0 };
+    let n = f.shares.len();
+    let turnout = (prior.turnout + f.turnout + f.slope[n] * x).clamp(0.0, 1.0);
+    let ballots = registered * turnout;
+    let valid = ballots * (1.0 - f.invalid_rate);
+    let raw: Vec<f64> =
+        prior.shares.iter().zip(&f.shares).zip(&f.slope).map(|((s, d), b)| (s + d + b * x).max(0.0)).collect();
+    let sum: f64 = raw.iter().sum();
+    let votes = raw.iter().map(|s| if sum > 0.0 { valid * s / sum } else { 0.0 }).collect();
+    (ballots, votes)
+}
+
+/// Stable hold-out choice: FNV-1a of the precinct id.
+fn held_out(id: &str) -> bool {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % HOLD_OUT == 0
+}
+
+/// The swing model for one count.
+pub struct Model {
+    cands: usize,
+    /// Fitting precincts (matched, reported, not held out) by region.
+    fitting: Vec<Vec<Obs>>,
+    /// All matched reported precincts by region (the point estimate's swing).
+    all: Vec<Vec<Obs>>,
+    /// Missing precincts by region: prior and projected registered voters.
+    targets: Vec<Vec<(Prior, f64)>>,
+    /// Missing voters per region the baseline does not place (for the ratio estimator).
+    pub unmatched: Vec<f64>,
+    /// Cholesky factor of the held-out residuals' covariance (per registered voter; candidates
+    /// then ballots), and the sum of squared sizes of the missing precincts.
+    chol: Vec<Vec<f64>>,
+    size_sq: f64,
+    /// Missing voters the swing places.
+    placed: f64,
+    pub info: BaselineInfo,
+}
+
+impl Model {
+    /// The model, given each region's missing registered voters (from the manifest); `None`
+    /// when no reported precinct is in the baseline.
+    pub fn build(engine: &Engine, baseline: &Baseline, missing: &[f64]) -> Option<Model> {
+        let cands = engine.candidates().len();
+        let regions = engine.regions().len();
+        let map: Vec<Option<usize>> =
+            engine.candidates().iter().map(|c| baseline.candidates.iter().position(|b| *b == c.id)).collect();
+        // Prior votes of the current candidates (0 for a newcomer), and the prior shares of all
+        // prior valid votes (a party gone leaves its share to be renormalised away).
+        let votes_of = |b: &BaseRow| -> Vec<f64> { map.iter().map(|i| i.map_or(0.0, |i| b.votes[i] as f64)).collect() };
+        let prior_of = |b: &BaseRow| -> Prior {
+            let valid = b.votes.iter().sum::<u64>().max(1) as f64;
+            Prior {
+                turnout: b.ballots as f64 / b.registered.max(1) as f64,
+                shares: votes_of(b).iter().map(|v| v / valid).collect(),
+            }
+        };
+        let mut fitting: Vec<Vec<Obs>> = vec![Vec::new(); regions];
+        let mut held: Vec<(usize, Obs)> = Vec::new();
+        let mut all: Vec<Vec<Obs>> = vec![Vec::new(); regions];
+        let mut counted = std::collections::HashSet::new();
+        for p in engine.precincts() {
+            let Some(e) = p.counted() else { continue };
+            counted.insert(&*p.id);
+            let (Some(r), Some(b)) = (p.region(), baseline.rows.get(&p.id)) else { continue };
+            let obs = Obs {
+                registered: f64::from(e.registered),
+                ballots: f64::from(e.ballots),
+                invalid: f64::from(e.invalid),
+                votes: (0..cands).map(|c| f64::from(e.vote(c))).collect(),
+                prior: prior_of(b),
+                prior_registered: b.registered as f64,
+                prior_ballots: b.ballots as f64,
+                prior_valid: b.votes.iter().sum::<u64>() as f64,
+                prior_votes: votes_of(b),
+                at: e.reported_at.unix,
+            };
+            if obs.registered <= 0.0 {
+                continue;
+            }
+            all[r as usize].push(obs.clone());
+            if held_out(&p.id) {
+                held.push((r as usize, obs));
+            } else {
+                fitting[r as usize].push(obs);
+            }
+        }
+        let matched_reported: usize = all.iter().map(Vec::len).sum();
+        if matched_reported == 0 {
+            return None;
+        }
+        // Growth of the electorate since the baseline, by region (else national, else none).
+        let growth_of = |obs: &[Obs]| {
+            let (now, before) =
+                obs.iter().fold((0.0, 0.0), |(n, b), o| (n + o.registered, b + o.prior_registered));
+            (before > 0.0).then(|| now / before)
+        };
+        let national_growth = growth_of(&all.concat()).unwrap_or(1.0);
+        let mut targets: Vec<Vec<(Prior, f64)>> = vec![Vec::new(); regions];
+        for (id, b) in &baseline.rows {
+            if counted.contains(&**id) {
+                continue;
+            }
+            let region = engine
+                .precinct(id)
+                .and_then(|p| p.region())
+                .or_else(|| b.region.as_deref().and_then(|r| engine.region_index(r)));
+            let Some(r) = region else { continue };
+            let growth = if all[r as usize].len() >= MIN_FIT { growth_of(&all[r as usize]) } else { None };
+            targets[r as usize].push((prior_of(b), b.registered as f64 * growth.unwrap_or(national_growth)));
+        }
+        // The manifest's missing voters bound what the baseline may place.
+        let mut unmatched = missing.to_vec();
+        for (r, t) in targets.iter_mut().enumerate() {
+            let placed: f64 = t.iter().map(|x| x.1).sum();
+            let room = missing.get(r).copied().unwrap_or(0.0);
+            if placed > room && placed > 0.0 {
+                let k = room / placed;
+                t.iter_mut().for_each(|x| x.1 *= k);
+            }
+            unmatched[r] = (room - placed).max(0.0);
+        }
+        let missing_total: f64 = missing.iter().sum();
+        let swing_total: f64 = targets.iter().flatten().map(|t| t.1).sum();
+        let size_sq: f64 = targets.iter().flatten().map(|t| t.1 * t.1).sum();
+
+        let mut model = Model {
+            cands,
+            fitting,
+            all,
+            targets,
+            unmatched,
+            chol: Vec::new(),
+            size_sq,
+            placed: swing_total,
+            info: BaselineInfo {
+                source: baseline.source.clone(),
+                matched_reported,
+                swing_share_of_missing: if missing_total > 0.0 { swing_total / missing_total } else { 0.0 },
+                calibration_precincts: held.len(),
+                precinct_interval: None,
+            },
+        };
+        // Calibration: the held-out precincts predicted from the fitting ones.
+        let fits = model.fits(&model.fitting, None);
+        let leader = (0..cands).max_by(|&a, &b| {
+            let total = |c: usize| model.all.iter().flatten().map(|o| o.votes[c]).sum::<f64>();
+            total(a).total_cmp(&total(b))
+        });
+        let mut residuals: Vec<Vec<f64>> = Vec::new();
+        let mut share_errors: Vec<f64> = Vec::new();
+        for (r, o) in &held {
+            let Some(f) = fits.get(*r).and_then(Option::as_ref) else { continue };
+            let (ballots, votes) = predict(&o.prior, o.registered, f);
+            let mut e: Vec<f64> = o.votes.iter().zip(&votes).map(|(a, p)| (a - p) / o.registered).collect();
+            e.push((o.ballots - ballots) / o.registered);
+            residuals.push(e);
+            if let Some(l) = leader {
+                let (valid, predicted): (f64, f64) = (o.votes.iter().sum(), votes.iter().sum());
+                if valid > 0.0 && predicted > 0.0 {
+                    share_errors.push((o.votes[l] / valid - votes[l] / predicted).abs());
+                }
+            }
+        }
+        if !share_errors.is_empty() {
+            share_errors.sort_by(|a, b| a.total_cmp(b));
+            let n = share_errors.len();
+            let k = ((0.9 * (n as f64 + 1.0)).ceil() as usize).min(n);
+            model.info.precinct_interval = Some(share_errors[k - 1]);
+        }
+        model.chol = cholesky(&covariance(&residuals, cands + 1));
+        Some(model)
+    }
+
+    /// The swing of each region (its own, or the national one where it has too few precincts),
+    /// from `sets`, each resampled when `rng` is given.
+    fn fits(&self, sets: &[Vec<Obs>], mut rng: Option<&mut ChaCha8Rng>) -> Vec<Option<Fit>> {
+        let picked: Vec<Vec<&Obs>> = sets
+            .iter()
+            .map(|s| match rng.as_deref_mut() {
+                Some(rng) if !s.is_empty() => (0..s.len()).map(|_| &s[rng.random_range(0..s.len())]).collect(),
+                _ => s.iter().collect(),
+            })
+            .collect();
+        let national = fit(&picked.concat(), self.cands);
+        let mut fits: Vec<Option<Fit>> =
+            picked.iter().map(|p| if p.len() >= MIN_FIT { fit(p, self.cands) } else { national.clone() }).collect();
+        let slope = size_slopes(&picked, &fits, self.cands);
+        for f in fits.iter_mut().flatten() {
+            f.slope.clone_from(&slope);
+        }
+        fits
+    }
+
+    /// Projected ballots and votes of the missing precincts the baseline places: the point
+    /// estimate, or with `rng` a bootstrap replicate (swing refitted on a resample, plus the
+    /// summed precinct errors drawn from the held-out residuals).
+    pub fn missing_votes(&self, rng: Option<&mut ChaCha8Rng>) -> (Vec<f64>, f64) {
+        let (fits, rng) = match rng {
+            None => (self.fits(&self.all, None), None),
+            Some(rng) => (self.fits(&self.fitting, Some(rng)), Some(rng)),
+        };
+        let mut votes = vec![0.0; self.cands];
+        let mut ballots = 0.0;
+        for (targets, f) in self.targets.iter().zip(&fits) {
+            let Some(f) = f else { continue };
+            for (prior, registered) in targets {
+                let (b, v) = predict(prior, *registered, f);
+                ballots += b;
+                votes.iter_mut().zip(&v).for_each(|(t, x)| *t += x);
+            }
+        }
+        if let Some(rng) = rng
+            && !self.chol.is_empty()
+        {
+            let z: Vec<f64> = (0..self.chol.len()).map(|_| normal(rng)).collect();
+            let scale = self.size_sq.sqrt();
+            for (i, row) in self.chol.iter().enumerate() {
+                let e: f64 = row.iter().zip(&z).map(|(l, z)| l * z).sum::<f64>() * scale;
+                if i < self.cands {
+                    votes[i] = (votes[i] + e).max(0.0);
+                } else {
+                    ballots = (ballots + e).max(0.0);
+                }
+            }
+        }
+        (votes, ballots)
+    }
+}
+
+impl Model {
+    /// How far the swing strays when the later reports are not in yet, measured on the matched
+    /// reported precincts themselves: from the earliest 25%, 50% and 75% of them (by reporting
+    /// time) it projects the rest; the error per voter of those later precincts (the drift of
+    /// the swing over the night) is applied to the voters the swing places now, as a share of
+    /// the `electorate`. The largest of the three splits, per candidate (turnout last).
+    /// Reporting order is rarely random — cities come late and swing differently — and neither
+    /// the resampled swing nor the held-out residuals can see that.
+    pub fn order_error(&self, electorate: f64) -> Vec<f64> {
+        let obs: Vec<&Obs> = self.all.iter().flatten().collect();
+        let mut times: Vec<i64> = obs.iter().map(|o| o.at).collect();
+        let mut worst = vec![0.0; self.cands + 1];
+        if times.len() < 4 * MIN_FIT {
+            return worst;
+        }
+        times.sort_unstable();
+        for q in [0.25, 0.5, 0.75] {
+            let cut = times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+            let early: Vec<Vec<Obs>> =
+                self.all.iter().map(|os| os.iter().filter(|o| o.at < cut).cloned().collect()).collect();
+            if early.iter().all(Vec::is_empty) {
+                continue;
+            }
+            let fits = self.fits(&early, None);
+            let (mut projected, mut actual) = (vec![0.0; self.cands], vec![0.0; self.cands]);
+            let (mut p_ballots, mut a_ballots, mut registered, mut late) = (0.0, 0.0, 0.0, 0.0);
+            for (os, f) in self.all.iter().zip(&fits) {
+                for o in os {
+                    registered += o.registered;
+                    a_ballots += o.ballots;
+                    actual.iter_mut().zip(&o.votes).for_each(|(t, x)| *t += x);
+                    match f.as_ref().filter(|_| o.at >= cut) {
+                        Some(f) => {
+                            let (b, v) = predict(&o.prior, o.registered, f);
+                            late += o.registered;
+                            p_ballots += b;
+                            projected.iter_mut().zip(&v).for_each(|(t, x)| *t += x);
+                        }
+                        None => {
+                            p_ballots += o.ballots;
+                            projected.iter_mut().zip(&o.votes).for_each(|(t, x)| *t += x);
+                        }
+                    }
+                }
+            }
+            if late <= 0.0 || registered <= 0.0 {
+                continue;
+            }
+            let share = |v: &[f64]| {
+                let total: f64 = v.iter().sum();
+                v.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect::<Vec<_>>()
+            };
+            let mut err: Vec<f64> = share(&projected).iter().zip(share(&actual)).map(|(p, a)| p - a).collect();
+            err.push((p_ballots - a_ballots) / registered);
+            // From the reported set's shares to the drift per late voter, then to the final
+            // shares: the voters placed now, over the electorate.
+            let scale = registered / late * self.placed / electorate.max(1.0);
+            for (w, e) in worst.iter_mut().zip(err) {
+                *w = f64::max(*w, e.abs() * scale);
+            }
+        }
+        worst
+    }
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u: f64 = rng.random_range(f64::EPSILON..1.0);
+    let v: f64 = rng.random_range(0.0..1.0);
+    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+}
+
+fn covariance(rows: &[Vec<f64>], dim: usize) -> Vec<Vec<f64>> {
+    let n = rows.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let mean: Vec<f64> = (0..dim).map(|i| rows.iter().map(|r| r[i]).sum::<f64>() / n as f64).collect();
+    let mut c = vec![vec![0.0; dim]; dim];
+    for r in rows {
+        for i in 0..dim {
+            for j in 0..=i {
+                c[i][j] += (r[i] - mean[i]) * (r[j] - mean[j]) / (n - 1) as f64;
+            }
+        }
+    }
+    for i in 0..dim {
+        for j in 0..i {
+            c[j][i] = c[i][j];
+        }
+    }
+    c
+}
+
+/// Lower-triangular L with L·Lᵀ = `a` (a little ridge keeps it defined when candidates'
+/// residuals are collinear, as shares summing to one make them).
+fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let n = a.len();
+    let ridge = 1e-12 + 1e-9 * (0..n).map(|i| a[i][i]).fold(0.0, f64::max);
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                l[i][j] = (a[i][i] + ridge - s).max(0.0).sqrt();
+            } else if l[j][j] > 0.0 {
+                l[i][j] = (a[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_reproduces_the_matrix() {
+        let a = vec![vec![4.0, 2.0, 0.4], vec![2.0, 5.0, 1.0], vec![0.4, 1.0, 3.0]];
+        let l = cholesky(&a);
+        for i in 0..3 {
+            for j in 0..3 {
+                let v: f64 = (0..3).map(|k| l[i][k] * l[j][k]).sum();
+                assert!((v - a[i][j]).abs() < 1e-6, "{i},{j}: {v} vs {}", a[i][j]);
+            }
+        }
+    }
+
+    #[test]
+    fn hold_out_is_about_a_quarter_and_fixed_by_id() {
+        let ids: Vec<String> = (0..4000).map(|i| format!("P{i:05}")).collect();
+        let n = ids.iter().filter(|id| held_out(id)).count();
+        assert!((800..1200).contains(&n), "{n}");
+        assert_eq!(held_out("P00042"), held_out("P00042"));
+    }
+
+    #[test]
+    fn uniform_swing_moves_prior_shares_and_turnout() {
+        let prior = Prior { turnout: 0.6, shares: vec![0.5, 0.3, 0.2] };
+        let f = Fit { shares: vec![0.05, -0.05, 0.0], turnout: 0.1, invalid_rate: 0.0, slope: vec![0.0; 4], log_size: 0.0 };
+        let (ballots, votes) = predict(&prior, 1000.0, &f);
+        assert!((ballots - 700.0).abs() < 1e-9);
+        let expect = [385.0, 175.0, 140.0];
+        for (v, e) in votes.iter().zip(expect) {
+            assert!((v - e).abs() < 1e-9, "{votes:?}");
+        }
+        // A share pushed below zero is zero, and the rest renormalised.
+        let f = Fit { shares: vec![0.0, -0.4, 0.0], turnout: 0.0, invalid_rate: 0.5, slope: vec![0.0; 4], log_size: 0.0 };
+        let (ballots, votes) = predict(&prior, 1000.0, &f);
+        assert!((ballots - 600.0).abs() < 1e-9);
+        assert_eq!(votes[1], 0.0);
+        assert!((votes.iter().sum::<f64>() - 300.0).abs() < 1e-9);
+    }
+}
