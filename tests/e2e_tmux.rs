@@ -1,7 +1,7 @@
 //! The real binary in a real terminal (tmux): a replay ends on screen at exactly the numbers
-//! `tally --json` prints; `?` shows help; resizing works at any size; `q`, SIGTERM and SIGHUP
-//! all leave the terminal as it was (raw mode off, alternate screen left, cursor shown, mouse
-//! off). `.ci/run` installs tmux.
+//! `tally --json` prints; `?` shows help; `f` shows the fingerprint; resizing works at any
+//! size; `q`, SIGTERM and SIGHUP all leave the terminal as it was (raw mode off, alternate
+//! screen left, cursor shown, mouse off). `.ci/run` installs tmux.
 
 mod common;
 
@@ -90,6 +90,37 @@ fn question_mark_shows_help_and_resizing_works() {
         );
         t.wait_for(&format!("a redraw at {w}×{h}"), |s| s.contains(expect), Duration::from_secs(5));
     }
+    t.keys(&["q"]);
+    assert!(t.assert_restored().contains("EXIT42=0"));
+}
+
+#[test]
+fn f_shows_the_fingerprint_and_brackets_step_through_regions() {
+    if !tmux_ready() {
+        return;
+    }
+    let t = Tmux::start("fingerprint", 120, 40);
+    t.launch("demo --speed 600");
+    t.wait_for("the dashboard", |s| s.contains("Candidates") && s.contains("Timeline"), Duration::from_secs(20));
+    t.keys(&["f"]);
+    let s = t.wait_for(
+        "the fingerprint of the nation",
+        |s| s.contains("Fingerprint · Nation") && s.contains("precincts plotted"),
+        Duration::from_secs(10),
+    );
+    assert!(
+        s.contains("turnout →") && s.contains("100%┤") && s.contains("stuffing smears toward the top right"),
+        "{s}"
+    );
+    assert!(!s.contains("Timeline"), "it takes the place of the regions and the timeline: {s}");
+    t.keys(&["]"]);
+    t.wait_for("the first region", |s| s.contains("Fingerprint · Abai Region"), Duration::from_secs(10));
+    t.keys(&["f"]);
+    t.wait_for(
+        "the regions and timeline back",
+        |s| s.contains("Timeline") && !s.contains("Fingerprint ·"),
+        Duration::from_secs(5),
+    );
     t.keys(&["q"]);
     assert!(t.assert_restored().contains("EXIT42=0"));
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use votewatch::cli::FeedOpts;
-use votewatch::session::view::{Focus, View};
+use votewatch::session::view::{FingerprintRequest, Focus, View};
 use votewatch::session::{Command, ReplaySpeed, Session, Source, replay_source};
 use votewatch::ui::app::{App, Cursor, Drill, Panel, SortKey};
 use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
@@ -48,7 +48,7 @@ fn main_screen() {
 
 #[test]
 fn region_drill_down() {
-    let view = final_view(Focus { region: Some("almaty".into()), precinct: None });
+    let view = final_view(Focus { region: Some("almaty".into()), ..Focus::default() });
     let app = App {
         drill: Some(Drill {
             region: "almaty".into(),
@@ -64,7 +64,7 @@ fn region_drill_down() {
 
 #[test]
 fn anomaly_detail() {
-    let view = final_view(Focus { region: None, precinct: Some("ALM-004".into()) });
+    let view = final_view(Focus { precinct: Some("ALM-004".into()), ..Focus::default() });
     let app = App { focus: Panel::Anomalies, detail: Some("ALM-004".into()), ..App::default() };
     screens("detail", &view, &app);
 }
@@ -85,7 +85,11 @@ fn too_small_says_so() {
 
 #[test]
 fn every_size_renders_without_panic() {
-    let view = final_view(Focus { region: Some("almaty".into()), precinct: Some("ALM-004".into()) });
+    let view = final_view(Focus {
+        region: Some("almaty".into()),
+        precinct: Some("ALM-004".into()),
+        fingerprint: Some(FingerprintRequest { region: Some("almaty".into()), cols: 40, rows: 20 }),
+    });
     for w in [1u16, 10, 59, 60, 61, 80, 119, 120, 200] {
         for h in [1u16, 5, 15, 16, 24, 35, 36, 60] {
             for app in [
@@ -93,6 +97,7 @@ fn every_size_renders_without_panic() {
                 App { help: true, ..App::default() },
                 App { detail: Some("ALM-004".into()), ..App::default() },
                 App { focus: Panel::Timeline, ..App::default() },
+                App { focus: Panel::Fingerprint, fingerprint_open: true, ..App::default() },
             ] {
                 render(&view, &mut app.clone(), w, h);
             }
@@ -136,4 +141,92 @@ fn colours_stay_within_what_the_terminal_shows() {
         }
     }
     assert_eq!(ColorDepth::from_env(|k| (k == "NO_COLOR").then(|| "1".to_string())), ColorDepth::None);
+}
+
+/// The fingerprint as the dashboard shows it: one frame to learn the grid the layout leaves
+/// room for, the view binned at that grid (as the session would build it), then the frame.
+fn fingerprint_screen(app: &App, theme: &Theme, w: u16, h: u16) -> (Terminal<TestBackend>, View, App) {
+    let mut app = App { wall_clock: Some("12:00:00".into()), ..app.clone() };
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let view = final_view(Focus::default());
+    terminal.draw(|f| votewatch::ui::draw(f, &view, &mut app, theme)).unwrap();
+    let focus = app.refocus().expect("the fingerprint is asked for");
+    let request = focus.fingerprint.clone().expect("at the grid drawn");
+    let view = final_view(focus);
+    let fp = view.fingerprint.as_ref().expect("the session builds it");
+    assert_eq!((fp.cols, fp.rows), (request.cols, request.rows), "binned at the resolution drawn");
+    terminal.draw(|f| votewatch::ui::draw(f, &view, &mut app, theme)).unwrap();
+    assert_eq!(app.refocus(), None, "nothing more to ask at the same size");
+    (terminal, view, app)
+}
+
+fn fingerprint_screens(name: &str, app: &App) {
+    let theme = Theme::new(ThemeName::Dark, ColorDepth::None);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let (terminal, _, _) = fingerprint_screen(app, &theme, w, h);
+        let screen = terminal.backend().to_string();
+        assert!(!screen.contains('\u{1b}'), "no escape character reaches the terminal");
+        assert!(screen.contains("Fingerprint ·"), "{screen}");
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn fingerprint_of_the_nation() {
+    let app = App { focus: Panel::Fingerprint, fingerprint_open: true, ..App::default() };
+    fingerprint_screens("fingerprint_nation", &app);
+}
+
+#[test]
+fn fingerprint_of_a_region() {
+    let app = App {
+        focus: Panel::Fingerprint,
+        fingerprint_open: true,
+        fingerprint_region: Some("almaty".into()),
+        ..App::default()
+    };
+    fingerprint_screens("fingerprint_region", &app);
+}
+
+/// The heatmap's ramp stays within the colour depth too (half blocks in colour, characters
+/// without), and every plotted precinct is painted.
+#[test]
+fn fingerprint_colours_stay_within_what_the_terminal_shows() {
+    use ratatui::style::Color;
+    let app = App { focus: Panel::Fingerprint, fingerprint_open: true, ..App::default() };
+    for (depth, allowed) in [
+        (ColorDepth::None, (|c: Color| c == Color::Reset) as fn(Color) -> bool),
+        (ColorDepth::Basic, |c| !matches!(c, Color::Rgb(..) | Color::Indexed(_))),
+        (ColorDepth::Indexed, |c| !matches!(c, Color::Rgb(..))),
+        (ColorDepth::True, |_| true),
+    ] {
+        for name in [ThemeName::Dark, ThemeName::Light] {
+            let theme = Theme::new(name, depth);
+            let (terminal, view, drawn) = fingerprint_screen(&app, &theme, 160, 48);
+            let buf = terminal.backend().buffer().clone();
+            for cell in buf.content() {
+                assert!(allowed(cell.fg) && allowed(cell.bg), "{depth:?} {name:?}: {:?}", cell);
+            }
+            let fp = view.fingerprint.unwrap();
+            assert!(fp.plotted > 0 && fp.max > 0, "{fp:?}");
+            // Each occupied cell shows in the plot (inside the border, right of the share axis,
+            // above the turnout axis): half blocks count two per character when both are.
+            let (_, panel) = drawn.areas.panels.iter().find(|(p, _)| *p == Panel::Fingerprint).unwrap();
+            let axis_x = panel.x + 5;
+            let axis_y = (panel.y..panel.bottom()).find(|&y| buf[(axis_x, y)].symbol() == "└").expect("the axis");
+            let marks: Vec<&str> =
+                if depth == ColorDepth::None { vec!["░", "▒", "▓", "█"] } else { vec!["▀", "▄"] };
+            let mut painted = 0;
+            for y in panel.y + 1..axis_y {
+                for x in axis_x + 1..panel.right() - 1 {
+                    let c = &buf[(x, y)];
+                    if marks.contains(&c.symbol()) {
+                        painted += if c.symbol() == "▀" && c.bg != Color::Reset { 2 } else { 1 };
+                    }
+                }
+            }
+            let occupied = fp.cells.iter().filter(|&&n| n > 0).count();
+            assert_eq!(painted, occupied, "{depth:?} {name:?}");
+        }
+    }
 }

@@ -68,7 +68,10 @@ impl Baseline {
             let Some(e) = p.counted().filter(|e| e.registered > 0 && e.valid() > 0) else { continue };
             let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
             let votes = (0..engine.candidates().len()).map(|c| u64::from(e.vote(c))).collect();
-            rows.insert(p.id.clone(), BaseRow { region, registered: e.registered.into(), ballots: e.ballots.into(), votes });
+            rows.insert(
+                p.id.clone(),
+                BaseRow { region, registered: e.registered.into(), ballots: e.ballots.into(), votes },
+            );
         }
         Baseline { source, candidates: engine.candidates().iter().map(|c| c.id.clone()).collect(), rows }
     }
@@ -283,8 +286,7 @@ impl Model {
         }
         // Growth of the electorate since the baseline, by region (else national, else none).
         let growth_of = |obs: &[Obs]| {
-            let (now, before) =
-                obs.iter().fold((0.0, 0.0), |(n, b), o| (n + o.registered, b + o.prior_registered));
+            let (now, before) = obs.iter().fold((0.0, 0.0), |(n, b), o| (n + o.registered, b + o.prior_registered));
             (before > 0.0).then(|| now / before)
         };
         let national_growth = growth_of(&all.concat()).unwrap_or(1.0);
@@ -375,8 +377,29 @@ impl Model {
             })
             .collect();
         let national = fit(&picked.concat(), self.cands);
-        let mut fits: Vec<Option<Fit>> =
-            picked.iter().map(|p| if p.len() >= MIN_FIT { fit(p, self.cands) } else { national.clone() }).collect();
+        let own: Vec<Option<Fit>> =
+            picked.iter().map(|p| if p.len() >= MIN_FIT { fit(p, self.cands) } else { None }).collect();
+        let mut fits: Vec<Option<Fit>> = own
+            .iter()
+            .map(|f| match (rng.as_deref_mut(), f, &national) {
+                (_, Some(f), _) => Some(f.clone()),
+                (None, None, n) => n.clone(),
+                // In a replicate, a region too thin for its own swing gets the national one
+                // moved as some region with its own swing differs from it: regions differ, and
+                // the national swing stands for a thin one only that well.
+                (Some(rng), None, Some(n)) => {
+                    let donors: Vec<&Fit> = own.iter().flatten().collect();
+                    let mut f = n.clone();
+                    if !donors.is_empty() {
+                        let d = donors[rng.random_range(0..donors.len())];
+                        f.shares.iter_mut().zip(&d.shares).zip(&n.shares).for_each(|((x, a), b)| *x += a - b);
+                        f.turnout += d.turnout - n.turnout;
+                    }
+                    Some(f)
+                }
+                (Some(_), None, None) => None,
+            })
+            .collect();
         let slope = size_slopes(&picked, &fits, self.cands);
         for f in fits.iter_mut().flatten() {
             f.slope.clone_from(&slope);
@@ -560,7 +583,8 @@ mod tests {
     #[test]
     fn uniform_swing_moves_prior_shares_and_turnout() {
         let prior = Prior { turnout: 0.6, shares: vec![0.5, 0.3, 0.2] };
-        let f = Fit { shares: vec![0.05, -0.05, 0.0], turnout: 0.1, invalid_rate: 0.0, slope: vec![0.0; 4], log_size: 0.0 };
+        let f =
+            Fit { shares: vec![0.05, -0.05, 0.0], turnout: 0.1, invalid_rate: 0.0, slope: vec![0.0; 4], log_size: 0.0 };
         let (ballots, votes) = predict(&prior, 1000.0, &f);
         assert!((ballots - 700.0).abs() < 1e-9);
         let expect = [385.0, 175.0, 140.0];
@@ -568,7 +592,8 @@ mod tests {
             assert!((v - e).abs() < 1e-9, "{votes:?}");
         }
         // A share pushed below zero is zero, and the rest renormalised.
-        let f = Fit { shares: vec![0.0, -0.4, 0.0], turnout: 0.0, invalid_rate: 0.5, slope: vec![0.0; 4], log_size: 0.0 };
+        let f =
+            Fit { shares: vec![0.0, -0.4, 0.0], turnout: 0.0, invalid_rate: 0.5, slope: vec![0.0; 4], log_size: 0.0 };
         let (ballots, votes) = predict(&prior, 1000.0, &f);
         assert!((ballots - 600.0).abs() < 1e-9);
         assert_eq!(votes[1], 0.0);

@@ -165,6 +165,11 @@ impl Session {
         }
         let region = self.focus.region.as_deref().and_then(|r| view::region_detail(engine, r));
         let precinct = self.focus.precinct.as_deref().and_then(|p| view::precinct_detail(engine, &summary, p));
+        let fingerprint = self
+            .focus
+            .fingerprint
+            .as_ref()
+            .map(|f| view::fingerprint(engine, &summary, f.region.as_deref(), f.cols, f.rows));
         let (mode, notice) = match &self.source {
             Source::Live(w) => (Mode::Live, w.live.manifest_error.clone()),
             Source::Replay(r) => {
@@ -189,8 +194,18 @@ impl Session {
                 )
             }
         };
-        let call = self.call.clone();
-        View { version, summary, mode, anomaly_seq, timeline: self.timeline.2.clone(), region, precinct, notice, call }
+        View {
+            version,
+            summary,
+            mode,
+            anomaly_seq,
+            timeline: self.timeline.2.clone(),
+            region,
+            precinct,
+            fingerprint,
+            notice,
+            call: self.call.clone(),
+        }
     }
 
     /// The UTC offset feed times are shown in: the first region's, else UTC.

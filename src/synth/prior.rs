@@ -49,8 +49,7 @@ pub fn write_prior(engine: &Engine, seed: u64, out: &Path) -> Result<usize> {
         let size = (log - mean) / sd;
         let valid_now = e.valid().max(1) as f64;
         let share = f64::from(e.vote(leader)) / valid_now;
-        let prior_share =
-            (share - swing - PRECINCT_SD * unit.sample(&mut rng) - SIZE_EFFECT * size).clamp(0.01, 0.99);
+        let prior_share = (share - swing - PRECINCT_SD * unit.sample(&mut rng) - SIZE_EFFECT * size).clamp(0.01, 0.99);
         let registered = ((f64::from(e.registered) * (1.0 - growth)).round() as u64).max(1);
         let turnout = f64::from(e.ballots) / f64::from(e.registered.max(1));
         let prior_turnout = (turnout - turnout_shift - 0.02 * unit.sample(&mut rng)).clamp(0.05, 1.0);

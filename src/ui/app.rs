@@ -5,7 +5,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, Mou
 use ratatui::layout::{Position, Rect};
 
 use crate::session::Command;
-use crate::session::view::{Focus, View};
+use crate::session::view::{FingerprintRequest, Focus, View};
 
 /// The panels that take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,10 +14,13 @@ pub enum Panel {
     Anomalies,
     Rejected,
     Timeline,
+    /// The fingerprint: turnout × the leader's share, for the nation or a region.
+    Fingerprint,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 4] = [Panel::Regions, Panel::Anomalies, Panel::Rejected, Panel::Timeline];
+    pub const ALL: [Panel; 5] =
+        [Panel::Regions, Panel::Anomalies, Panel::Rejected, Panel::Timeline, Panel::Fingerprint];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -25,6 +28,7 @@ impl Panel {
             Panel::Anomalies => "Anomalies",
             Panel::Rejected => "Rejected",
             Panel::Timeline => "Timeline",
+            Panel::Fingerprint => "Fingerprint",
         }
     }
 
@@ -106,17 +110,21 @@ pub enum Action {
     Send(Command),
 }
 
-/// Screen areas of the last frame, for the mouse.
+/// Screen areas of the last frame, for the mouse (and what the layout left room for).
 #[derive(Debug, Clone, Default)]
 pub struct Areas {
     pub panels: Vec<(Panel, Rect)>,
+    /// The full layout (every panel at once) was drawn, not the tabbed one.
+    pub full: bool,
+    /// The grid (cols, rows) the fingerprint is drawn at in this layout, shown or not.
+    pub fingerprint_grid: Option<(u16, u16)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct App {
     pub focus: Panel,
-    pub cursors: [Cursor; 4],
-    pub filters: [String; 4],
+    pub cursors: [Cursor; 5],
+    pub filters: [String; 5],
     /// Typing a filter for the focused list.
     pub editing_filter: bool,
     pub region_sort: SortKey,
@@ -127,7 +135,7 @@ pub struct App {
     pub help: bool,
     pub areas: Areas,
     /// Lengths of the lists as last drawn (for moving the selection).
-    pub lengths: [usize; 4],
+    pub lengths: [usize; 5],
     pub drill_length: usize,
     /// What the selected row of each list stands for (region id, precinct id), as last drawn.
     pub selected_region: Option<String>,
@@ -135,13 +143,24 @@ pub struct App {
     pub selected_drill_precinct: Option<String>,
     /// Shown instead of the real wall clock (for reproducible screens).
     pub wall_clock: Option<String>,
+    /// The fingerprint is open: in the full layout it takes the place of the regions and the
+    /// timeline (in the tabbed layout it shows while it has focus).
+    pub fingerprint_open: bool,
+    /// The fingerprint's scope: a region id, or `None` for the nation.
+    pub fingerprint_region: Option<String>,
+    /// Where focus goes back to when the fingerprint closes.
+    pub fingerprint_back: Panel,
+    /// The viewer moved the regions table's selection, so `f` means that region.
+    pub region_picked: bool,
+    /// What the session was last asked for.
+    pub sent_focus: Focus,
 }
 
 impl Default for App {
     fn default() -> Self {
         App {
             focus: Panel::Regions,
-            cursors: [Cursor::default(); 4],
+            cursors: [Cursor::default(); 5],
             filters: Default::default(),
             editing_filter: false,
             region_sort: SortKey::Natural,
@@ -150,12 +169,17 @@ impl Default for App {
             detail: None,
             help: false,
             areas: Areas::default(),
-            lengths: [0; 4],
+            lengths: [0; 5],
             drill_length: 0,
             selected_region: None,
             selected_anomaly_precinct: None,
             selected_drill_precinct: None,
             wall_clock: None,
+            fingerprint_open: false,
+            fingerprint_region: None,
+            fingerprint_back: Panel::Regions,
+            region_picked: false,
+            sent_focus: Focus::default(),
         }
     }
 }
@@ -177,11 +201,73 @@ impl App {
         }
     }
 
-    fn focus_request(&self) -> Focus {
-        Focus { region: self.drill.as_ref().map(|d| d.region.clone()), precinct: self.detail.clone() }
+    /// What the dashboard wants of the session now: the region drilled into, the precinct
+    /// opened, the fingerprint shown (at the resolution the last frame left room for).
+    pub fn focus_request(&self) -> Focus {
+        let fingerprint = if self.fingerprint_shown() {
+            self.areas.fingerprint_grid.map(|(cols, rows)| FingerprintRequest {
+                region: self.fingerprint_region.clone(),
+                cols,
+                rows,
+            })
+        } else {
+            None
+        };
+        Focus { region: self.drill.as_ref().map(|d| d.region.clone()), precinct: self.detail.clone(), fingerprint }
+    }
+
+    /// The focus to send when it differs from what the session was last asked for (after a key,
+    /// or a frame drawn at another size).
+    pub fn refocus(&mut self) -> Option<Focus> {
+        let wanted = self.focus_request();
+        if wanted == self.sent_focus {
+            return None;
+        }
+        self.sent_focus = wanted.clone();
+        Some(wanted)
+    }
+
+    /// Whether the fingerprint is on screen: open in the full layout, in focus in the tabbed one.
+    pub fn fingerprint_shown(&self) -> bool {
+        if self.areas.full { self.fingerprint_open } else { self.focus == Panel::Fingerprint }
+    }
+
+    /// `f`: the fingerprint of the region drilled into, or of the one picked in the regions
+    /// table, else of the nation.
+    fn open_fingerprint(&mut self) {
+        self.fingerprint_region = match (&self.drill, self.focus) {
+            (Some(d), _) => Some(d.region.clone()),
+            (None, Panel::Regions) if self.region_picked => self.selected_region.clone(),
+            _ => None,
+        };
+        if self.focus != Panel::Fingerprint {
+            self.fingerprint_back = self.focus;
+        }
+        self.fingerprint_open = true;
+        self.focus = Panel::Fingerprint;
+    }
+
+    fn close_fingerprint(&mut self) {
+        self.fingerprint_open = false;
+        if self.focus == Panel::Fingerprint {
+            self.focus = self.fingerprint_back;
+        }
+    }
+
+    /// `[` / `]` in the fingerprint: the previous / next region, the nation before the first.
+    fn step_fingerprint(&mut self, view: &View, forward: bool) {
+        let ids: Vec<&str> = view.summary.regions.iter().map(|r| r.id.as_str()).collect();
+        let n = ids.len() as isize;
+        let at = self.fingerprint_region.as_deref().and_then(|id| ids.iter().position(|r| *r == id));
+        let at = at.map_or(-1, |i| i as isize);
+        let next = (at + 1 + if forward { 1 } else { -1 }).rem_euclid(n + 1) - 1;
+        self.fingerprint_region = usize::try_from(next).ok().map(|i| ids[i].to_string());
     }
 
     fn move_selection(&mut self, delta: isize) {
+        if self.focus == Panel::Regions && self.drill.is_none() {
+            self.region_picked = true;
+        }
         if self.focus == Panel::Regions
             && let Some(d) = &mut self.drill
         {
@@ -193,13 +279,32 @@ impl App {
         self.cursors[i].move_by(delta, len);
     }
 
+    /// Tab: the next panel on screen (the full layout cycles through those it shows; the tabbed
+    /// one through all, and the fingerprint is open while it is the tab in front).
     fn cycle_focus(&mut self, forward: bool) {
-        let i = self.focus.index() as isize + if forward { 1 } else { -1 };
-        self.focus = Panel::ALL[i.rem_euclid(Panel::ALL.len() as isize) as usize];
+        let drawn: Vec<Panel> = Panel::ALL
+            .into_iter()
+            .filter(|p| !self.areas.full || self.areas.panels.iter().any(|(q, _)| q == p))
+            .collect();
+        let cycle = if drawn.is_empty() { Panel::ALL.to_vec() } else { drawn };
+        let i = cycle.iter().position(|p| *p == self.focus).map_or(0, |i| i as isize + if forward { 1 } else { -1 });
+        self.focus = cycle[i.rem_euclid(cycle.len() as isize) as usize];
+        if !self.areas.full {
+            self.fingerprint_open = self.focus == Panel::Fingerprint;
+        }
     }
 
-    /// Handles one terminal event.
+    /// Handles one terminal event. When it changes what the session should compute (a region
+    /// drilled into, a precinct opened, the fingerprint shown), the new focus is sent.
     pub fn handle(&mut self, event: &Event, view: &View) -> Action {
+        let action = self.handle_event(event, view);
+        match action {
+            Action::None | Action::Redraw => self.refocus().map_or(action, |f| Action::Send(Command::Focus(f))),
+            other => other,
+        }
+    }
+
+    fn handle_event(&mut self, event: &Event, view: &View) -> Action {
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.key(*k, view),
             Event::Mouse(m) => {
@@ -262,8 +367,13 @@ impl App {
         match k.code {
             KeyCode::Char('q') => Action::Quit,
             KeyCode::Esc => {
-                if self.detail.take().is_some() || self.drill.take().is_some() {
-                    Action::Send(Command::Focus(self.focus_request()))
+                if self.detail.take().is_some() {
+                    Action::Redraw
+                } else if self.fingerprint_shown() {
+                    self.close_fingerprint();
+                    Action::Redraw
+                } else if self.drill.take().is_some() {
+                    Action::Redraw
                 } else if !self.active_filter_mut().is_empty() {
                     self.active_filter_mut().clear();
                     Action::Redraw
@@ -315,6 +425,23 @@ impl App {
                 self.move_selection(isize::MAX / 2);
                 Action::Redraw
             }
+            KeyCode::Char('f') | KeyCode::Char('F') => {
+                if self.fingerprint_shown() {
+                    self.close_fingerprint();
+                } else {
+                    self.open_fingerprint();
+                }
+                Action::Redraw
+            }
+            KeyCode::Char('n') if self.focus == Panel::Fingerprint => {
+                self.fingerprint_region = None;
+                Action::Redraw
+            }
+            KeyCode::Char('[') | KeyCode::Char(']') if self.focus == Panel::Fingerprint => {
+                self.step_fingerprint(view, k.code == KeyCode::Char(']'));
+                Action::Redraw
+            }
+            KeyCode::Char('/') if self.focus == Panel::Fingerprint => Action::None,
             KeyCode::Char('/') => {
                 self.editing_filter = true;
                 Action::Redraw
@@ -368,6 +495,7 @@ impl App {
         };
         match target {
             Some(Ok(region)) => {
+                self.region_picked = true;
                 self.drill = Some(Drill {
                     region,
                     cursor: Cursor::default(),
@@ -379,6 +507,126 @@ impl App {
             Some(Err(precinct)) => self.detail = Some(precinct),
             None => return Action::None,
         }
-        Action::Send(Command::Focus(self.focus_request()))
+        Action::Redraw
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::feed::Manifest;
+    use crate::session::view::Mode;
+
+    fn view() -> View {
+        let m = Manifest::from_slice(
+            br#"{"id":"t","name":"Test","date":"2022-11-20","polls_close":"20:00",
+            "candidates":[{"id":"a","name":"Alice"}],
+            "regions":[{"id":"n","name":"North","utc_offset":"+06:00"},{"id":"s","name":"South","utc_offset":"+06:00"}]}"#,
+        )
+        .unwrap();
+        View {
+            version: 0,
+            summary: Engine::new(Some(m)).summary(),
+            mode: Mode::Live,
+            anomaly_seq: Vec::new(),
+            timeline: Default::default(),
+            region: None,
+            precinct: None,
+            fingerprint: None,
+            notice: None,
+            call: None,
+        }
+    }
+
+    fn press(app: &mut App, view: &View, c: KeyCode) -> Action {
+        app.handle(&Event::Key(KeyEvent::new(c, KeyModifiers::NONE)), view)
+    }
+
+    /// An app as the full layout leaves it: every panel drawn, room for a 60 × 40 fingerprint.
+    fn full() -> App {
+        let mut app = App::default();
+        app.areas.full = true;
+        app.areas.fingerprint_grid = Some((60, 40));
+        app.areas.panels = [Panel::Regions, Panel::Timeline, Panel::Anomalies, Panel::Rejected]
+            .into_iter()
+            .map(|p| (p, Rect::default()))
+            .collect();
+        app.selected_region = Some("n".into());
+        app
+    }
+
+    fn asked(region: Option<&str>) -> Action {
+        Action::Send(Command::Focus(Focus {
+            fingerprint: Some(FingerprintRequest { region: region.map(str::to_string), cols: 60, rows: 40 }),
+            ..Focus::default()
+        }))
+    }
+
+    #[test]
+    fn f_opens_the_nation_and_closes_again() {
+        let (v, mut app) = (view(), full());
+        assert_eq!(press(&mut app, &v, KeyCode::Char('f')), asked(None), "the nation, though a row is selected");
+        assert_eq!((app.focus, app.fingerprint_shown()), (Panel::Fingerprint, true));
+        assert_eq!(press(&mut app, &v, KeyCode::Char('f')), Action::Send(Command::Focus(Focus::default())));
+        assert_eq!((app.focus, app.fingerprint_shown()), (Panel::Regions, false));
+        press(&mut app, &v, KeyCode::Char('f'));
+        assert_eq!(press(&mut app, &v, KeyCode::Esc), Action::Send(Command::Focus(Focus::default())), "Esc closes it");
+        assert_eq!(press(&mut app, &v, KeyCode::Char('x')), Action::None, "nothing more to ask");
+    }
+
+    #[test]
+    fn f_shows_the_region_picked_or_drilled_into() {
+        let (v, mut app) = (view(), full());
+        press(&mut app, &v, KeyCode::Down);
+        assert!(app.region_picked);
+        assert_eq!(press(&mut app, &v, KeyCode::Char('f')), asked(Some("n")));
+        press(&mut app, &v, KeyCode::Char('f'));
+        app.selected_region = Some("s".into());
+        press(&mut app, &v, KeyCode::Enter);
+        assert_eq!(app.drill.as_ref().map(|d| d.region.as_str()), Some("s"));
+        let Action::Send(Command::Focus(f)) = press(&mut app, &v, KeyCode::Char('f')) else { panic!() };
+        assert_eq!(f.fingerprint.and_then(|r| r.region).as_deref(), Some("s"));
+        assert_eq!(f.region.as_deref(), Some("s"), "the drill-down stays");
+        press(&mut app, &v, KeyCode::Esc);
+        assert!(app.drill.is_some() && !app.fingerprint_shown(), "Esc closes the fingerprint first");
+        press(&mut app, &v, KeyCode::Esc);
+        assert!(app.drill.is_none());
+    }
+
+    #[test]
+    fn n_and_brackets_change_the_scope() {
+        let (v, mut app) = (view(), full());
+        press(&mut app, &v, KeyCode::Char('f'));
+        assert_eq!(press(&mut app, &v, KeyCode::Char(']')), asked(Some("n")));
+        assert_eq!(press(&mut app, &v, KeyCode::Char(']')), asked(Some("s")));
+        assert_eq!(press(&mut app, &v, KeyCode::Char(']')), asked(None), "after the last, the nation");
+        assert_eq!(press(&mut app, &v, KeyCode::Char('[')), asked(Some("s")), "before the nation, the last");
+        assert_eq!(press(&mut app, &v, KeyCode::Char('n')), asked(None));
+        // Outside the fingerprint, n and the brackets are what they were.
+        app.focus = Panel::Anomalies;
+        assert_eq!(press(&mut app, &v, KeyCode::Char('n')), Action::None);
+        assert_eq!(app.fingerprint_region, None);
+    }
+
+    #[test]
+    fn tab_goes_through_the_panels_on_screen() {
+        let (v, mut app) = (view(), full());
+        press(&mut app, &v, KeyCode::Char('f'));
+        app.areas.panels =
+            [Panel::Fingerprint, Panel::Anomalies, Panel::Rejected].into_iter().map(|p| (p, Rect::default())).collect();
+        let order: Vec<Panel> = (0..3)
+            .map(|_| {
+                press(&mut app, &v, KeyCode::Tab);
+                app.focus
+            })
+            .collect();
+        assert_eq!(order, [Panel::Anomalies, Panel::Rejected, Panel::Fingerprint]);
+        // In the tabbed layout the fingerprint is a tab: in front, it is asked for.
+        let mut app = App { focus: Panel::Timeline, ..App::default() };
+        app.areas.fingerprint_grid = Some((60, 40));
+        assert_eq!(press(&mut app, &v, KeyCode::Tab), asked(None));
+        assert_eq!(press(&mut app, &v, KeyCode::Tab), Action::Send(Command::Focus(Focus::default())));
+        assert_eq!(app.focus, Panel::Regions);
     }
 }

@@ -20,6 +20,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+ / -", "replay: twice as fast / half as fast"),
     (".", "replay: one report, then pause"),
     ("[ / ]", "replay: seek back / forward a twentieth of the night"),
+    ("f", "fingerprint: turnout × leader's share (f or Esc closes)"),
+    ("", "of the region drilled into or picked, else the nation"),
+    ("n  [ ]", "in the fingerprint: the nation · previous / next region"),
     ("mouse", "scroll a list · click a panel to focus it"),
     ("Ctrl-\\", "abort at once (like SIGQUIT); the terminal is still restored"),
 ];

@@ -7,6 +7,7 @@ pub mod app;
 pub mod candidates;
 pub mod detail;
 pub mod drill;
+pub mod fingerprint;
 pub mod header;
 pub mod help;
 pub mod regions;
@@ -57,7 +58,13 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
     }
     let header_h =
         2 + u16::from(matches!(view.mode, crate::session::view::Mode::Replay(_))) + u16::from(view.notice.is_some());
-    let cand_h = (view.summary.candidates.len() as u16 + 2).clamp(3, if area.height >= FULL_HEIGHT { 14 } else { 9 });
+    let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
+    // In the tabbed layout the fingerprint takes the candidates' rows too: it needs the room.
+    let cand_h = if !full && app.focus == Panel::Fingerprint {
+        0
+    } else {
+        (view.summary.candidates.len() as u16 + 2).clamp(3, if area.height >= FULL_HEIGHT { 14 } else { 9 })
+    };
     let [head, top, body, foot] = Layout::vertical([
         Constraint::Length(header_h),
         Constraint::Length(cand_h),
@@ -68,7 +75,7 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
     let wall = app.wall_clock.clone().unwrap_or_else(header::wall_clock);
     header::draw(f, head, view, &wall, theme);
     app.areas.panels.clear();
-    let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
+    app.areas.full = full;
     if full {
         let [cands, turn] = Layout::horizontal([Constraint::Min(60), Constraint::Length(40)]).areas(top);
         candidates::draw(f, cands, view, theme);
@@ -76,14 +83,26 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
         let [left, right] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
         let [main, time] = Layout::vertical([Constraint::Min(8), Constraint::Length(12)]).areas(left);
         let [anom, rej] = Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(right);
-        draw_panel(f, Panel::Regions, main, view, app, theme);
-        draw_panel(f, Panel::Timeline, time, view, app, theme);
+        // The fingerprint, when open, takes the whole left column.
+        app.areas.fingerprint_grid = Some(fingerprint::grid(left, theme));
+        if app.fingerprint_open {
+            draw_panel(f, Panel::Fingerprint, left, view, app, theme);
+        } else {
+            draw_panel(f, Panel::Regions, main, view, app, theme);
+            draw_panel(f, Panel::Timeline, time, view, app, theme);
+        }
         draw_panel(f, Panel::Anomalies, anom, view, app, theme);
         draw_panel(f, Panel::Rejected, rej, view, app, theme);
     } else {
-        candidates::draw(f, top, view, theme);
+        if cand_h > 0 {
+            candidates::draw(f, top, view, theme);
+        }
         // One panel at a time, chosen with Tab; the tabs say which.
         let [tabs, panel] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body);
+        // Where the fingerprint goes when it is in front: below the tabs, over the candidates.
+        let slot_y = head.bottom() + 1;
+        let slot = Rect { x: area.x, y: slot_y, width: area.width, height: foot.y.saturating_sub(slot_y) };
+        app.areas.fingerprint_grid = Some(fingerprint::grid(slot, theme));
         let mut spans = Vec::new();
         for p in Panel::ALL {
             let count = match p {
@@ -115,16 +134,25 @@ fn draw_panel(f: &mut Frame, p: Panel, area: Rect, view: &View, app: &mut App, t
         Panel::Anomalies => anomalies::draw(f, area, view, app, theme),
         Panel::Rejected => rejected::draw(f, area, view, app, theme),
         Panel::Timeline => timeline::draw(f, area, view, app, theme),
+        Panel::Fingerprint => fingerprint::draw(f, area, view, app, theme),
     }
 }
 
 fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
-    let mut keys: Vec<(&str, &str)> =
-        vec![("?", "help"), ("q", "quit"), ("Tab", "focus"), ("Enter", "open"), ("/", "filter")];
-    if matches!(view.mode, crate::session::view::Mode::Replay(_)) {
-        keys.extend([("Space", "pause"), ("+/-", "speed"), (".", "step"), ("[ ]", "seek")]);
+    let in_fingerprint = app.focus == Panel::Fingerprint && app.fingerprint_shown();
+    let mut keys: Vec<(&str, &str)> = vec![("?", "help"), ("q", "quit"), ("Tab", "focus")];
+    if in_fingerprint {
+        keys.extend([("f", "close"), ("n", "nation"), ("[ ]", "region")]);
+    } else {
+        keys.extend([("Enter", "open"), ("/", "filter"), ("f", "fingerprint")]);
     }
-    if app.drill.is_some() || app.detail.is_some() {
+    if matches!(view.mode, crate::session::view::Mode::Replay(_)) {
+        keys.extend([("Space", "pause"), ("+/-", "speed"), (".", "step")]);
+        if !in_fingerprint {
+            keys.push(("[ ]", "seek"));
+        }
+    }
+    if app.drill.is_some() || app.detail.is_some() || app.fingerprint_shown() {
         keys.insert(0, ("Esc", "back"));
     }
     let spans: Vec<Span> = keys
@@ -275,6 +303,10 @@ where
         let gap = if input { input_gap } else { frame_gap };
         if (dirty || input) && now.duration_since(last_draw) >= gap {
             terminal.draw(|f| draw(f, &view, app, theme)).map_err(Into::into)?;
+            // A frame at another size may want the fingerprint at another resolution.
+            if let Some(focus) = app.refocus() {
+                views.send(crate::session::Command::Focus(focus));
+            }
             drawn_version = view.version;
             last_draw = Instant::now();
             dirty = false;

@@ -217,6 +217,44 @@ impl Theme {
     }
 }
 
+/// The fingerprint's sequential ramp, from the fewest to the most (as RGB stops, evenly spaced):
+/// on a dark background dark blue → cyan → yellow → white; on a light one pale yellow →
+/// orange → red → dark red. The lowest stop stays visible against the background.
+const HEAT_DARK: [(u8, u8, u8); 4] = [(0x26, 0x3c, 0xa8), (0x00, 0xb4, 0xd8), (0xff, 0xd6, 0x3a), (0xff, 0xff, 0xff)];
+const HEAT_LIGHT: [(u8, u8, u8); 4] = [(0xf2, 0xc8, 0x4b), (0xfd, 0x8d, 0x3c), (0xe3, 0x1a, 0x1c), (0x6b, 0x00, 0x1f)];
+/// The same ramps in the 16 named colours (interpolating there would jump about).
+const HEAT16_DARK: [Color; 6] =
+    [Color::Blue, Color::LightBlue, Color::Cyan, Color::LightCyan, Color::LightYellow, Color::White];
+const HEAT16_LIGHT: [Color; 5] = [Color::Yellow, Color::LightRed, Color::Red, Color::Magenta, Color::Black];
+
+/// `t` in [0, 1] along evenly spaced RGB stops.
+fn along(stops: &[(u8, u8, u8)], t: f64) -> (u8, u8, u8) {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let x = t * (stops.len() - 1) as f64;
+    let i = (x.floor() as usize).min(stops.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
+    let (a, b) = (stops[i], stops[i + 1]);
+    (mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+impl Theme {
+    /// A colour of the fingerprint's heat ramp, `t` from 0 (fewest) to 1 (most), within the
+    /// colour depth (`Reset` without colour: the heatmap then uses characters instead).
+    pub fn heat(&self, t: f64) -> Color {
+        let dark = self.name == ThemeName::Dark;
+        match self.depth {
+            ColorDepth::None => Color::Reset,
+            ColorDepth::Basic => {
+                let ramp: &[Color] = if dark { &HEAT16_DARK } else { &HEAT16_LIGHT };
+                let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+                ramp[((t * ramp.len() as f64) as usize).min(ramp.len() - 1)]
+            }
+            _ => self.color(along(if dark { &HEAT_DARK } else { &HEAT_LIGHT }, t)),
+        }
+    }
+}
+
 /// The symbol that says a severity without colour.
 pub fn severity_symbol(s: crate::engine::anomaly::Severity) -> &'static str {
     use crate::engine::anomaly::Severity;
@@ -256,5 +294,29 @@ mod tests {
         let t = Theme::new(ThemeName::Dark, ColorDepth::True);
         assert_eq!(t.candidate(0, Some("#ff0000")).fg, Some(Color::Rgb(255, 0, 0)));
         assert_eq!(parse_hex("#zz0000"), None);
+    }
+
+    #[test]
+    fn heat_ramp_runs_from_the_first_stop_to_the_last_within_the_depth() {
+        let t = Theme::new(ThemeName::Dark, ColorDepth::True);
+        assert_eq!(t.heat(0.0), Color::Rgb(0x26, 0x3c, 0xa8));
+        assert_eq!(t.heat(1.0), Color::Rgb(0xff, 0xff, 0xff));
+        assert_eq!(t.heat(f64::NAN), t.heat(0.0));
+        assert_eq!(along(&HEAT_DARK, 0.5), (0x80, 0xc5, 0x89), "halfway between cyan and yellow");
+        for depth in [ColorDepth::None, ColorDepth::Basic, ColorDepth::Indexed] {
+            for name in [ThemeName::Dark, ThemeName::Light] {
+                let th = Theme::new(name, depth);
+                for i in 0..=20 {
+                    let c = th.heat(f64::from(i) / 20.0);
+                    match depth {
+                        ColorDepth::None => assert_eq!(c, Color::Reset),
+                        ColorDepth::Basic => assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_))),
+                        _ => assert!(matches!(c, Color::Indexed(_))),
+                    }
+                }
+            }
+        }
+        let b = Theme::new(ThemeName::Dark, ColorDepth::Basic);
+        assert_eq!((b.heat(0.0), b.heat(1.0)), (Color::Blue, Color::White));
     }
 }
