@@ -179,8 +179,8 @@ fn size_slopes(sets: &[Vec<&Obs>], fits: &[Option<Fit>], cands: usize) -> Vec<f6
             }
             let (w, x) = (o.registered, o.registered.ln() - f.log_size);
             sxx += w * x * x;
-            for c in 0..cands {
-                sxy[c] += w * x * (o.votes[c] / valid - o.prior.shares[c] - f.shares[c]);
+            for (c, s) in sxy.iter_mut().enumerate().take(cands) {
+                *s += w * x * (o.votes[c] / valid - o.prior.shares[c] - f.shares[c]);
             }
             sxy[cands] += w * x * (o.ballots / o.registered - o.prior.turnout - f.turnout);
         }
@@ -209,7 +209,7 @@ fn held_out(id: &str) -> bool {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h % HOLD_OUT == 0
+    h.is_multiple_of(HOLD_OUT)
 }
 
 /// The swing model for one count.
@@ -521,20 +521,13 @@ fn covariance(rows: &[Vec<f64>], dim: usize) -> Vec<Vec<f64>> {
         return Vec::new();
     }
     let mean: Vec<f64> = (0..dim).map(|i| rows.iter().map(|r| r[i]).sum::<f64>() / n as f64).collect();
-    let mut c = vec![vec![0.0; dim]; dim];
-    for r in rows {
-        for i in 0..dim {
-            for j in 0..=i {
-                c[i][j] += (r[i] - mean[i]) * (r[j] - mean[j]) / (n - 1) as f64;
-            }
-        }
-    }
-    for i in 0..dim {
-        for j in 0..i {
-            c[j][i] = c[i][j];
-        }
-    }
-    c
+    (0..dim)
+        .map(|i| {
+            (0..dim)
+                .map(|j| rows.iter().map(|r| (r[i] - mean[i]) * (r[j] - mean[j])).sum::<f64>() / (n - 1) as f64)
+                .collect()
+        })
+        .collect()
 }
 
 /// Lower-triangular L with L·Lᵀ = `a` (a little ridge keeps it defined when candidates'
