@@ -323,8 +323,13 @@ pub struct RawReport<'a> {
     pub ballots: Option<RawCount>,
     #[serde(default)]
     pub invalid: Option<RawCount>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present_votes")]
     pub votes: Option<RawVotes<'a>>,
+}
+
+/// `votes` when present: `null` is kept (and refused as null), not read as absent.
+fn present_votes<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<RawVotes<'a>>, D::Error> {
+    RawVotes::deserialize(d).map(Some)
 }
 
 /// A required count: `null` is kept (and refused by name), not read as absent.
@@ -566,6 +571,7 @@ mod tests {
             (with("\"a\":50", "\"zz\":1"), "unknown candidate \"zz\""),
             (with("\"a\":50", "\"a\":1,\"a\":2"), "appears twice"),
             (with("{\"a\":50}", "[50]"), "votes is a list"),
+            (with("{\"a\":50}", "null"), "votes is null, expected an object of candidate votes"),
             (with("\"north\"", "\"south\""), "unknown region \"south\""),
             (with("\"north\"", "7"), "region is a number"),
             (with("\"P1\"", "\"P\\u00071\""), "control character"),
