@@ -244,3 +244,40 @@ fn a_recording_replays_as_it_happened() {
     assert_eq!(replayed["candidates"][0]["votes"], 61, "the correction counts");
     assert!(events.iter().any(|v| v["event"] == "rejected" && v["source"] == "bad.json"));
 }
+
+#[test]
+fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
+    use votewatch::ingest::live::LiveFeed;
+    use votewatch::ingest::{FeedSpec, cold};
+    use votewatch::run::watch::gather;
+    // When the kernel's queue overflows, notify says so with a Rescan-flagged event (or an
+    // error); the loop must then rescan rather than trust the events it got.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let flagged = notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);
+    tx.send(Ok(flagged)).unwrap();
+    let (paths, rescan, closed) = gather(&rx, Duration::from_millis(50));
+    assert!(rescan && paths.is_empty() && !closed);
+    tx.send(Err(notify::Error::generic("queue overflow"))).unwrap();
+    assert!(gather(&rx, Duration::from_millis(50)).1);
+    let plain = notify::Event::new(notify::EventKind::Any).add_path("x.json".into());
+    tx.send(Ok(plain)).unwrap();
+    assert!(!gather(&rx, Duration::from_millis(50)).1);
+
+    // A rescan alone catches up with changes no event announced: new, changed, deleted files.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "election.json", MANIFEST);
+    write(dir, "a.json", &report("N1", "n", 1, 300, 200));
+    write(dir, "b.json", &report("N2", "n", 1, 100, 100));
+    let mut live = LiveFeed::start(FeedSpec::open(dir, None, 64 << 20).unwrap(), Duration::from_millis(1));
+    live.settle_due(Instant::now() + Duration::from_secs(1));
+    std::fs::remove_file(dir.join("b.json")).unwrap();
+    write(dir, "a.json", &report("N1", "n", 2, 310, 200));
+    write(dir, "sub/c.json", &report("S1", "s", 1, 40, 10));
+    live.rescan(Instant::now());
+    live.settle_due(Instant::now() + Duration::from_secs(1));
+    assert!(live.is_quiet());
+    let cold = cold::load(&FeedSpec::open(dir, None, 64 << 20).unwrap());
+    assert_eq!(live.engine.summary().candidates, cold.summary().candidates);
+    assert_eq!(live.engine.summary().precincts_reporting, 2);
+}

@@ -234,7 +234,8 @@ impl App {
 
     /// `f`: the fingerprint of the region drilled into, or of the one picked in the regions
     /// table, else of the nation.
-    fn open_fingerprint(&mut self) {
+    fn open_fingerprint(&mut self, view: &View) {
+        self.refresh_selection(view);
         self.fingerprint_region = match (&self.drill, self.focus) {
             (Some(d), _) => Some(d.region.clone()),
             (None, Panel::Regions) if self.region_picked => self.selected_region.clone(),
@@ -429,7 +430,7 @@ impl App {
                 if self.fingerprint_shown() {
                     self.close_fingerprint();
                 } else {
-                    self.open_fingerprint();
+                    self.open_fingerprint(view);
                 }
                 Action::Redraw
             }
@@ -467,7 +468,7 @@ impl App {
                 }
                 Action::Redraw
             }
-            KeyCode::Enter => self.open(),
+            KeyCode::Enter => self.open(view),
             KeyCode::Char(' ') if replay => Action::Send(Command::TogglePause),
             KeyCode::Char('+') | KeyCode::Char('=') if replay => Action::Send(Command::Faster),
             KeyCode::Char('-') | KeyCode::Char('_') if replay => Action::Send(Command::Slower),
@@ -485,8 +486,25 @@ impl App {
         }
     }
 
+    /// What the cursors point at in `view` now: the lists are drawn at most `fps` times a
+    /// second, but keys can move a cursor several rows between two frames (`j j Enter`).
+    fn refresh_selection(&mut self, view: &View) {
+        let regions = super::regions::ordered(view, self);
+        self.selected_region = regions.get(self.cursor(Panel::Regions).selected).map(|r| r.id.clone());
+        let anomalies = super::anomalies::ordered(view, self);
+        self.selected_anomaly_precinct =
+            anomalies.get(self.cursor(Panel::Anomalies).selected).and_then(|a| a.precinct.clone());
+        if let (Some(d), Some(detail)) = (&self.drill, &view.region)
+            && detail.id == d.region
+        {
+            let rows = super::drill::ordered(&detail.precincts, d);
+            self.selected_drill_precinct = rows.get(d.cursor.selected).map(|p| p.id.clone());
+        }
+    }
+
     /// Enter: drill into a region, or open a precinct's reports.
-    fn open(&mut self) -> Action {
+    fn open(&mut self, view: &View) -> Action {
+        self.refresh_selection(view);
         let target = match (self.focus, &self.drill) {
             (Panel::Regions, Some(_)) => self.selected_drill_precinct.clone().map(Err),
             (Panel::Regions, None) => self.selected_region.clone().map(Ok),
@@ -552,7 +570,8 @@ mod tests {
             .into_iter()
             .map(|p| (p, Rect::default()))
             .collect();
-        app.selected_region = Some("n".into());
+        // As the last frame drew them: two regions.
+        app.lengths[0] = 2;
         app
     }
 
@@ -580,9 +599,11 @@ mod tests {
         let (v, mut app) = (view(), full());
         press(&mut app, &v, KeyCode::Down);
         assert!(app.region_picked);
-        assert_eq!(press(&mut app, &v, KeyCode::Char('f')), asked(Some("n")));
+        assert_eq!(press(&mut app, &v, KeyCode::Char('f')), asked(Some("s")), "the row moved to, before any frame");
         press(&mut app, &v, KeyCode::Char('f'));
-        app.selected_region = Some("s".into());
+        // Keys faster than frames: Enter opens the row the cursor is on, not the one last drawn.
+        press(&mut app, &v, KeyCode::Up);
+        press(&mut app, &v, KeyCode::Down);
         press(&mut app, &v, KeyCode::Enter);
         assert_eq!(app.drill.as_ref().map(|d| d.region.as_str()), Some("s"));
         let Action::Send(Command::Focus(f)) = press(&mut app, &v, KeyCode::Char('f')) else { panic!() };
