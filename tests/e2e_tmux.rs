@@ -108,10 +108,7 @@ fn f_shows_the_fingerprint_and_brackets_step_through_regions() {
         |s| s.contains("Fingerprint · Nation") && s.contains("precincts plotted"),
         Duration::from_secs(10),
     );
-    assert!(
-        s.contains("turnout →") && s.contains("100%┤") && s.contains("stuffing smears toward the top right"),
-        "{s}"
-    );
+    assert!(s.contains("turnout →") && s.contains("100%┤") && s.contains("stuffing drags a tail"), "{s}");
     assert!(!s.contains("Timeline"), "it takes the place of the regions and the timeline: {s}");
     t.keys(&["]"]);
     t.wait_for("the first region", |s| s.contains("Fingerprint · Abai Region"), Duration::from_secs(10));

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::session::view::{Mode, View};
+use crate::session::view::{Mode, ReplayState, View};
 use crate::text::{clean, fit, percent, thousands};
 
 use super::theme::Theme;
@@ -98,7 +98,11 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
     if !s.held.is_empty() {
         second.push(Span::styled(format!("   {} held", s.held.len()), theme.warning()));
     }
-    if let Some(t) = s.as_of.as_deref().and_then(crate::feed::Timestamp::parse) {
+    if let Some(mut t) = s.as_of.as_deref().and_then(crate::feed::Timestamp::parse) {
+        // In the replay clock's offset, so that the two read alike.
+        if let Mode::Replay(ReplayState { clock: Some(c), .. }) = &view.mode {
+            t.offset_seconds = c.offset_seconds;
+        }
         second.push(Span::styled("   data as of ", theme.dim()));
         second.push(Span::styled(clock(&t), theme.text()));
     }
