@@ -89,3 +89,30 @@ fn thresholds_come_from_the_manifest_and_the_command_line() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && err.contains("fdr_rate") && err.lines().count() == 1, "{err}");
 }
+
+#[test]
+fn regions_tested_again_only_when_changed_give_what_a_fresh_analysis_gives() {
+    use votewatch::forensics::{Config, Memo, analyze, analyze_with};
+    use votewatch::ingest::FeedSpec;
+    use votewatch::session::replay::{Replay, Script};
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    let stuffing = Some(Stuffing { region: "turkistan".into(), fraction: 0.5 });
+    generate(&out, &SynthOptions { precincts: Some(3000), seed: 9, profile: Profile::Kz2022, stuffing }).unwrap();
+    let spec = FeedSpec::open(&out, None, 64 << 20).unwrap();
+    let script = Script::load(&spec);
+    let n = script.arrivals.len();
+    let mut replay = Replay::new(spec, script, None);
+    let cfg = Config::default();
+    let mut memo = Memo::default();
+    let mut flagged = 0;
+    // Small steps change a few regions at a time; the memo must never show a stale result.
+    for step in [n / 3, n / 3 + 5, n / 3 + 40, n / 2, n] {
+        replay.advance_to(step);
+        let kept = analyze_with(&replay.engine, &cfg, None, &mut memo);
+        let fresh = analyze(&replay.engine, &cfg, None);
+        assert_eq!(kept, fresh, "after {step} reports");
+        flagged += fresh.anomalies.len();
+    }
+    assert!(flagged > 0, "the planted stuffing is flagged along the way");
+}

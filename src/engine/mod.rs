@@ -137,6 +137,8 @@ impl<T: Keyed> Names<T> {
 struct Tallies {
     national: Totals,
     regions: Vec<Totals>,
+    /// Changes to each region's counted reports so far (for work that follows one region).
+    changes: Vec<u64>,
     /// `None` while a bulk load defers it (see [`Engine::defer_indexes`]).
     identical: Option<IdenticalIndex>,
 }
@@ -148,8 +150,10 @@ impl Tallies {
             let r = e.region as usize;
             if self.regions.len() <= r {
                 self.regions.resize_with(r + 1, Totals::default);
+                self.changes.resize(r + 1, 0);
             }
             self.regions[r].add(e.counted());
+            self.changes[r] += 1;
         }
         if let Some(ix) = &mut self.identical {
             ix.insert(&e.votes, p);
@@ -160,6 +164,7 @@ impl Tallies {
         self.national.sub(e.counted());
         if e.region != NO_REGION {
             self.regions[e.region as usize].sub(e.counted());
+            self.changes[e.region as usize] += 1;
         }
         if let Some(ix) = &mut self.identical {
             ix.remove(&e.votes, p);
@@ -181,11 +186,16 @@ pub struct Engine {
     /// Precincts with at least one integrity flag.
     flagged: BTreeSet<u32>,
     version: u64,
+    /// Tells engines apart (a replay that seeks back builds a new one).
+    instance: u64,
 }
+
+static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Engine {
     pub fn new(manifest: Option<Manifest>) -> Engine {
-        let mut e = Engine::default();
+        let mut e =
+            Engine { instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed), ..Default::default() };
         e.tallies.identical = Some(IdenticalIndex::default());
         if let Some(m) = &manifest {
             for c in &m.candidates {
@@ -234,6 +244,17 @@ impl Engine {
     /// Region totals by region index (a region with nothing counted may be missing at the end).
     pub fn region_totals(&self, region: usize) -> Option<&Totals> {
         self.tallies.regions.get(region)
+    }
+
+    /// This engine among all made in this process.
+    pub fn instance(&self) -> u64 {
+        self.instance
+    }
+
+    /// How many times a region's counted reports have changed: in one engine (see
+    /// [`Engine::instance`]), equal numbers mean the same reports.
+    pub fn region_changes(&self, region: usize) -> u64 {
+        self.tallies.changes.get(region).copied().unwrap_or(0)
     }
 
     pub fn precincts(&self) -> &[Precinct] {

@@ -2,7 +2,7 @@
 
 use crate::engine::Engine;
 
-/// A counted precinct as the tests see it: 32 bytes, a million of them in 32 MB. (Single
+/// A counted precinct as the tests see it: 24 bytes, a million of them in 24 MB. (Single
 /// counts are at most 10⁹ and fit 32 bits; valid votes, a sum of counts, may not.)
 #[derive(Debug, Clone, Copy)]
 pub struct Point {
@@ -12,8 +12,6 @@ pub struct Point {
     /// Votes of the national leader.
     leader: u32,
     valid: u64,
-    /// Unix time of its counted report.
-    pub reported_at: i64,
 }
 
 impl Point {
@@ -53,42 +51,63 @@ impl Point {
             ballots: small(ballots),
             leader: small(leader),
             valid: ballots,
-            reported_at: 0,
         }
     }
+}
+
+/// The national leader (most votes; the first listed on a tie), once anyone has votes.
+pub fn leader(engine: &Engine) -> Option<usize> {
+    let national = engine.national();
+    let leader = (0..engine.candidates().len()).max_by_key(|&c| (national.votes_of(c), std::cmp::Reverse(c)));
+    leader.filter(|&c| national.votes_of(c) > 0)
 }
 
 /// Points by region index (precincts without a region are in none), and the national leader.
 pub struct Data {
     pub leader: Option<usize>,
+    /// Points of the regions asked for (others are left empty).
     pub by_region: Vec<Vec<Point>>,
+    /// Counted precincts per region, and the latest report time among them (all regions).
+    pub counted: Vec<usize>,
+    pub latest: Vec<Option<i64>>,
 }
 
 impl Data {
     pub fn gather(engine: &Engine) -> Data {
-        let national = engine.national();
-        let leader = (0..engine.candidates().len()).max_by_key(|&c| (national.votes_of(c), std::cmp::Reverse(c)));
-        let leader = leader.filter(|&c| national.votes_of(c) > 0);
-        // Sized exactly first: a million points are 32 MB, and doubling would waste as much.
-        let mut sizes = vec![0usize; engine.regions().len()];
+        Data::gather_regions(engine, &vec![true; engine.regions().len()])
+    }
+
+    /// Points of the regions where `wanted` is true; counts and latest times of all.
+    pub fn gather_regions(engine: &Engine, wanted: &[bool]) -> Data {
+        let leader = leader(engine);
+        // Sized exactly: a million points are 24 MB, and doubling would waste as much.
+        let regions = engine.regions().len();
+        let mut counted = vec![0usize; regions];
+        let mut latest: Vec<Option<i64>> = vec![None; regions];
         for p in engine.precincts() {
-            if let (Some(_), Some(r)) = (p.counted(), p.region()) {
-                sizes[r as usize] += 1;
+            if let (Some(e), Some(r)) = (p.counted(), p.region()) {
+                counted[r as usize] += 1;
+                let l = &mut latest[r as usize];
+                *l = Some(l.map_or(e.reported_at.unix, |t| t.max(e.reported_at.unix)));
             }
         }
-        let mut by_region: Vec<Vec<Point>> = sizes.into_iter().map(Vec::with_capacity).collect();
+        let wanted = |r: usize| wanted.get(r).copied().unwrap_or(false);
+        let mut by_region: Vec<Vec<Point>> =
+            counted.iter().enumerate().map(|(r, &n)| Vec::with_capacity(if wanted(r) { n } else { 0 })).collect();
         for (i, p) in engine.precincts().iter().enumerate() {
             let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
+            if !wanted(r as usize) {
+                continue;
+            }
             by_region[r as usize].push(Point {
                 precinct: i as u32,
                 registered: e.registered,
                 ballots: e.ballots,
                 leader: leader.map_or(0, |c| e.vote(c)),
                 valid: e.valid(),
-                reported_at: e.reported_at.unix,
             });
         }
-        Data { leader, by_region }
+        Data { leader, by_region, counted, latest }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Point> + Clone {

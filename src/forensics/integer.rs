@@ -79,6 +79,16 @@ pub struct Tally {
     pub variance: f64,
 }
 
+impl Tally {
+    /// Two disjoint sets together (a nation from its regions).
+    pub fn add(&mut self, o: &Tally) {
+        self.included += o.included;
+        self.observed += o.observed;
+        self.expected += o.expected;
+        self.variance += o.variance;
+    }
+}
+
 /// Qualifying precincts beyond this many have their expected count estimated from an even
 /// subsample (every k-th), whose own sampling variance is added to the test's.
 pub const EXACT_UP_TO: u64 = 5_000;

@@ -86,53 +86,96 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
+/// One region's tests, kept while its reports do not change.
+#[derive(Debug, Clone)]
+struct RegionResult {
+    status: RegionStatus,
+    /// Its tests (outlier tests only where they could pass).
+    tests: Vec<Test>,
+    skew: Option<skew::Skew>,
+    made: outliers::Made,
+    integer: integer::Tally,
+}
+
+/// The regions' results of the last analysis and what they depended on: a region is tested
+/// again only when its counted reports changed (or the thresholds, or the national leader).
+#[derive(Debug, Default)]
+pub struct Memo {
+    key: Option<(u64, Config, Option<usize>)>,
+    regions: Vec<Option<(u64, RegionResult)>>,
+}
+
+fn region_tests(engine: &Engine, cfg: &Config, r: usize, points: &[data::Point]) -> RegionResult {
+    let r32 = r as u32;
+    let mut tests = Vec::new();
+    let status =
+        RegionStatus { region: engine.regions()[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts };
+    // Only outlier tests that could pass are kept; all are counted for the family size.
+    let made = outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut tests);
+    let integer = integer::tally(points.iter());
+    tests.extend(integer::test(Some(r32), integer, cfg.min_integer));
+    let refs: Vec<&data::Point> = points.iter().collect();
+    let mut skewed = None;
+    if let Some((t, s)) = skew::test(Some(r32), &refs, cfg.min_precincts, cfg.min_excess) {
+        tests.push(t);
+        skewed = Some(s);
+    }
+    let mut digits = [0u64; 10];
+    for p in points {
+        if let Some(e) = engine.precincts()[p.precinct as usize].counted() {
+            digits::add(&mut digits, e.votes.iter().map(|&v| u64::from(v)));
+        }
+    }
+    tests.extend(digits::test(r32, digits, cfg.min_digits));
+    RegionResult { status, tests, skew: skewed, made, integer }
+}
+
 /// Runs every statistical test on the counted reports. `now` is the feed's "data as of"
 /// (unix seconds) for stalled regions.
 pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
-    let data = Data::gather(engine);
+    analyze_with(engine, cfg, now, &mut Memo::default())
+}
+
+/// [`analyze`], testing again only the regions whose reports changed since `memo` was filled.
+pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut Memo) -> Forensics {
+    let leader = data::leader(engine);
+    let key = Some((engine.instance(), cfg.clone(), leader));
+    if memo.key != key {
+        memo.key = key;
+        memo.regions.clear();
+    }
     let regions = engine.regions();
+    memo.regions.resize(regions.len(), None);
+    let wanted: Vec<bool> = memo
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(r, m)| m.as_ref().is_none_or(|(changes, _)| *changes != engine.region_changes(r)))
+        .collect();
+    let data = Data::gather_regions(engine, &wanted);
     let leader_name = data.leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
+    // Regions are independent: test the changed ones in parallel.
+    let todo: Vec<usize> = (0..regions.len()).filter(|&r| wanted[r]).collect();
+    let fresh: Vec<(usize, RegionResult)> =
+        todo.par_iter().map(|&r| (r, region_tests(engine, cfg, r, &data.by_region[r]))).collect();
+    for (r, result) in fresh {
+        memo.regions[r] = Some((engine.region_changes(r), result));
+    }
     let mut tests: Vec<Test> = Vec::new();
     let mut status = Vec::new();
-    // Regions are independent: test them in parallel.
-    let per_region: Vec<(RegionStatus, Vec<Test>, Option<skew::Skew>, outliers::Made)> = data
-        .by_region
-        .par_iter()
-        .enumerate()
-        .map(|(r, points)| {
-            let r32 = r as u32;
-            let mut tests = Vec::new();
-            let status =
-                RegionStatus { region: regions[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts };
-            // Only outlier tests that could pass are kept; all are counted for the family size.
-            let made = outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut tests);
-            tests.extend(integer::test(Some(r32), integer::tally(points.iter()), cfg.min_integer));
-            let refs: Vec<&data::Point> = points.iter().collect();
-            let mut skewed = None;
-            if let Some((t, s)) = skew::test(Some(r32), &refs, cfg.min_precincts, cfg.min_excess) {
-                tests.push(t);
-                skewed = Some(s);
-            }
-            let mut digits = [0u64; 10];
-            for p in points {
-                if let Some(e) = engine.precincts()[p.precinct as usize].counted() {
-                    digits::add(&mut digits, e.votes.iter().map(|&v| u64::from(v)));
-                }
-            }
-            tests.extend(digits::test(r32, digits, cfg.min_digits));
-            (status, tests, skewed, made)
-        })
-        .collect();
     let mut family_size: std::collections::HashMap<Kind, usize> = std::collections::HashMap::new();
     let mut skews = Vec::new();
-    for (st, t, s, made) in per_region {
-        status.push(st);
-        tests.extend(t);
-        skews.extend(s);
-        *family_size.entry(Kind::TurnoutOutlier).or_default() += made.turnout;
-        *family_size.entry(Kind::ShareOutlier).or_default() += made.share;
+    // The nation's integer-percent counts are its regions' added up.
+    let mut national_integer = integer::Tally::default();
+    for (_, res) in memo.regions.iter().flatten() {
+        status.push(res.status.clone());
+        tests.extend(res.tests.iter().copied());
+        skews.extend(res.skew);
+        national_integer.add(&res.integer);
+        *family_size.entry(Kind::TurnoutOutlier).or_default() += res.made.turnout;
+        *family_size.entry(Kind::ShareOutlier).or_default() += res.made.share;
     }
-    tests.extend(integer::test(None, integer::tally(data.all()), cfg.min_integer));
+    tests.extend(integer::test(None, national_integer, cfg.min_integer));
     let mut national_excess = None;
     if let Some((t, s)) = skew::national(&skews, cfg.min_precincts, cfg.min_excess) {
         tests.push(t);
@@ -235,6 +278,7 @@ pub struct Cache {
     projection: Option<projection::Projection>,
     /// A prior election to project from by swing (`--baseline`).
     baseline: Option<std::sync::Arc<swing::Baseline>>,
+    memo: Memo,
 }
 
 impl Cache {
@@ -256,7 +300,7 @@ impl Cache {
         let due = force || self.last.is_none_or(|(_, _, at)| at.elapsed() >= std::time::Duration::from_secs(1));
         if !fresh && due {
             self.config = config::resolve(engine.manifest().and_then(|m| m.forensics.as_ref()), &self.overrides);
-            self.result = analyze(engine, &self.config, now);
+            self.result = analyze_with(engine, &self.config, now, &mut self.memo);
             self.projection = projection::project_with(engine, self.baseline.as_deref());
             self.last = Some((engine.version(), minute, std::time::Instant::now()));
         }
@@ -297,14 +341,14 @@ fn stalled(engine: &Engine, data: &Data, cfg: &Config, now: Option<i64>) -> Vec<
     let mut out = Vec::new();
     for (r, meta) in engine.regions().iter().enumerate() {
         let Some(expected) = meta.precincts_expected else { continue };
-        let have = data.by_region[r].len() as u64;
+        let have = data.counted[r] as u64;
         let Some(close) = m.regions.get(r).and_then(|info| m.polls_close_in(info)).map(|t| t.unix_timestamp()) else {
             continue;
         };
         if have >= expected || now - close < limit {
             continue;
         }
-        let last = data.by_region[r].iter().map(|p| p.reported_at).max();
+        let last = data.latest[r];
         let quiet_since = last.unwrap_or(close).max(close);
         if now - quiet_since >= limit {
             out.push(Anomaly {
