@@ -145,6 +145,8 @@ struct LineIndex<R> {
     inner: R,
     offset: u64,
     newlines: Vec<u64>,
+    /// Quote characters read (an odd count at the end: a quote left open).
+    quotes: u64,
 }
 
 impl<R: Read> Read for LineIndex<R> {
@@ -153,6 +155,7 @@ impl<R: Read> Read for LineIndex<R> {
         for i in memchr::memchr_iter(b'\n', &buf[..n]) {
             self.newlines.push(self.offset + i as u64);
         }
+        self.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
         self.offset += n as u64;
         Ok(n)
     }
@@ -194,7 +197,7 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(LineIndex { inner: file.take(limit), offset: 0, newlines: Vec::new() });
+        .from_reader(LineIndex { inner: file.take(limit), offset: 0, newlines: Vec::new(), quotes: 0 });
     let mut record = csv::StringRecord::new();
     let headers: Vec<String> = match reader.read_record(&mut record) {
         Ok(false) => return Ok(limit),
@@ -219,7 +222,14 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
         let line = match &result {
             Ok(_) => {
                 let end = reader.position().byte().saturating_sub(1);
-                let inner: usize = record.iter().map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count()).sum();
+                let mut inner: usize = record.iter().map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count()).sum();
+                // A row cut off by the end of the file inside a quote that never closed ends on
+                // a newline of its own field, which `line_of(end)` does not count either.
+                let index = reader.get_ref();
+                let at_end = reader.position().byte() == index.offset;
+                if at_end && index.quotes % 2 == 1 && record.iter().last().is_some_and(|f| f.ends_with('\n')) {
+                    inner = inner.saturating_sub(1);
+                }
                 reader.get_ref().line_of(end).saturating_sub(inner as u32)
             }
             Err(e) => reader.get_ref().line_of(e.position().map_or(0, |p| p.byte())),
@@ -299,6 +309,25 @@ mod tests {
         assert!(rej[1].1.contains("row has 5 fields, the header has 9"));
         assert_eq!(rej[2].0, Loc::Line(7));
         assert!(rej[2].1.contains("votes.a is -1"));
+    }
+
+    #[test]
+    fn a_quote_left_open_is_refused_at_its_own_line() {
+        // The quote on line 3 never closes: that row swallows the rest of the file.
+        for text in [
+            "precinct,registered,ballots,a\nP1,10,5,5\nP2,10,\"5,5\nP3,10,5,5\n",
+            "precinct,registered,ballots,a\nP1,10,5,5\nP2,10,\"5,5\nP3,10,5,5",
+        ] {
+            let b = read_str(text, &Schema::default(), true);
+            assert_eq!(b.reports.len(), 1, "{text:?}");
+            assert_eq!(b.rejections.len(), 1, "{text:?}");
+            assert_eq!(b.rejections[0].0, Loc::Line(3), "{text:?}: {:?}", b.rejections);
+        }
+        // A quoted newline at the very end of a closed, finished row is still its own row's.
+        let text = "precinct,registered,ballots,a\nP1,10,5,\"two\n\"\nP2,10,5,\"end\n\"\n";
+        let b = read_str(text, &Schema::default(), true);
+        let lines: Vec<Loc> = b.rejections.iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![Loc::Line(2), Loc::Line(4)], "{:?}", b.rejections);
     }
 
     #[test]
