@@ -227,7 +227,7 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
                 // a newline of its own field, which `line_of(end)` does not count either.
                 let index = reader.get_ref();
                 let at_end = reader.position().byte() == index.offset;
-                if at_end && index.quotes % 2 == 1 && record.iter().last().is_some_and(|f| f.ends_with('\n')) {
+                if at_end && index.quotes % 2 == 1 && record.iter().next_back().is_some_and(|f| f.ends_with('\n')) {
                     inner = inner.saturating_sub(1);
                 }
                 reader.get_ref().line_of(end).saturating_sub(inner as u32)
