@@ -70,9 +70,11 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
     let gauge_w = ((area.width as usize).saturating_sub(name_w + 64) / 2).clamp(4, 20);
     let status = view.summary.forensics.as_ref().map(|f| &f.status);
-    // "n/N": counted precincts of those the statistical tests need, until they have them.
-    let waiting = |id: &str| -> String {
-        match status.and_then(|s| s.iter().find(|s| s.region == id)) {
+    // "n/N": counted precincts of those the statistical tests need, until they have them
+    // ("too few" where the region has fewer precincts than that at all).
+    let waiting = |r: &RegionRow| -> String {
+        match status.and_then(|s| s.iter().find(|s| s.region == r.id)) {
+            Some(s) if r.precincts_expected.is_some_and(|e| e < s.needed as u64) => " too few".into(),
             Some(s) if s.precincts < s.needed => format!(" {}/{}", s.precincts, s.needed),
             _ => String::new(),
         }
@@ -104,7 +106,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
                 Cell::from(margin),
                 Cell::from(Line::from(vec![
                     Span::styled(flags, theme.warning()),
-                    Span::styled(waiting(&r.id), theme.dim()),
+                    Span::styled(waiting(r), theme.dim()),
                 ])),
             ])
         })
