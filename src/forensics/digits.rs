@@ -61,5 +61,10 @@ mod tests {
         assert!(t.p < 1e-10);
         assert!(t.values[1] > 0.3, "a third end in 0: {}", t.values[1]);
         assert!(test(0, histogram([5u64, 19, 99].into_iter()), 1).is_none(), "counts below 100 are left out");
+        // Its minimum: 199 counts, however skewed, are not judged; 200 are.
+        let few = histogram((0..199u64).map(|i| 100 + i * 10));
+        assert!(test(0, few, 200).is_none());
+        let enough = histogram((0..200u64).map(|i| 100 + i * 10));
+        assert!(test(0, enough, 200).unwrap().p < 1e-10, "every one ends in 0");
     }
 }

@@ -368,3 +368,53 @@ fn stalled(engine: &Engine, data: &Data, cfg: &Config, now: Option<i64>) -> Vec<
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::report::{Timestamp, parse_json_report};
+    use crate::feed::{Batch, Loc, Manifest, Schema};
+
+    /// Two precincts expected in region n, polls closing 20:00 at +06:00; one report at 20:10.
+    fn engine(reports: &[(&str, &str)]) -> Engine {
+        let m = Manifest::from_slice(
+            br#"{"id":"t","date":"2022-11-20","polls_close":"20:00","candidates":[{"id":"a"}],
+                "regions":[{"id":"n","utc_offset":"+06:00","precincts":2}]}"#,
+        )
+        .unwrap();
+        let schema = Schema::from_manifest(Some(&m), 1 << 20);
+        let mut e = Engine::new(Some(m));
+        let mut b = Batch::default();
+        for (i, (id, at)) in reports.iter().enumerate() {
+            let json = format!(
+                r#"{{"precinct":"{id}","region":"n","reported_at":"2022-11-20T{at}:00+06:00","registered":100,"ballots":50,"votes":{{"a":50}}}}"#
+            );
+            b.push(Loc::Line(i as u32 + 1), parse_json_report(json.as_bytes(), &schema));
+        }
+        e.ingest("r.ndjson", b, Timestamp::parse("2022-11-20T23:00:00+06:00").unwrap());
+        e
+    }
+
+    fn stalled_at(e: &Engine, clock: &str) -> Vec<Anomaly> {
+        let now = Timestamp::parse(&format!("2022-11-20T{clock}:00+06:00")).unwrap().unix;
+        analyze(e, &Config::default(), Some(now)).anomalies.into_iter().filter(|a| a.kind == "stalled_region").collect()
+    }
+
+    #[test]
+    fn stalled_region_fires_after_its_quiet_time_and_not_before() {
+        let e = engine(&[("P1", "20:10")]);
+        let fired = stalled_at(&e, "20:45");
+        assert_eq!(fired.len(), 1, "35 minutes since the last report, one precinct missing");
+        assert_eq!(fired[0].region.as_deref(), Some("n"));
+        assert!(fired[0].message.contains("no new report for 35 min (1 of 2 precincts in)"), "{}", fired[0].message);
+        assert!(stalled_at(&e, "20:35").is_empty(), "25 minutes is not stalled");
+        // Nothing in at all: stalled counts from the close of the polls.
+        let none = engine(&[]);
+        assert!(stalled_at(&none, "20:20").is_empty());
+        assert!(stalled_at(&none, "20:31")[0].message.contains("the last came never"));
+        // Every precinct in: nothing is missing, nothing stalled.
+        assert!(stalled_at(&engine(&[("P1", "20:10"), ("P2", "20:12")]), "23:00").is_empty());
+        // Without the feed's clock there is no judging it.
+        assert!(analyze(&e, &Config::default(), None).anomalies.iter().all(|a| a.kind != "stalled_region"));
+    }
+}
