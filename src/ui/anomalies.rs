@@ -41,7 +41,6 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     app.lengths[1] = items.len();
     app.cursors[1].clamp(items.len());
     let selected = app.cursor(Panel::Anomalies).selected;
-    app.selected_anomaly_precinct = items.get(selected).and_then(|a| a.precinct.clone());
     let focused = app.focus == Panel::Anomalies;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &view.summary.anomalies {

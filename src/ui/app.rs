@@ -137,10 +137,6 @@ pub struct App {
     /// Lengths of the lists as last drawn (for moving the selection).
     pub lengths: [usize; 5],
     pub drill_length: usize,
-    /// What the selected row of each list stands for (region id, precinct id), as last drawn.
-    pub selected_region: Option<String>,
-    pub selected_anomaly_precinct: Option<String>,
-    pub selected_drill_precinct: Option<String>,
     /// Shown instead of the real wall clock (for reproducible screens).
     pub wall_clock: Option<String>,
     /// The fingerprint is open: in the full layout it takes the place of the regions and the
@@ -171,9 +167,6 @@ impl Default for App {
             areas: Areas::default(),
             lengths: [0; 5],
             drill_length: 0,
-            selected_region: None,
-            selected_anomaly_precinct: None,
-            selected_drill_precinct: None,
             wall_clock: None,
             fingerprint_open: false,
             fingerprint_region: None,
@@ -235,10 +228,9 @@ impl App {
     /// `f`: the fingerprint of the region drilled into, or of the one picked in the regions
     /// table, else of the nation.
     fn open_fingerprint(&mut self, view: &View) {
-        self.refresh_selection(view);
         self.fingerprint_region = match (&self.drill, self.focus) {
             (Some(d), _) => Some(d.region.clone()),
-            (None, Panel::Regions) if self.region_picked => self.selected_region.clone(),
+            (None, Panel::Regions) if self.region_picked => self.selected_region(view),
             _ => None,
         };
         if self.focus != Panel::Fingerprint {
@@ -486,30 +478,32 @@ impl App {
         }
     }
 
-    /// What the cursors point at in `view` now: the lists are drawn at most `fps` times a
-    /// second, but keys can move a cursor several rows between two frames (`j j Enter`).
-    fn refresh_selection(&mut self, view: &View) {
-        let regions = super::regions::ordered(view, self);
-        self.selected_region = regions.get(self.cursor(Panel::Regions).selected).map(|r| r.id.clone());
-        let anomalies = super::anomalies::ordered(view, self);
-        self.selected_anomaly_precinct =
-            anomalies.get(self.cursor(Panel::Anomalies).selected).and_then(|a| a.precinct.clone());
-        if let (Some(d), Some(detail)) = (&self.drill, &view.region)
-            && detail.id == d.region
-        {
-            let rows = super::drill::ordered(&detail.precincts, d);
-            self.selected_drill_precinct = rows.get(d.cursor.selected).map(|p| p.id.clone());
+    /// The region id of the regions table's selected row, from the cursor and `view` as they
+    /// are now: frames come at most `fps` times a second, but keys can move a cursor several
+    /// rows between two of them (`j j Enter`).
+    fn selected_region(&self, view: &View) -> Option<String> {
+        super::regions::ordered(view, self).get(self.cursor(Panel::Regions).selected).map(|r| r.id.clone())
+    }
+
+    /// The precinct id of the selected row of the anomalies list, or of the drill-down.
+    fn selected_precinct(&self, view: &View, panel: Panel) -> Option<String> {
+        match (panel, &self.drill) {
+            (Panel::Anomalies, _) => super::anomalies::ordered(view, self)
+                .get(self.cursor(Panel::Anomalies).selected)
+                .and_then(|a| a.precinct.clone()),
+            (Panel::Regions, Some(d)) => {
+                let detail = view.region.as_ref().filter(|r| r.id == d.region)?;
+                super::drill::ordered(&detail.precincts, d).get(d.cursor.selected).map(|p| p.id.clone())
+            }
+            _ => None,
         }
     }
 
     /// Enter: drill into a region, or open a precinct's reports.
     fn open(&mut self, view: &View) -> Action {
-        self.refresh_selection(view);
         let target = match (self.focus, &self.drill) {
-            (Panel::Regions, Some(_)) => self.selected_drill_precinct.clone().map(Err),
-            (Panel::Regions, None) => self.selected_region.clone().map(Ok),
-            (Panel::Anomalies, _) => self.selected_anomaly_precinct.clone().map(Err),
-            _ => None,
+            (Panel::Regions, None) => self.selected_region(view).map(Ok),
+            (p, _) => self.selected_precinct(view, p).map(Err),
         };
         match target {
             Some(Ok(region)) => {

@@ -44,7 +44,6 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         dd.cursor.clamp(rows.len());
     }
     let selected = app.drill.as_ref().map_or(0, |d| d.cursor.selected);
-    app.selected_drill_precinct = rows.get(selected).map(|p| p.id.clone());
     let sort = match d.sort {
         SortKey::Natural | SortKey::Name => "id",
         SortKey::Reporting => "ballots",

@@ -57,7 +57,6 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     app.lengths[0] = rows.len();
     app.cursors[0].clamp(rows.len());
     let selected = app.cursor(Panel::Regions).selected;
-    app.selected_region = rows.get(selected).map(|r| r.id.clone());
     let focused = app.focus == Panel::Regions;
     let title = format!(
         " Regions ({}) · sort: {}{} ",
