@@ -73,13 +73,9 @@ pub struct Data {
 }
 
 impl Data {
-    pub fn gather(engine: &Engine) -> Data {
-        Data::gather_regions(engine, &vec![true; engine.regions().len()])
-    }
-
-    /// Points of the regions where `wanted` is true; counts and latest times of all.
-    pub fn gather_regions(engine: &Engine, wanted: &[bool]) -> Data {
-        let leader = leader(engine);
+    /// Points (with the votes of `leader`) of the regions where `wanted` is true; counts and
+    /// latest times of all.
+    pub fn gather(engine: &Engine, leader: Option<usize>, wanted: &[bool]) -> Data {
         // Sized exactly: a million points are 24 MB, and doubling would waste as much.
         let regions = engine.regions().len();
         let mut counted = vec![0usize; regions];
@@ -108,10 +104,6 @@ impl Data {
             });
         }
         Data { leader, by_region, counted, latest }
-    }
-
-    pub fn all(&self) -> impl Iterator<Item = &Point> + Clone {
-        self.by_region.iter().flatten()
     }
 }
 

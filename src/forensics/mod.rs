@@ -152,7 +152,7 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
         .enumerate()
         .map(|(r, m)| m.as_ref().is_none_or(|(changes, _)| *changes != engine.region_changes(r)))
         .collect();
-    let data = Data::gather_regions(engine, &wanted);
+    let data = Data::gather(engine, leader, &wanted);
     let leader_name = data.leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
     // Regions are independent: test the changed ones in parallel.
     let todo: Vec<usize> = (0..regions.len()).filter(|&r| wanted[r]).collect();

@@ -149,7 +149,8 @@ fn build_strata(rows: Vec<Vec<Row>>, missing: &[f64]) -> Vec<Stratum> {
     strata
 }
 
-fn shares_of(v: &[f64]) -> Vec<f64> {
+/// Each of `v` as a fraction of their sum (all 0 when the sum is).
+pub(super) fn shares_of(v: &[f64]) -> Vec<f64> {
     let valid: f64 = v.iter().sum();
     v.iter().map(|x| if valid > 0.0 { x / valid } else { 0.0 }).collect()
 }

@@ -24,6 +24,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use super::projection::shares_of;
 use crate::engine::Engine;
 
 /// Matched reported precincts a region needs for a swing of its own.
@@ -121,6 +122,8 @@ struct Obs {
     prior_votes: Vec<f64>,
     /// When it reported (unix seconds).
     at: i64,
+    /// Held out of the fit, for the conformal calibration.
+    held: bool,
 }
 
 /// The swing of a set of reported precincts against their prior results.
@@ -215,9 +218,7 @@ fn held_out(id: &str) -> bool {
 /// The swing model for one count.
 pub struct Model {
     cands: usize,
-    /// Fitting precincts (matched, reported, not held out) by region.
-    fitting: Vec<Vec<Obs>>,
-    /// All matched reported precincts by region (the point estimate's swing).
+    /// The matched reported precincts by region (the fitting ones are those not held out).
     all: Vec<Vec<Obs>>,
     /// Missing precincts by region: prior and projected registered voters.
     targets: Vec<Vec<(Prior, f64)>>,
@@ -250,8 +251,6 @@ impl Model {
                 shares: votes_of(b).iter().map(|v| v / valid).collect(),
             }
         };
-        let mut fitting: Vec<Vec<Obs>> = vec![Vec::new(); regions];
-        let mut held: Vec<(usize, Obs)> = Vec::new();
         let mut all: Vec<Vec<Obs>> = vec![Vec::new(); regions];
         let mut counted = std::collections::HashSet::new();
         for p in engine.precincts() {
@@ -269,15 +268,10 @@ impl Model {
                 prior_valid: b.votes.iter().sum::<u64>() as f64,
                 prior_votes: votes_of(b),
                 at: e.reported_at.unix,
+                held: held_out(&p.id),
             };
-            if obs.registered <= 0.0 {
-                continue;
-            }
-            all[r as usize].push(obs.clone());
-            if held_out(&p.id) {
-                held.push((r as usize, obs));
-            } else {
-                fitting[r as usize].push(obs);
+            if obs.registered > 0.0 {
+                all[r as usize].push(obs);
             }
         }
         let matched_reported: usize = all.iter().map(Vec::len).sum();
@@ -285,11 +279,11 @@ impl Model {
             return None;
         }
         // Growth of the electorate since the baseline, by region (else national, else none).
-        let growth_of = |obs: &[Obs]| {
-            let (now, before) = obs.iter().fold((0.0, 0.0), |(n, b), o| (n + o.registered, b + o.prior_registered));
+        let growth_of = |obs: &mut dyn Iterator<Item = &Obs>| {
+            let (now, before) = obs.fold((0.0, 0.0), |(n, b), o| (n + o.registered, b + o.prior_registered));
             (before > 0.0).then(|| now / before)
         };
-        let national_growth = growth_of(&all.concat()).unwrap_or(1.0);
+        let national_growth = growth_of(&mut all.iter().flatten()).unwrap_or(1.0);
         let mut targets: Vec<Vec<(Prior, f64)>> = vec![Vec::new(); regions];
         for (id, b) in &baseline.rows {
             if counted.contains(&**id) {
@@ -300,7 +294,7 @@ impl Model {
                 .and_then(|p| p.region())
                 .or_else(|| b.region.as_deref().and_then(|r| engine.region_index(r)));
             let Some(r) = region else { continue };
-            let growth = if all[r as usize].len() >= MIN_FIT { growth_of(&all[r as usize]) } else { None };
+            let growth = if all[r as usize].len() >= MIN_FIT { growth_of(&mut all[r as usize].iter()) } else { None };
             targets[r as usize].push((prior_of(b), b.registered as f64 * growth.unwrap_or(national_growth)));
         }
         // The manifest's missing voters bound what the baseline may place.
@@ -318,9 +312,9 @@ impl Model {
         let swing_total: f64 = targets.iter().flatten().map(|t| t.1).sum();
         let size_sq: f64 = targets.iter().flatten().map(|t| t.1 * t.1).sum();
 
+        let calibration_precincts = all.iter().flatten().filter(|o| o.held).count();
         let mut model = Model {
             cands,
-            fitting,
             all,
             targets,
             unmatched,
@@ -331,20 +325,18 @@ impl Model {
                 source: baseline.source.clone(),
                 matched_reported,
                 swing_share_of_missing: if missing_total > 0.0 { swing_total / missing_total } else { 0.0 },
-                calibration_precincts: held.len(),
+                calibration_precincts,
                 precinct_interval: None,
             },
         };
         // Calibration: the held-out precincts predicted from the fitting ones.
-        let fits = model.fits(&model.fitting, None);
-        let leader = (0..cands).max_by(|&a, &b| {
-            let total = |c: usize| model.all.iter().flatten().map(|o| o.votes[c]).sum::<f64>();
-            total(a).total_cmp(&total(b))
-        });
+        let fits = model.fits(&model.select(|o| !o.held), None);
+        let leader = super::data::leader(engine);
         let mut residuals: Vec<Vec<f64>> = Vec::new();
         let mut share_errors: Vec<f64> = Vec::new();
-        for (r, o) in &held {
-            let Some(f) = fits.get(*r).and_then(Option::as_ref) else { continue };
+        let held = model.all.iter().zip(&fits).flat_map(|(os, f)| os.iter().filter(|o| o.held).map(move |o| (o, f)));
+        for (o, f) in held {
+            let Some(f) = f else { continue };
             let (ballots, votes) = predict(&o.prior, o.registered, f);
             let mut e: Vec<f64> = o.votes.iter().zip(&votes).map(|(a, p)| (a - p) / o.registered).collect();
             e.push((o.ballots - ballots) / o.registered);
@@ -366,14 +358,19 @@ impl Model {
         Some(model)
     }
 
+    /// The matched reported precincts of each region that `keep` keeps.
+    fn select(&self, keep: impl Fn(&Obs) -> bool) -> Vec<Vec<&Obs>> {
+        self.all.iter().map(|os| os.iter().filter(|o| keep(o)).collect()).collect()
+    }
+
     /// The swing of each region (its own, or the national one where it has too few precincts),
     /// from `sets`, each resampled when `rng` is given.
-    fn fits(&self, sets: &[Vec<Obs>], mut rng: Option<&mut ChaCha8Rng>) -> Vec<Option<Fit>> {
+    fn fits(&self, sets: &[Vec<&Obs>], mut rng: Option<&mut ChaCha8Rng>) -> Vec<Option<Fit>> {
         let picked: Vec<Vec<&Obs>> = sets
             .iter()
             .map(|s| match rng.as_deref_mut() {
-                Some(rng) if !s.is_empty() => (0..s.len()).map(|_| &s[rng.random_range(0..s.len())]).collect(),
-                _ => s.iter().collect(),
+                Some(rng) if !s.is_empty() => (0..s.len()).map(|_| s[rng.random_range(0..s.len())]).collect(),
+                _ => s.clone(),
             })
             .collect();
         let national = fit(&picked.concat(), self.cands);
@@ -412,8 +409,8 @@ impl Model {
     /// summed precinct errors drawn from the held-out residuals).
     pub fn missing_votes(&self, rng: Option<&mut ChaCha8Rng>) -> (Vec<f64>, f64) {
         let (fits, rng) = match rng {
-            None => (self.fits(&self.all, None), None),
-            Some(rng) => (self.fits(&self.fitting, Some(rng)), Some(rng)),
+            None => (self.fits(&self.select(|_| true), None), None),
+            Some(rng) => (self.fits(&self.select(|o| !o.held), Some(rng)), Some(rng)),
         };
         let mut votes = vec![0.0; self.cands];
         let mut ballots = 0.0;
@@ -461,8 +458,7 @@ impl Model {
         times.sort_unstable();
         for q in [0.25, 0.5, 0.75] {
             let cut = times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-            let early: Vec<Vec<Obs>> =
-                self.all.iter().map(|os| os.iter().filter(|o| o.at < cut).cloned().collect()).collect();
+            let early = self.select(|o| o.at < cut);
             if early.iter().all(Vec::is_empty) {
                 continue;
             }
@@ -491,11 +487,7 @@ impl Model {
             if late <= 0.0 || registered <= 0.0 {
                 continue;
             }
-            let share = |v: &[f64]| {
-                let total: f64 = v.iter().sum();
-                v.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect::<Vec<_>>()
-            };
-            let mut err: Vec<f64> = share(&projected).iter().zip(share(&actual)).map(|(p, a)| p - a).collect();
+            let mut err: Vec<f64> = shares_of(&projected).iter().zip(shares_of(&actual)).map(|(p, a)| p - a).collect();
             err.push((p_ballots - a_ballots) / registered);
             // From the reported set's shares to the drift per late voter, then to the final
             // shares: the voters placed now, over the electorate.
