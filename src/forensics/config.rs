@@ -53,7 +53,7 @@ pub struct Thresholds {
     #[arg(long, value_name = "Q", value_parser = fraction)]
     pub critical_q: Option<f64>,
     /// Counted precincts a region needs before outliers and skew are judged [default: 30].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(3..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(FEWEST_PRECINCTS..))]
     pub min_precincts: Option<u64>,
     /// Qualifying precincts an integer-percent test needs [default: 100].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -72,10 +72,18 @@ pub struct Thresholds {
     pub stalled_minutes: Option<u64>,
 }
 
+/// The smallest `min_precincts` a median and MAD can use.
+const FEWEST_PRECINCTS: u64 = 3;
+
+/// Strictly between 0 and 1: what every rate and share threshold must be.
+fn open_unit(v: f64) -> bool {
+    v > 0.0 && v < 1.0
+}
+
 /// A number strictly between 0 and 1.
 fn fraction(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if v > 0.0 && v < 1.0 { Ok(v) } else { Err(format!("{v} must be between 0 and 1 (exclusive)")) }
+    if open_unit(v) { Ok(v) } else { Err(format!("{v} must be between 0 and 1 (exclusive)")) }
 }
 
 impl Thresholds {
@@ -83,13 +91,13 @@ impl Thresholds {
     pub fn check(&self) -> Result<(), String> {
         for (name, v) in [("fdr", self.fdr), ("critical_q", self.critical_q), ("min_excess", self.min_excess)] {
             if let Some(v) = v
-                && !(v > 0.0 && v < 1.0)
+                && !open_unit(v)
             {
                 return Err(format!("forensics.{name} must be between 0 and 1 (exclusive), got {v}"));
             }
         }
-        if self.min_precincts.is_some_and(|n| n < 3) {
-            return Err("forensics.min_precincts must be at least 3".into());
+        if self.min_precincts.is_some_and(|n| n < FEWEST_PRECINCTS) {
+            return Err(format!("forensics.min_precincts must be at least {FEWEST_PRECINCTS}"));
         }
         for (name, v) in [
             ("min_integer", self.min_integer),
