@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::engine::snapshot::CandidateRow;
 use crate::engine::{Engine, Summary};
 use crate::feed::Timestamp;
 
@@ -259,8 +260,7 @@ pub fn precinct_detail(engine: &Engine, summary: &Summary, id: &str) -> Option<P
 pub fn fingerprint(engine: &Engine, summary: &Summary, region: Option<&str>, cols: u16, rows: u16) -> Fingerprint {
     let cols = cols.clamp(1, FINGERPRINT_MAX_SIDE);
     let rows = rows.clamp(1, FINGERPRINT_MAX_SIDE);
-    let leader = summary.candidates.first().filter(|c| c.votes > 0);
-    let leader_index = leader.and_then(|l| engine.candidates().iter().position(|m| m.id == l.id));
+    let (leader, leader_index) = leader(engine, summary);
     let (scope, wanted) = match region {
         None => ("Nation".to_string(), None),
         Some(id) => match engine.region_index(id) {
@@ -307,6 +307,13 @@ pub fn fingerprint(engine: &Engine, summary: &Summary, region: Option<&str>, col
     fp
 }
 
+/// The national leader (the summary's first candidate, once it has votes) and its index in
+/// the engine's candidates.
+fn leader<'a>(engine: &Engine, summary: &'a Summary) -> (Option<&'a CandidateRow>, Option<usize>) {
+    let leader = summary.candidates.first().filter(|c| c.votes > 0);
+    (leader, leader.and_then(|l| engine.candidates().iter().position(|m| m.id == l.id)))
+}
+
 /// Reports per minute and the leader's running share, from the counted reports.
 pub fn timeline(engine: &Engine, summary: &Summary) -> Timeline {
     let mut counted: Vec<(Timestamp, &[u32])> =
@@ -320,8 +327,7 @@ pub fn timeline(engine: &Engine, summary: &Summary) -> Timeline {
             _ => per_minute.push((minute, 1)),
         }
     }
-    let leader = summary.candidates.first().filter(|c| c.votes > 0);
-    let leader_index = leader.and_then(|l| engine.candidates().iter().position(|m| m.id == l.id));
+    let (leader, leader_index) = leader(engine, summary);
     let mut leader_share = Vec::new();
     if let Some(li) = leader_index {
         let step = (counted.len() / 200).max(1);
