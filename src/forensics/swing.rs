@@ -22,6 +22,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 use serde::Serialize;
 
 use super::projection::shares_of;
@@ -425,7 +426,7 @@ impl Model {
         if let Some(rng) = rng
             && !self.chol.is_empty()
         {
-            let z: Vec<f64> = (0..self.chol.len()).map(|_| normal(rng)).collect();
+            let z: Vec<f64> = (0..self.chol.len()).map(|_| rng.sample(StandardNormal)).collect();
             let scale = self.size_sq.sqrt();
             for (i, row) in self.chol.iter().enumerate() {
                 let e: f64 = row.iter().zip(&z).map(|(l, z)| l * z).sum::<f64>() * scale;
@@ -498,13 +499,6 @@ impl Model {
         }
         worst
     }
-}
-
-/// A standard normal draw (Box–Muller).
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u: f64 = rng.random_range(f64::EPSILON..1.0);
-    let v: f64 = rng.random_range(0.0..1.0);
-    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
 }
 
 fn covariance(rows: &[Vec<f64>], dim: usize) -> Vec<Vec<f64>> {
