@@ -4,13 +4,17 @@
 //! kind is held with Benjamini–Hochberg. A flag is a reason to look, not proof. The methods,
 //! defaults and sources: docs/ANOMALIES.md.
 
+pub mod baseline;
 pub mod config;
 pub mod data;
 pub mod digits;
+pub mod drift;
 pub mod fdr;
 pub mod integer;
+pub mod linalg;
 pub mod outliers;
 pub mod projection;
+pub mod ratio;
 pub mod skew;
 pub mod swing;
 

@@ -16,16 +16,17 @@
 //! held-out residuals (their covariance across candidates, scaled by the missing precincts'
 //! sizes) on top of a swing refitted on a resample of the fitting precincts.
 
-use std::collections::HashMap;
-use std::path::Path;
-
-use anyhow::{Result, bail};
 use rand::Rng;
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::Serialize;
 
-use super::projection::shares_of;
+pub use super::baseline::Baseline;
+use super::baseline::BaseRow;
+use super::linalg::{Mat, covariance};
+use super::projection::{REPLICATES, shares_of};
+use super::ratio::Spread;
 use crate::engine::Engine;
 
 /// Matched reported precincts a region needs for a swing of its own.
@@ -33,66 +34,17 @@ pub const MIN_FIT: usize = 10;
 /// One in this many matched reported precincts is held out for calibration.
 pub const HOLD_OUT: u64 = 4;
 
-/// A prior election, by precinct id.
-#[derive(Debug, Clone, Default)]
-pub struct Baseline {
-    pub source: String,
-    candidates: Vec<String>,
-    rows: HashMap<Box<str>, BaseRow>,
-}
-
-#[derive(Debug, Clone)]
-struct BaseRow {
-    region: Option<String>,
-    registered: u64,
-    ballots: u64,
-    /// Votes by baseline candidate.
-    votes: Vec<u64>,
-}
-
-impl Baseline {
-    /// Reads a prior election: a feed directory or a single report file, in any report format
-    /// (with its own manifest, if it has one).
-    pub fn load(path: &Path, max_file_size: u64) -> Result<Baseline> {
-        let spec = crate::ingest::FeedSpec::open(path, None, max_file_size)?;
-        let engine = crate::ingest::cold::load(&spec);
-        let b = Baseline::from_engine(&engine, path.display().to_string());
-        if b.rows.is_empty() {
-            bail!("{}: the baseline has no counted precinct with registered voters", path.display());
-        }
-        Ok(b)
-    }
-
-    /// The counted precincts of an engine as a baseline.
-    pub fn from_engine(engine: &Engine, source: String) -> Baseline {
-        let mut rows = HashMap::new();
-        for p in engine.precincts() {
-            let Some(e) = p.counted().filter(|e| e.registered > 0 && e.valid() > 0) else { continue };
-            let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
-            let votes = (0..engine.candidates().len()).map(|c| u64::from(e.vote(c))).collect();
-            rows.insert(
-                p.id.clone(),
-                BaseRow { region, registered: e.registered.into(), ballots: e.ballots.into(), votes },
-            );
-        }
-        Baseline { source, candidates: engine.candidates().iter().map(|c| c.id.clone()).collect(), rows }
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-}
-
 /// What the projection says of its baseline.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BaselineInfo {
     pub source: String,
-    /// Reported precincts found in the baseline.
+    /// Reported precincts found in the baseline (by id, or by region and station number).
     pub matched_reported: usize,
+    /// Reported precincts (with a region), and the share of them found in the baseline.
+    pub reported: usize,
+    pub match_rate: f64,
+    /// Of the matched, those found by region and station number rather than by id.
+    pub matched_by_number: usize,
     /// Missing voters projected by swing, as a share of all missing voters (the rest by ratio).
     pub swing_share_of_missing: f64,
     /// Precincts held out for the conformal calibration.
@@ -227,7 +179,7 @@ pub struct Model {
     pub unmatched: Vec<f64>,
     /// Cholesky factor of the held-out residuals' covariance (per registered voter; candidates
     /// then ballots), and the sum of squared sizes of the missing precincts.
-    chol: Vec<Vec<f64>>,
+    chol: Option<Mat>,
     size_sq: f64,
     /// Missing voters the swing places.
     placed: f64,
@@ -252,12 +204,10 @@ impl Model {
                 shares: votes_of(b).iter().map(|v| v / valid).collect(),
             }
         };
+        let matching = baseline.matching(engine);
         let mut all: Vec<Vec<Obs>> = vec![Vec::new(); regions];
-        let mut counted = std::collections::HashSet::new();
-        for p in engine.precincts() {
-            let Some(e) = p.counted() else { continue };
-            counted.insert(&*p.id);
-            let (Some(r), Some(b)) = (p.region(), baseline.rows.get(&p.id)) else { continue };
+        for (p, b) in engine.precincts().iter().zip(&matching.of_precinct) {
+            let (Some(e), Some(r), Some(b)) = (p.counted(), p.region(), b.map(|b| &baseline.rows[b])) else { continue };
             let obs = Obs {
                 registered: f64::from(e.registered),
                 ballots: f64::from(e.ballots),
@@ -286,15 +236,8 @@ impl Model {
         };
         let national_growth = growth_of(&mut all.iter().flatten()).unwrap_or(1.0);
         let mut targets: Vec<Vec<(Prior, f64)>> = vec![Vec::new(); regions];
-        for (id, b) in &baseline.rows {
-            if counted.contains(&**id) {
-                continue;
-            }
-            let region = engine
-                .precinct(id)
-                .and_then(|p| p.region())
-                .or_else(|| b.region.as_deref().and_then(|r| engine.region_index(r)));
-            let Some(r) = region else { continue };
+        for &(b, r) in &matching.targets {
+            let b = &baseline.rows[b];
             let growth = if all[r as usize].len() >= MIN_FIT { growth_of(&mut all[r as usize].iter()) } else { None };
             targets[r as usize].push((prior_of(b), b.registered as f64 * growth.unwrap_or(national_growth)));
         }
@@ -319,12 +262,15 @@ impl Model {
             all,
             targets,
             unmatched,
-            chol: Vec::new(),
+            chol: None,
             size_sq,
             placed: swing_total,
             info: BaselineInfo {
                 source: baseline.source.clone(),
                 matched_reported,
+                reported: matching.reported,
+                match_rate: matched_reported as f64 / matching.reported.max(1) as f64,
+                matched_by_number: matching.by_number,
                 swing_share_of_missing: if missing_total > 0.0 { swing_total / missing_total } else { 0.0 },
                 calibration_precincts,
                 precinct_interval: None,
@@ -355,7 +301,7 @@ impl Model {
             let k = ((0.9 * (n as f64 + 1.0)).ceil() as usize).min(n);
             model.info.precinct_interval = Some(share_errors[k - 1]);
         }
-        model.chol = cholesky(&covariance(&residuals, cands + 1));
+        model.chol = covariance(&residuals, cands + 1).map(|c| c.cholesky());
         Some(model)
     }
 
@@ -385,13 +331,18 @@ impl Model {
                 // In a replicate, a region too thin for its own swing gets the national one
                 // moved as some region with its own swing differs from it: regions differ, and
                 // the national swing stands for a thin one only that well.
+                // (Moved by the donor's departure from the donors' mean, so that the thin
+                // region's swing stays the national one on average.)
                 (Some(rng), None, Some(n)) => {
                     let donors: Vec<&Fit> = own.iter().flatten().collect();
                     let mut f = n.clone();
                     if !donors.is_empty() {
+                        let k = donors.len() as f64;
                         let d = donors[rng.random_range(0..donors.len())];
-                        f.shares.iter_mut().zip(&d.shares).zip(&n.shares).for_each(|((x, a), b)| *x += a - b);
-                        f.turnout += d.turnout - n.turnout;
+                        for (c, x) in f.shares.iter_mut().enumerate() {
+                            *x += d.shares[c] - donors.iter().map(|o| o.shares[c]).sum::<f64>() / k;
+                        }
+                        f.turnout += d.turnout - donors.iter().map(|o| o.turnout).sum::<f64>() / k;
                     }
                     Some(f)
                 }
@@ -423,21 +374,43 @@ impl Model {
                 votes.iter_mut().zip(&v).for_each(|(t, x)| *t += x);
             }
         }
-        if let Some(rng) = rng
-            && !self.chol.is_empty()
-        {
-            let z: Vec<f64> = (0..self.chol.len()).map(|_| rng.sample(StandardNormal)).collect();
+        if let (Some(rng), Some(chol)) = (rng, &self.chol) {
+            let z: Vec<f64> = (0..chol.dim()).map(|_| rng.sample(StandardNormal)).collect();
             let scale = self.size_sq.sqrt();
-            for (i, row) in self.chol.iter().enumerate() {
-                let e: f64 = row.iter().zip(&z).map(|(l, z)| l * z).sum::<f64>() * scale;
+            for (i, e) in chol.mul_vec(&z).into_iter().enumerate() {
                 if i < self.cands {
-                    votes[i] = (votes[i] + e).max(0.0);
+                    votes[i] = (votes[i] + e * scale).max(0.0);
                 } else {
-                    ballots = (ballots + e).max(0.0);
+                    ballots = (ballots + e * scale).max(0.0);
                 }
             }
         }
         (votes, ballots)
+    }
+
+    /// The swing's projection of the missing precincts it places (votes per candidate, then
+    /// ballots) and its spread: the covariance of [`REPLICATES`] seeded replicates (swing
+    /// refitted on a resample, precinct errors drawn from the held-out residuals) around their
+    /// mean — the interval is centred on the estimate, so it always contains it — and the
+    /// reporting-order drift ([`Model::order_error`], a 90% bound) as a systematic term.
+    pub fn projection(&self, electorate: f64) -> (Vec<f64>, Spread) {
+        let (mut point, ballots) = self.missing_votes(None);
+        point.push(ballots);
+        let d = self.cands + 1;
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5717);
+        let replicates: Vec<Vec<f64>> = (0..REPLICATES)
+            .map(|_| {
+                let (mut v, b) = self.missing_votes(Some(&mut rng));
+                v.push(b);
+                v
+            })
+            .collect();
+        let mut spread = Spread::new(d);
+        if let Some(c) = covariance(&replicates, d) {
+            spread.sampling = c;
+        }
+        spread.share_sd = self.order_error(electorate).iter().map(|e| e / 1.644_853_6).collect();
+        (point, spread)
     }
 }
 
@@ -501,55 +474,9 @@ impl Model {
     }
 }
 
-fn covariance(rows: &[Vec<f64>], dim: usize) -> Vec<Vec<f64>> {
-    let n = rows.len();
-    if n < 2 {
-        return Vec::new();
-    }
-    let mean: Vec<f64> = (0..dim).map(|i| rows.iter().map(|r| r[i]).sum::<f64>() / n as f64).collect();
-    (0..dim)
-        .map(|i| {
-            (0..dim)
-                .map(|j| rows.iter().map(|r| (r[i] - mean[i]) * (r[j] - mean[j])).sum::<f64>() / (n - 1) as f64)
-                .collect()
-        })
-        .collect()
-}
-
-/// Lower-triangular L with L·Lᵀ = `a` (a little ridge keeps it defined when candidates'
-/// residuals are collinear, as shares summing to one make them).
-fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let n = a.len();
-    let ridge = 1e-12 + 1e-9 * (0..n).map(|i| a[i][i]).fold(0.0, f64::max);
-    let mut l = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
-            if i == j {
-                l[i][j] = (a[i][i] + ridge - s).max(0.0).sqrt();
-            } else if l[j][j] > 0.0 {
-                l[i][j] = (a[i][j] - s) / l[j][j];
-            }
-        }
-    }
-    l
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cholesky_reproduces_the_matrix() {
-        let a = vec![vec![4.0, 2.0, 0.4], vec![2.0, 5.0, 1.0], vec![0.4, 1.0, 3.0]];
-        let l = cholesky(&a);
-        for i in 0..3 {
-            for j in 0..3 {
-                let v: f64 = (0..3).map(|k| l[i][k] * l[j][k]).sum();
-                assert!((v - a[i][j]).abs() < 1e-6, "{i},{j}: {v} vs {}", a[i][j]);
-            }
-        }
-    }
 
     #[test]
     fn hold_out_is_about_a_quarter_and_fixed_by_id() {

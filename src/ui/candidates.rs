@@ -191,6 +191,7 @@ mod tests {
         Projection {
             waiting: None,
             reported_fraction: 0.2,
+            borrowed_fraction: 0.0,
             candidates: vec![ProjectedShare { id: "a".into(), share: 0.8123, low: 0.8081, high: 0.8166 }],
             turnout: None,
             call: Some("projected outright win".into()),
