@@ -67,6 +67,10 @@ pub enum Command {
         /// Feed seconds per real second, or `max`.
         #[arg(long, default_value = "auto")]
         speed: crate::session::ReplaySpeed,
+        /// Project by swing from the bundled 2019 sample (the same stations, three years
+        /// earlier) instead of by region ratios.
+        #[arg(long)]
+        baseline: bool,
         #[command(flatten)]
         thresholds: crate::forensics::Thresholds,
         #[command(flatten)]

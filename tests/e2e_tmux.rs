@@ -123,6 +123,23 @@ fn f_shows_the_fingerprint_and_brackets_step_through_regions() {
 }
 
 #[test]
+fn demo_with_the_baseline_projects_by_swing_from_2019() {
+    if !tmux_ready() {
+        return;
+    }
+    let t = Tmux::start("baseline", 120, 40);
+    t.launch("demo --baseline --speed 600");
+    let s = t.wait_for(
+        "the call, by swing from the 2019 sample",
+        |s| s.contains("projected outright win by swing"),
+        Duration::from_secs(30),
+    );
+    assert!(s.contains("Kassym-Jomart Tokayev"), "{s}");
+    t.keys(&["q"]);
+    assert!(t.assert_restored().contains("EXIT42=0"));
+}
+
+#[test]
 fn sigterm_leaves_the_terminal_clean() {
     if !tmux_ready() {
         return;

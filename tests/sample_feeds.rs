@@ -1,4 +1,5 @@
-//! The bundled samples print the official national figures they are calibrated to.
+//! The bundled samples print the official national figures they are calibrated to (to the
+//! vote where every figure was published).
 
 mod common;
 
@@ -46,6 +47,40 @@ fn kazakhstan_2022_prints_the_official_totals() {
     // The sum over regions is the national total, to the vote.
     let regional: u64 = v["regions"].as_array().unwrap().iter().map(|r| r["votes"]["tokayev"].as_u64().unwrap()).sum();
     assert_eq!(regional, 6_456_392);
+}
+
+#[test]
+fn kazakhstan_2019_prints_the_official_totals() {
+    let v = tally_json(Path::new("sample-feeds/kz-2019-presidential"));
+    assert_eq!(v["election"]["synthetic"], true);
+    assert_eq!(v["precincts_reporting"], 9_968);
+    assert_eq!(v["precincts_expected"], 9_968);
+    assert_eq!(v["registered"], 11_960_364);
+    assert_eq!(v["ballots"], 9_274_110);
+    assert_eq!(v["invalid"], 57_700);
+    assert_eq!(pct(9_274_110, 11_960_364), "77.54");
+    let valid = v["valid"].as_u64().unwrap();
+    for (id, n, share) in [
+        ("tokayev", 6_539_715, "70.96"),
+        ("kosanov", 1_495_401, "16.23"),
+        ("yespayeva", 465_714, "5.05"),
+        ("rakhimbekov", 280_451, "3.04"),
+        ("taspikhov", 182_898, "1.98"),
+        ("akhmetbekov", 167_649, "1.82"),
+        ("tugel", 84_582, "0.92"),
+    ] {
+        assert_eq!(votes(&v, id), n, "{id}");
+        assert_eq!(pct(n, valid), share, "{id}");
+    }
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 7);
+    assert!(v["held"].as_array().unwrap().is_empty());
+    assert!(v["rejected"].as_array().unwrap().is_empty());
+    // The regions of 2019: 14 oblasts, 3 cities and abroad (Abai, Jetisu and Ulytau came in 2022).
+    let regions: Vec<&str> = v["regions"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(regions.len(), 18);
+    assert!(!regions.iter().any(|r| ["abai", "jetisu", "ulytau"].contains(r)), "{regions:?}");
+    let regional: u64 = v["regions"].as_array().unwrap().iter().map(|r| r["votes"]["tokayev"].as_u64().unwrap()).sum();
+    assert_eq!(regional, 6_539_715);
 }
 
 #[test]

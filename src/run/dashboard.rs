@@ -30,17 +30,19 @@ impl UiOpts {
     }
 }
 
-/// The bundled sample `demo` replays.
-pub fn sample_feed() -> Result<PathBuf> {
+/// The bundled sample `demo` replays, and the prior election `demo --baseline` projects from.
+pub const SAMPLE: &str = "kz-2022-presidential";
+pub const BASELINE_SAMPLE: &str = "kz-2019-presidential";
+
+/// A bundled sample feed, by name.
+pub fn sample_feed(name: &str) -> Result<PathBuf> {
     let candidates = [
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-feeds/kz-2022-presidential"),
-        PathBuf::from("sample-feeds/kz-2022-presidential"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-feeds").join(name),
+        PathBuf::from("sample-feeds").join(name),
     ];
     match candidates.iter().find(|p| p.join("election.json").is_file()) {
         Some(p) => Ok(p.clone()),
-        None => bail!(
-            "the bundled sample feed (sample-feeds/kz-2022-presidential) is not here; run from the votewatch checkout"
-        ),
+        None => bail!("the bundled sample feed (sample-feeds/{name}) is not here; run from the votewatch checkout"),
     }
 }
 

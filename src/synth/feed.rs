@@ -214,8 +214,7 @@ fn lay_out_precincts(
                 })
                 .collect()
         } else {
-            let width = count.to_string().len().max(4);
-            (1..=count).map(|n| (format!("{}-{n:0width$}", region.code), close)).collect()
+            station_ids(region, count).into_iter().map(|id| (id, close)).collect()
         };
         ensure!(stations.len() == count, "profile {} lists no countries for region {}", spec.key, region.id);
         precincts.extend(stations.into_iter().zip(electorates).map(|((id, polls_close), registered)| Precinct {
@@ -226,6 +225,24 @@ fn lay_out_precincts(
         }));
     }
     Ok(precincts)
+}
+
+/// Ids of `count` stations at home: `CODE-0001` on, in each of the region's id blocks (its
+/// parts, scaled to `count` by largest remainder when it is not the real number).
+fn station_ids(region: &RegionSpec, count: usize) -> Vec<String> {
+    let parts: Vec<(&str, usize)> = if region.parts.is_empty() {
+        vec![(region.code, count)]
+    } else {
+        let weights: Vec<f64> = region.parts.iter().map(|p| p.1 as f64).collect();
+        region.parts.iter().map(|p| p.0).zip(largest_remainder(count as u64, &weights).into_iter().map(|n| n as usize)).collect()
+    };
+    parts
+        .into_iter()
+        .flat_map(|(code, n)| {
+            let width = n.to_string().len().max(4);
+            (1..=n).map(move |i| format!("{code}-{i:0width$}"))
+        })
+        .collect()
 }
 
 /// Ids and host countries of `count` stations abroad (`ABR-US-01` for region code `ABR`): one

@@ -6,7 +6,7 @@
 //! reports, and reports spread over every supported file format. The manifest says plainly
 //! that the data is synthetic. Output is deterministic for a given seed.
 //!
-//! - `profile`: the elections that can be imitated;
+//! - `profile`: the elections that can be imitated (`kz2019`: the 2019 presidential one);
 //! - `totals`: the exact national totals;
 //! - `allocate`: exact integer splitting;
 //! - `hypergeometric`: the sampler behind the precinct-level split;
@@ -18,6 +18,7 @@
 mod allocate;
 mod feed;
 mod hypergeometric;
+mod kz2019;
 mod live;
 pub mod prior;
 mod profile;

@@ -20,11 +20,14 @@ pub enum Profile {
     Kz2022,
     /// Kazakhstan Majilis (lower house) election, 15 January 2012 (party-list, 98 seats).
     Majilis2012,
+    /// Kazakhstan early presidential election, 9 June 2019 (single-winner), in the regions of
+    /// the time; its station ids are the 2022 profile's where a station exists in both.
+    Kz2019,
 }
 
 impl Profile {
     /// Every profile, in a stable order.
-    pub const ALL: [Profile; 2] = [Profile::Kz2022, Profile::Majilis2012];
+    pub const ALL: [Profile; 3] = [Profile::Kz2022, Profile::Majilis2012, Profile::Kz2019];
 
     /// The profile's command-line name, e.g. `kz-2022`.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Profile {
         match self {
             Profile::Kz2022 => &KZ_2022,
             Profile::Majilis2012 => &MAJILIS_2012,
+            Profile::Kz2019 => &super::kz2019::KZ_2019,
         }
     }
 }
@@ -77,6 +81,9 @@ pub(crate) enum ValidVotes {
     Anchor { candidate: usize, votes: u64 },
     /// Invalid ballots are this share of all ballots cast.
     InvalidShare(f64),
+    /// Every official figure is known: ballots cast and each candidate's votes (the invalid
+    /// ballots are the difference).
+    Exact { ballots: u64, votes: &'static [u64] },
 }
 
 /// The file format a region's reports are published in.
@@ -129,6 +136,9 @@ pub(crate) struct RegionSpec {
     pub format: FileFormat,
     /// Stations abroad: ids come from [`ProfileSpec::abroad`] instead of `code`.
     pub abroad: bool,
+    /// Blocks of station ids when the region holds stations numbered under several codes
+    /// (code, stations): a region later split keeps its parts' numbering. Empty: all `code`.
+    pub parts: &'static [(&'static str, usize)],
 }
 
 /// A foreign country hosting polling stations.
@@ -185,7 +195,7 @@ impl ProfileSpec {
 /// number of stations, registered voters (weight), turnout, leader's share, protest factor,
 /// counting pace, file format.
 #[allow(clippy::too_many_arguments)]
-const fn region(
+pub(crate) const fn region(
     id: &'static str,
     name: &'static str,
     code: &'static str,
@@ -211,10 +221,11 @@ const fn region(
         urban,
         format,
         abroad: false,
+        parts: &[],
     }
 }
 
-const fn candidate(
+pub(crate) const fn candidate(
     id: &'static str,
     name: &'static str,
     party: &'static str,
@@ -225,7 +236,7 @@ const fn candidate(
     CandidateSpec { id, name, party, color, share_bp, protest }
 }
 
-use FileFormat::{Csv, JsonBatch, JsonSingle, Ndjson};
+pub(crate) use FileFormat::{Csv, JsonBatch, JsonSingle, Ndjson};
 
 static KZ_2022_CANDIDATES: [CandidateSpec; 7] = [
     candidate("tokayev", "Kassym-Jomart Tokayev", "Independent (backed by Amanat)", "#1f77b4", 8131, false),
@@ -274,15 +285,16 @@ static KZ_2022_REGIONS: [RegionSpec; 21] = [
         urban: 1.0,
         format: JsonSingle,
         abroad: true,
+        parts: &[],
     },
 ];
 
-const fn country(iso: &'static str, utc_offset_minutes: i32, stations: usize) -> AbroadCountry {
+pub(crate) const fn country(iso: &'static str, utc_offset_minutes: i32, stations: usize) -> AbroadCountry {
     AbroadCountry { iso, utc_offset_minutes, stations }
 }
 
 /// 68 stations in 53 countries.
-static KZ_2022_ABROAD: [AbroadCountry; 53] = [
+pub(crate) static KZ_2022_ABROAD: [AbroadCountry; 53] = [
     country("RU", 180, 6),
     country("US", -300, 3),
     country("CN", 480, 3),
@@ -417,7 +429,8 @@ mod tests {
         }
         assert_eq!("kz-2022".parse::<Profile>().unwrap(), Profile::Kz2022);
         assert_eq!("majilis-2012".parse::<Profile>().unwrap(), Profile::Majilis2012);
-        assert!("kz-2019".parse::<Profile>().is_err());
+        assert_eq!("kz-2019".parse::<Profile>().unwrap(), Profile::Kz2019);
+        assert!("kz-2023".parse::<Profile>().is_err());
     }
 
     #[test]
@@ -433,6 +446,10 @@ mod tests {
             assert_eq!(codes.len(), spec.regions.len(), "{profile}: region codes unique");
             let abroad_regions = spec.regions.iter().filter(|r| r.abroad).count();
             assert_eq!(abroad_regions, usize::from(!spec.abroad.is_empty()));
+            for r in spec.regions.iter().filter(|r| !r.parts.is_empty()) {
+                assert_eq!(r.parts.iter().map(|p| p.1).sum::<usize>(), r.precincts, "{profile}: {} parts", r.id);
+                assert_eq!(r.parts[0].0, r.code, "{profile}: {} numbers its own code first", r.id);
+            }
             for r in spec.regions.iter().filter(|r| r.abroad) {
                 let stations: usize = spec.abroad.iter().map(|c| c.stations).sum();
                 assert_eq!(stations, r.precincts);
@@ -441,5 +458,6 @@ mod tests {
         assert_eq!(KZ_2022.total_precincts(), 10_330);
         assert_eq!(KZ_2022_ABROAD.len(), 53);
         assert_eq!(MAJILIS_2012.total_precincts(), 9_700);
+        assert_eq!(Profile::Kz2019.spec().total_precincts(), 9_968);
     }
 }

@@ -62,8 +62,12 @@ pub fn national_totals(spec: &ProfileSpec, precincts: usize) -> Result<NationalT
 /// The official totals, verified against every published percentage.
 fn official_totals(spec: &ProfileSpec) -> Result<NationalTotals> {
     let registered = spec.registered;
-    let ballots = scale_rounded(registered, spec.turnout_bp, 10_000);
+    let ballots = match spec.valid {
+        ValidVotes::Exact { ballots, .. } => ballots,
+        _ => scale_rounded(registered, spec.turnout_bp, 10_000),
+    };
     let votes = match spec.valid {
+        ValidVotes::Exact { votes, .. } => votes.to_vec(),
         ValidVotes::Anchor { candidate, votes } => anchored_votes(spec, candidate, votes)?,
         ValidVotes::InvalidShare(share) => {
             let valid = (ballots as f64 * (1.0 - share)).round() as u64;
@@ -146,6 +150,15 @@ mod tests {
         assert_eq!(totals.registered, 11_950_485);
         assert_eq!(totals.votes[0], 6_456_392);
         assert_eq!(totals.ballots, totals.invalid + totals.valid());
+        verify_shares(spec, &totals).unwrap();
+    }
+
+    #[test]
+    fn official_kz_2019_totals_are_the_published_figures() {
+        let spec = Profile::Kz2019.spec();
+        let totals = national_totals(spec, spec.total_precincts()).unwrap();
+        assert_eq!((totals.registered, totals.ballots, totals.invalid), (11_960_364, 9_274_110, 57_700));
+        assert_eq!(totals.votes, [6_539_715, 1_495_401, 465_714, 280_451, 182_898, 167_649, 84_582]);
         verify_shares(spec, &totals).unwrap();
     }
 

@@ -165,7 +165,8 @@ fn bottom_line<'a>(
     };
     let when = c.at.as_deref().and_then(|t| t.get(11..16)).map(|hm| format!("{hm}, ")).unwrap_or_default();
     let since = format!("(since {when}{}% in) ", pct(c.reported));
-    let call_text = format!(" {} ", c.call);
+    // (By swing from a baseline, the call says so.)
+    let call_text = format!(" {}{} ", c.call, if p.method == "swing" { " by swing" } else { "" });
     let who = match leader {
         Some(l) if c.call == "projected outright win" => format!("for {l} "),
         _ => String::new(),
