@@ -66,7 +66,16 @@ const OFFSETS: [(i32, &[&str]); 10] = [
             "Ямало-Ненецкий автономный округ",
         ],
     ),
-    (4, &["Самарская область", "Удмуртская Республика", "Астраханская область", "Саратовская область", "Ульяновская область"]),
+    (
+        4,
+        &[
+            "Самарская область",
+            "Удмуртская Республика",
+            "Астраханская область",
+            "Саратовская область",
+            "Ульяновская область",
+        ],
+    ),
     (2, &["Калининградская область"]),
 ];
 
@@ -232,7 +241,10 @@ fn main() {
                 let upto = (stations.len() as f64 * fraction) as usize;
                 let mut batch = Batch::default();
                 for (line, &i) in order[done..upto].iter().enumerate() {
-                    batch.push(Loc::Line((done + line + 1) as u32), parse_json_report(report_json(&stations[i], at[i]).as_bytes(), &schema));
+                    batch.push(
+                        Loc::Line((done + line + 1) as u32),
+                        parse_json_report(report_json(&stations[i], at[i]).as_bytes(), &schema),
+                    );
                 }
                 done = upto;
                 engine.ingest("ru.ndjson", batch, Timestamp { unix: at[order[upto - 1]], offset_seconds: 0 });

@@ -55,8 +55,11 @@ fn main() -> ExitCode {
             run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
                 .and_then(|_| run::dashboard::sample_feed(run::dashboard::SAMPLE))
                 .and_then(|feed| {
-                    let baseline =
-                        if baseline { Some(run::dashboard::sample_feed(run::dashboard::BASELINE_SAMPLE)?) } else { None };
+                    let baseline = if baseline {
+                        Some(run::dashboard::sample_feed(run::dashboard::BASELINE_SAMPLE)?)
+                    } else {
+                        None
+                    };
                     let opts = votewatch::cli::FeedOpts { thresholds, baseline, ..Default::default() };
                     run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
                 })

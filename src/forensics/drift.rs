@@ -57,8 +57,14 @@ struct Split {
 impl Labs {
     pub fn new(regions: &[Region], standing: &[usize]) -> Labs {
         let d = standing.first().and_then(|&r| regions[r].rows.first()).map_or(0, |x| x.y.len());
-        let mut labs =
-            Labs { standing: standing.to_vec(), size: Vec::new(), sigma2: Vec::new(), cum_registered: Vec::new(), cum_y: Vec::new(), d };
+        let mut labs = Labs {
+            standing: standing.to_vec(),
+            size: Vec::new(),
+            sigma2: Vec::new(),
+            cum_registered: Vec::new(),
+            cum_y: Vec::new(),
+            d,
+        };
         for &s in standing {
             let rows = &regions[s].rows;
             let mut reg = vec![0.0; rows.len() + 1];

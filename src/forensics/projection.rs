@@ -95,7 +95,11 @@ fn regions_of(engine: &Engine, cands: usize) -> Vec<ratio::Region> {
         let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
         let mut y: Vec<f64> = (0..cands).map(|c| f64::from(e.vote(c))).collect();
         y.push(f64::from(e.ballots));
-        rows[r as usize].push((e.reported_at.unix, &p.id, Row { registered: f64::from(e.registered), y, at: e.reported_at.unix }));
+        rows[r as usize].push((
+            e.reported_at.unix,
+            &p.id,
+            Row { registered: f64::from(e.registered), y, at: e.reported_at.unix },
+        ));
     }
     meta.iter()
         .zip(rows)
@@ -149,15 +153,24 @@ pub fn project_with(engine: &Engine, baseline: Option<&super::swing::Baseline>) 
     let estimate = match ratio::estimate(&regions, &by_ratio, d) {
         Ok(e) => e,
         Err(few) => {
-            let what = if meta.len() <= MIN_REGIONS {
-                format!("every region ({} of {} so far)", few.standing, meta.len())
+            let waiting = if meta.len() <= MIN_REGIONS {
+                // Few regions: each must stand on its own reports.
+                let thin: Vec<String> = meta
+                    .iter()
+                    .zip(&regions)
+                    .filter(|(_, r)| r.rows.len() < r.needed)
+                    .map(|(m, r)| {
+                        format!("{} ({} of {} precincts)", crate::text::clean(&m.name), r.rows.len(), r.needed)
+                    })
+                    .collect();
+                format!("waiting for {}", thin.join(", "))
             } else {
-                format!("at least {MIN_REGIONS} regions ({} so far)", few.standing)
+                format!(
+                    "waiting for {MIN_REPORTED} precincts in at least {MIN_REGIONS} regions ({} so far)",
+                    few.standing
+                )
             };
-            return Some(Projection {
-                waiting: Some(format!("waiting for {MIN_REPORTED} precincts in {what}")),
-                ..base
-            });
+            return Some(Projection { waiting: Some(waiting), ..base });
         }
     };
     let mut votes: Vec<f64> = (0..cands).map(|c| national.votes_of(c) as f64).collect();

@@ -70,8 +70,7 @@ impl Spread {
     /// The standard deviation of a share (or turnout) with gradient `g` at quantity `i`: the
     /// independent part and the linear sum of the systematic ones, in quadrature.
     pub fn sd(&self, g: &[f64], i: usize) -> f64 {
-        let systematic: f64 =
-            self.systematic.iter().map(|m| m.quad(g).max(0.0).sqrt()).sum::<f64>() + self.share_sd[i];
+        let systematic: f64 = self.systematic.iter().map(|m| m.quad(g).max(0.0).sqrt()).sum::<f64>() + self.share_sd[i];
         (self.sampling.quad(g).max(0.0) + systematic * systematic).sqrt()
     }
 
@@ -130,8 +129,9 @@ pub fn estimate(regions: &[Region], project: &[f64], d: usize) -> Result<Estimat
     if project.iter().all(|&m| m <= 0.0) {
         return Ok(out);
     }
-    let standing: Vec<usize> =
-        (0..regions.len()).filter(|&r| !regions[r].rows.is_empty() && regions[r].rows.len() >= regions[r].needed).collect();
+    let standing: Vec<usize> = (0..regions.len())
+        .filter(|&r| !regions[r].rows.is_empty() && regions[r].rows.len() >= regions[r].needed)
+        .collect();
     let must_borrow = (0..regions.len()).any(|r| project[r] > 0.0 && !standing.contains(&r));
     if standing.is_empty() || (must_borrow && standing.len() < MIN_REGIONS) {
         return Err(TooFew { standing: standing.len() });
@@ -198,15 +198,12 @@ pub fn estimate(regions: &[Region], project: &[f64], d: usize) -> Result<Estimat
     for (r, &m) in project.iter().enumerate() {
         if m > 0.0 && !standing.contains(&r) {
             out.borrowed += m;
-            for q in 0..d {
-                out.votes[q] += rate[q] * m;
-            }
+            out.votes.iter_mut().zip(&rate).for_each(|(v, r)| *v += r * m);
         }
     }
     // What the standing regions' errors do to the national ratio is borne by every voter
     // projected at it too.
-    let carried: Vec<f64> =
-        (0..d).map(|q| 1.0 + (out.borrowed + shrunk_voters[q]) / electorate.max(1.0)).collect();
+    let carried: Vec<f64> = (0..d).map(|q| 1.0 + (out.borrowed + shrunk_voters[q]) / electorate.max(1.0)).collect();
     let mut het = shape.with_sds(&independent_het.iter().map(|v| v.sqrt()).collect::<Vec<_>>());
     het.add_scaled(&out.spread.sampling, 1.0);
     out.spread.sampling = carry(&het, &carried);

@@ -20,10 +20,11 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 use serde::Serialize;
 
-pub use super::baseline::Baseline;
 use super::baseline::BaseRow;
+pub use super::baseline::Baseline;
 use super::linalg::{Mat, covariance};
 use super::projection::{REPLICATES, shares_of};
 use super::ratio::Spread;
@@ -64,6 +65,9 @@ struct Prior {
 #[derive(Debug, Clone)]
 struct Obs {
     registered: f64,
+    /// Its natural log, and the valid votes.
+    log_registered: f64,
+    valid: f64,
     ballots: f64,
     invalid: f64,
     votes: Vec<f64>,
@@ -101,7 +105,7 @@ fn fit(obs: &[&Obs], cands: usize) -> Option<Fit> {
         reg += o.registered;
         bal += o.ballots;
         inv += o.invalid;
-        valid += o.votes.iter().sum::<f64>();
+        valid += o.valid;
         now.iter_mut().zip(&o.votes).for_each(|(n, x)| *n += x);
         prior_reg += o.prior_registered;
         prior_bal += o.prior_ballots;
@@ -116,7 +120,7 @@ fn fit(obs: &[&Obs], cands: usize) -> Option<Fit> {
         turnout: bal / reg - prior_bal / prior_reg,
         invalid_rate: inv / bal,
         slope: vec![0.0; cands + 1],
-        log_size: obs.iter().map(|o| o.registered * o.registered.ln()).sum::<f64>() / reg,
+        log_size: obs.iter().map(|o| o.registered * o.log_registered).sum::<f64>() / reg,
     })
 }
 
@@ -129,11 +133,11 @@ fn size_slopes(sets: &[Vec<&Obs>], fits: &[Option<Fit>], cands: usize) -> Vec<f6
     for (set, f) in sets.iter().zip(fits) {
         let Some(f) = f else { continue };
         for o in set {
-            let valid: f64 = o.votes.iter().sum();
+            let valid = o.valid;
             if valid <= 0.0 {
                 continue;
             }
-            let (w, x) = (o.registered, o.registered.ln() - f.log_size);
+            let (w, x) = (o.registered, o.log_registered - f.log_size);
             sxx += w * x * x;
             for (c, s) in sxy.iter_mut().enumerate().take(cands) {
                 *s += w * x * (o.votes[c] / valid - o.prior.shares[c] - f.shares[c]);
@@ -146,16 +150,28 @@ fn size_slopes(sets: &[Vec<&Obs>], fits: &[Option<Fit>], cands: usize) -> Vec<f6
 
 /// Predicted ballots and votes per candidate for `registered` voters with this prior.
 fn predict(prior: &Prior, registered: f64, f: &Fit) -> (f64, Vec<f64>) {
-    let x = if registered > 0.0 { registered.ln() - f.log_size } else { 0.0 };
+    let mut votes = vec![0.0; f.shares.len()];
+    let log = if registered > 0.0 { registered.ln() } else { f.log_size };
+    let ballots = predict_into(prior, registered, log, f, &mut votes);
+    (ballots, votes)
+}
+
+/// [`predict`] for `registered` voters of log size `log`, adding the votes to `votes` (no
+/// allocation: it runs for every missing precinct in every replicate); returns the ballots.
+fn predict_into(prior: &Prior, registered: f64, log: f64, f: &Fit, votes: &mut [f64]) -> f64 {
+    let x = log - f.log_size;
     let n = f.shares.len();
     let turnout = (prior.turnout + f.turnout + f.slope[n] * x).clamp(0.0, 1.0);
     let ballots = registered * turnout;
     let valid = ballots * (1.0 - f.invalid_rate);
-    let raw: Vec<f64> =
-        prior.shares.iter().zip(&f.shares).zip(&f.slope).map(|((s, d), b)| (s + d + b * x).max(0.0)).collect();
-    let sum: f64 = raw.iter().sum();
-    let votes = raw.iter().map(|s| if sum > 0.0 { valid * s / sum } else { 0.0 }).collect();
-    (ballots, votes)
+    let raw = |c: usize| (prior.shares[c] + f.shares[c] + f.slope[c] * x).max(0.0);
+    let sum: f64 = (0..n).map(raw).sum();
+    if sum > 0.0 {
+        for (c, v) in votes.iter_mut().enumerate() {
+            *v += valid * raw(c) / sum;
+        }
+    }
+    ballots
 }
 
 /// Stable hold-out choice: FNV-1a of the precinct id.
@@ -174,7 +190,7 @@ pub struct Model {
     /// The matched reported precincts by region (the fitting ones are those not held out).
     all: Vec<Vec<Obs>>,
     /// Missing precincts by region: prior and projected registered voters.
-    targets: Vec<Vec<(Prior, f64)>>,
+    targets: Vec<Vec<(Prior, f64, f64)>>,
     /// Missing voters per region the baseline does not place (for the ratio estimator).
     pub unmatched: Vec<f64>,
     /// Cholesky factor of the held-out residuals' covariance (per registered voter; candidates
@@ -210,6 +226,8 @@ impl Model {
             let (Some(e), Some(r), Some(b)) = (p.counted(), p.region(), b.map(|b| &baseline.rows[b])) else { continue };
             let obs = Obs {
                 registered: f64::from(e.registered),
+                log_registered: f64::from(e.registered.max(1)).ln(),
+                valid: e.valid() as f64,
                 ballots: f64::from(e.ballots),
                 invalid: f64::from(e.invalid),
                 votes: (0..cands).map(|c| f64::from(e.vote(c))).collect(),
@@ -235,11 +253,12 @@ impl Model {
             (before > 0.0).then(|| now / before)
         };
         let national_growth = growth_of(&mut all.iter().flatten()).unwrap_or(1.0);
-        let mut targets: Vec<Vec<(Prior, f64)>> = vec![Vec::new(); regions];
+        let mut targets: Vec<Vec<(Prior, f64, f64)>> = vec![Vec::new(); regions];
         for &(b, r) in &matching.targets {
             let b = &baseline.rows[b];
             let growth = if all[r as usize].len() >= MIN_FIT { growth_of(&mut all[r as usize].iter()) } else { None };
-            targets[r as usize].push((prior_of(b), b.registered as f64 * growth.unwrap_or(national_growth)));
+            let registered = b.registered as f64 * growth.unwrap_or(national_growth);
+            targets[r as usize].push((prior_of(b), registered, registered.max(1.0).ln()));
         }
         // The manifest's missing voters bound what the baseline may place.
         let mut unmatched = missing.to_vec();
@@ -248,7 +267,10 @@ impl Model {
             let room = missing.get(r).copied().unwrap_or(0.0);
             if placed > room && placed > 0.0 {
                 let k = room / placed;
-                t.iter_mut().for_each(|x| x.1 *= k);
+                t.iter_mut().for_each(|x| {
+                    x.1 *= k;
+                    x.2 = x.1.max(1.0).ln();
+                });
             }
             unmatched[r] = (room - placed).max(0.0);
         }
@@ -368,10 +390,8 @@ impl Model {
         let mut ballots = 0.0;
         for (targets, f) in self.targets.iter().zip(&fits) {
             let Some(f) = f else { continue };
-            for (prior, registered) in targets {
-                let (b, v) = predict(prior, *registered, f);
-                ballots += b;
-                votes.iter_mut().zip(&v).for_each(|(t, x)| *t += x);
+            for (prior, registered, log) in targets {
+                ballots += predict_into(prior, *registered, *log, f, &mut votes);
             }
         }
         if let (Some(rng), Some(chol)) = (rng, &self.chol) {
@@ -397,9 +417,11 @@ impl Model {
         let (mut point, ballots) = self.missing_votes(None);
         point.push(ballots);
         let d = self.cands + 1;
-        let mut rng = ChaCha8Rng::seed_from_u64(0x5717);
-        let replicates: Vec<Vec<f64>> = (0..REPLICATES)
-            .map(|_| {
+        // Replicates in parallel, each seeded by its number: the same count, the same spread.
+        let replicates: Vec<Vec<f64>> = (0..REPLICATES as u64)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = ChaCha8Rng::seed_from_u64(0x5717 + i);
                 let (mut v, b) = self.missing_votes(Some(&mut rng));
                 v.push(b);
                 v

@@ -234,7 +234,12 @@ fn station_ids(region: &RegionSpec, count: usize) -> Vec<String> {
         vec![(region.code, count)]
     } else {
         let weights: Vec<f64> = region.parts.iter().map(|p| p.1 as f64).collect();
-        region.parts.iter().map(|p| p.0).zip(largest_remainder(count as u64, &weights).into_iter().map(|n| n as usize)).collect()
+        region
+            .parts
+            .iter()
+            .map(|p| p.0)
+            .zip(largest_remainder(count as u64, &weights).into_iter().map(|n| n as usize))
+            .collect()
     };
     parts
         .into_iter()

@@ -42,8 +42,19 @@ const fn split_later(
     protest: f64,
     urban: f64,
 ) -> RegionSpec {
-    let mut r =
-        region(id, name, parts[0].0, utc_offset_hours, precincts, registered, turnout, leader_share, protest, urban, Ndjson);
+    let mut r = region(
+        id,
+        name,
+        parts[0].0,
+        utc_offset_hours,
+        precincts,
+        registered,
+        turnout,
+        leader_share,
+        protest,
+        urban,
+        Ndjson,
+    );
     r.parts = parts;
     r
 }
