@@ -15,9 +15,7 @@
 //! Run: `cargo bench --bench real_order` (`-- N` for N seeds; default 5). Without the data it
 //! says so and exits successfully.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -26,6 +24,9 @@ use votewatch::engine::Engine;
 use votewatch::feed::report::parse_json_report;
 use votewatch::feed::{Batch, Loc, Manifest, Schema, Timestamp};
 use votewatch::forensics::projection::project;
+
+#[path = "../tests/common/ru2018.rs"]
+mod ru2018;
 
 const CANDIDATES: [&str; 8] =
     ["baburin", "grudinin", "zhirinovsky", "putin", "sobchak", "suraykin", "titov", "yavlinsky"];
@@ -86,22 +87,6 @@ struct Station {
     ballots: u64,
     invalid: u64,
     votes: [u64; 8],
-}
-
-fn skip(why: &str) {
-    let _ = writeln!(std::io::stderr(), "real_order: NOT RUN: {why}");
-}
-
-fn unzip(zip: &Path, dir: &Path) -> Result<(), String> {
-    for (tool, args) in [
-        ("unzip", vec!["-q".as_ref(), zip.as_os_str(), "-d".as_ref(), dir.as_os_str()]),
-        ("python3", vec!["-m".as_ref(), "zipfile".as_ref(), "-e".as_ref(), zip.as_os_str(), dir.as_os_str()]),
-    ] {
-        if Command::new(tool).args(&args).status().is_ok_and(|s| s.success()) {
-            return Ok(());
-        }
-    }
-    Err(format!("cannot unzip {}", zip.display()))
 }
 
 fn read(csv_path: &Path) -> (Vec<String>, Vec<Station>) {
@@ -206,19 +191,7 @@ struct Cell {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let zip = std::env::var_os("VOTEWATCH_RU2018_ZIP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/data/ru-2018-presidential.csv.zip"));
-    if !zip.is_file() {
-        skip(&format!("{} not found", zip.display()));
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    if let Err(e) = unzip(&zip, dir.path()) {
-        skip(&e);
-        return;
-    }
+    let Some((dir, _)) = ru2018::extracted("real_order") else { return };
     let seeds: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5);
     let (names, stations) = read(&dir.path().join("2018.csv"));
     let manifest = manifest(&names, &stations);

@@ -6,32 +6,11 @@
 //! file named by `VOTEWATCH_RU2018_ZIP`). When it is missing, or nothing can unzip it, the test
 //! says so on stderr and passes without checking anything.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-
-/// Says why the test did not run, past the test harness's output capture.
-fn skip(why: &str) {
-    let _ = writeln!(std::io::stderr(), "real_data: NOT RUN: {why}");
-}
-
-/// Unzips `zip` into `dir` with the first tool that works: `unzip`, then Python's zipfile.
-fn unzip(zip: &Path, dir: &Path) -> Result<(), String> {
-    let tools: [(&str, Vec<&std::ffi::OsStr>); 2] = [
-        ("unzip", vec!["-q".as_ref(), zip.as_os_str(), "-d".as_ref(), dir.as_os_str()]),
-        ("python3", vec!["-m".as_ref(), "zipfile".as_ref(), "-e".as_ref(), zip.as_os_str(), dir.as_os_str()]),
-    ];
-    let mut tried = Vec::new();
-    for (tool, args) in tools {
-        match Command::new(tool).args(&args).status() {
-            Ok(s) if s.success() => return Ok(()),
-            Ok(s) => tried.push(format!("{tool} failed ({s})")),
-            Err(e) => tried.push(format!("{tool}: {e}")),
-        }
-    }
-    Err(format!("cannot unzip {}: {}", zip.display(), tried.join("; ")))
-}
 
 fn votes(v: &serde_json::Value, id: &str) -> u64 {
     let c = v["candidates"].as_array().unwrap().iter().find(|c| c["id"] == id);
@@ -41,18 +20,7 @@ fn votes(v: &serde_json::Value, id: &str) -> u64 {
 #[test]
 fn russia_2018_reproduces_the_reference_sums() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let zip = std::env::var_os("VOTEWATCH_RU2018_ZIP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/data/ru-2018-presidential.csv.zip"));
-    if !zip.is_file() {
-        skip(&format!("{} not found", zip.display()));
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    if let Err(e) = unzip(&zip, dir.path()) {
-        skip(&e);
-        return;
-    }
+    let Some((dir, zip)) = common::ru2018::extracted("real_data") else { return };
     let manifest = root.join("docs/examples/ru-2018-presidential.json");
 
     let start = Instant::now();

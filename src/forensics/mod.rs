@@ -17,6 +17,7 @@ pub mod projection;
 pub mod ratio;
 pub mod skew;
 pub mod swing;
+pub mod uniform;
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -1,20 +1,24 @@
-//! Projection from a baseline: a prior election's per-precinct results (`--baseline FILE`).
+//! Projection from a baseline: a prior election's per-precinct results (`--baseline FEED`,
+//! read and matched in [`super::baseline`]).
 //!
 //! A precinct that has not reported yet but is in the baseline is projected by uniform swing
-//! within its region: its prior turnout and shares, moved by the change its region's reported
-//! precincts show against their own prior results (vote-weighted; the national change where a
-//! region has fewer than [`MIN_FIT`] such precincts), on its prior electorate grown as the
-//! region's reported electorate grew. Voters the baseline cannot place are left to the ratio
-//! estimator (projection.rs).
+//! within its region ([`super::uniform`]): its prior turnout and shares, moved by the change its
+//! region's reported precincts show against their own prior results (vote-weighted; the
+//! national change where a region has fewer than [`MIN_FIT`] such precincts), on its prior
+//! electorate grown as the region's reported electorate grew. Voters the baseline cannot place
+//! are left to the ratio estimator ([`super::ratio`]).
 //!
-//! The interval is calibrated by split conformal prediction: a fixed quarter of the matched
+//! The spread is calibrated by split conformal prediction: a fixed quarter of the matched
 //! reported precincts (chosen by a hash of their id, so arrival order does not matter) is held
 //! out, predicted from the swing fitted on the other three quarters, and their residuals
 //! measure how wrong the model is for one precinct. The precinct-level 90% conformal bound (the
-//! ⌈0.9·(n+1)⌉-th smallest absolute residual of the leader's share) is reported; the aggregate
-//! interval draws, in each bootstrap replicate, the missing precincts' summed error from the
-//! held-out residuals (their covariance across candidates, scaled by the missing precincts'
-//! sizes) on top of a swing refitted on a resample of the fitting precincts.
+//! ⌈0.9·(n+1)⌉-th smallest absolute residual of the leader's share) is reported. Each of the
+//! seeded replicates refits the swing on a resample of the fitting precincts (a thin region
+//! takes the national swing moved as a random region with its own departs from the regions'
+//! mean) and draws the missing precincts' summed error from the held-out residuals; the
+//! replicates' covariance around their mean, with the swing's own reporting-order drift, is
+//! the spread. The interval is the estimate ± 1.645 of its standard deviation, so it always
+//! contains the estimate (percentiles of replicates fitted on three quarters need not).
 
 use rand::Rng;
 use rand::SeedableRng;
@@ -28,12 +32,11 @@ pub use super::baseline::Baseline;
 use super::linalg::{Mat, covariance};
 use super::projection::{REPLICATES, shares_of};
 use super::ratio::Spread;
+use super::uniform::{Fit, Obs, Prior, fit, held_out, predict, predict_into, size_slopes};
 use crate::engine::Engine;
 
 /// Matched reported precincts a region needs for a swing of its own.
 pub const MIN_FIT: usize = 10;
-/// One in this many matched reported precincts is held out for calibration.
-pub const HOLD_OUT: u64 = 4;
 
 /// What the projection says of its baseline.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -52,136 +55,6 @@ pub struct BaselineInfo {
     pub calibration_precincts: usize,
     /// The 90% split-conformal bound on one precinct's leader share (absolute error, 0–1).
     pub precinct_interval: Option<f64>,
-}
-
-/// A precinct's prior turnout and shares (per current candidate, of prior valid votes).
-#[derive(Debug, Clone)]
-struct Prior {
-    turnout: f64,
-    shares: Vec<f64>,
-}
-
-/// A matched reported precinct.
-#[derive(Debug, Clone)]
-struct Obs {
-    registered: f64,
-    /// Its natural log, and the valid votes.
-    log_registered: f64,
-    valid: f64,
-    ballots: f64,
-    invalid: f64,
-    votes: Vec<f64>,
-    prior: Prior,
-    prior_registered: f64,
-    prior_ballots: f64,
-    /// All prior valid votes, and those of the current candidates.
-    prior_valid: f64,
-    prior_votes: Vec<f64>,
-    /// When it reported (unix seconds).
-    at: i64,
-    /// Held out of the fit, for the conformal calibration.
-    held: bool,
-}
-
-/// The swing of a set of reported precincts against their prior results.
-#[derive(Debug, Clone)]
-struct Fit {
-    shares: Vec<f64>,
-    turnout: f64,
-    invalid_rate: f64,
-    /// The change of the swing with precinct size: per unit of log registered voters away from
-    /// `log_size` (the set's registered-weighted mean), per candidate, turnout last. Pooled over
-    /// the regions (cities and villages rarely swing alike).
-    slope: Vec<f64>,
-    log_size: f64,
-}
-
-fn fit(obs: &[&Obs], cands: usize) -> Option<Fit> {
-    let (mut reg, mut bal, mut inv, mut valid) = (0.0, 0.0, 0.0, 0.0);
-    let (mut prior_reg, mut prior_bal, mut prior_valid) = (0.0, 0.0, 0.0);
-    let mut now = vec![0.0; cands];
-    let mut before = vec![0.0; cands];
-    for o in obs {
-        reg += o.registered;
-        bal += o.ballots;
-        inv += o.invalid;
-        valid += o.valid;
-        now.iter_mut().zip(&o.votes).for_each(|(n, x)| *n += x);
-        prior_reg += o.prior_registered;
-        prior_bal += o.prior_ballots;
-        prior_valid += o.prior_valid;
-        before.iter_mut().zip(&o.prior_votes).for_each(|(b, x)| *b += x);
-    }
-    if reg <= 0.0 || valid <= 0.0 || bal <= 0.0 || prior_reg <= 0.0 || prior_valid <= 0.0 {
-        return None;
-    }
-    Some(Fit {
-        shares: now.iter().zip(&before).map(|(n, b)| n / valid - b / prior_valid).collect(),
-        turnout: bal / reg - prior_bal / prior_reg,
-        invalid_rate: inv / bal,
-        slope: vec![0.0; cands + 1],
-        log_size: obs.iter().map(|o| o.registered * o.log_registered).sum::<f64>() / reg,
-    })
-}
-
-/// The size slopes (per candidate's share, turnout last), by registered-weighted least squares
-/// of each precinct's departure from its region's swing on its log size (centred in its
-/// region, so that differences between regions do not count).
-fn size_slopes(sets: &[Vec<&Obs>], fits: &[Option<Fit>], cands: usize) -> Vec<f64> {
-    let mut sxx = 0.0;
-    let mut sxy = vec![0.0; cands + 1];
-    for (set, f) in sets.iter().zip(fits) {
-        let Some(f) = f else { continue };
-        for o in set {
-            let valid = o.valid;
-            if valid <= 0.0 {
-                continue;
-            }
-            let (w, x) = (o.registered, o.log_registered - f.log_size);
-            sxx += w * x * x;
-            for (c, s) in sxy.iter_mut().enumerate().take(cands) {
-                *s += w * x * (o.votes[c] / valid - o.prior.shares[c] - f.shares[c]);
-            }
-            sxy[cands] += w * x * (o.ballots / o.registered - o.prior.turnout - f.turnout);
-        }
-    }
-    sxy.iter().map(|s| if sxx > 0.0 { s / sxx } else { 0.0 }).collect()
-}
-
-/// Predicted ballots and votes per candidate for `registered` voters with this prior.
-fn predict(prior: &Prior, registered: f64, f: &Fit) -> (f64, Vec<f64>) {
-    let mut votes = vec![0.0; f.shares.len()];
-    let log = if registered > 0.0 { registered.ln() } else { f.log_size };
-    let ballots = predict_into(prior, registered, log, f, &mut votes);
-    (ballots, votes)
-}
-
-/// [`predict`] for `registered` voters of log size `log`, adding the votes to `votes` (no
-/// allocation: it runs for every missing precinct in every replicate); returns the ballots.
-fn predict_into(prior: &Prior, registered: f64, log: f64, f: &Fit, votes: &mut [f64]) -> f64 {
-    let x = log - f.log_size;
-    let n = f.shares.len();
-    let turnout = (prior.turnout + f.turnout + f.slope[n] * x).clamp(0.0, 1.0);
-    let ballots = registered * turnout;
-    let valid = ballots * (1.0 - f.invalid_rate);
-    let raw = |c: usize| (prior.shares[c] + f.shares[c] + f.slope[c] * x).max(0.0);
-    let sum: f64 = (0..n).map(raw).sum();
-    if sum > 0.0 {
-        for (c, v) in votes.iter_mut().enumerate() {
-            *v += valid * raw(c) / sum;
-        }
-    }
-    ballots
-}
-
-/// Stable hold-out choice: FNV-1a of the precinct id.
-fn held_out(id: &str) -> bool {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h.is_multiple_of(HOLD_OUT)
 }
 
 /// The swing model for one count.
@@ -493,38 +366,5 @@ impl Model {
             }
         }
         worst
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hold_out_is_about_a_quarter_and_fixed_by_id() {
-        let ids: Vec<String> = (0..4000).map(|i| format!("P{i:05}")).collect();
-        let n = ids.iter().filter(|id| held_out(id)).count();
-        assert!((800..1200).contains(&n), "{n}");
-        assert_eq!(held_out("P00042"), held_out("P00042"));
-    }
-
-    #[test]
-    fn uniform_swing_moves_prior_shares_and_turnout() {
-        let prior = Prior { turnout: 0.6, shares: vec![0.5, 0.3, 0.2] };
-        let f =
-            Fit { shares: vec![0.05, -0.05, 0.0], turnout: 0.1, invalid_rate: 0.0, slope: vec![0.0; 4], log_size: 0.0 };
-        let (ballots, votes) = predict(&prior, 1000.0, &f);
-        assert!((ballots - 700.0).abs() < 1e-9);
-        let expect = [385.0, 175.0, 140.0];
-        for (v, e) in votes.iter().zip(expect) {
-            assert!((v - e).abs() < 1e-9, "{votes:?}");
-        }
-        // A share pushed below zero is zero, and the rest renormalised.
-        let f =
-            Fit { shares: vec![0.0, -0.4, 0.0], turnout: 0.0, invalid_rate: 0.5, slope: vec![0.0; 4], log_size: 0.0 };
-        let (ballots, votes) = predict(&prior, 1000.0, &f);
-        assert!((ballots - 600.0).abs() < 1e-9);
-        assert_eq!(votes[1], 0.0);
-        assert!((votes.iter().sum::<f64>() - 300.0).abs() < 1e-9);
     }
 }

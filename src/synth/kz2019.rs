@@ -10,7 +10,7 @@
 use time::macros::{date, time};
 
 use super::profile::{
-    CandidateSpec, Contest, Csv, JsonBatch, JsonSingle, KZ_2022_ABROAD, Ndjson, ProfileSpec, RegionSpec, ValidVotes,
+    CandidateSpec, Contest, Csv, JsonBatch, KZ_2022_ABROAD, Ndjson, ProfileSpec, RegionSpec, ValidVotes, abroad,
     candidate, region,
 };
 
@@ -79,21 +79,7 @@ static REGIONS: [RegionSpec; 18] = [
     region("astana", "Nur-Sultan", "AST", 6, 400, 690_000, 0.70, 0.60, 1.9, 1.3, Ndjson),
     region("almaty", "Almaty", "ALA", 6, 680, 1_250_000, 0.52, 0.56, 2.3, 1.35, Ndjson),
     region("shymkent", "Shymkent", "SHY", 6, 360, 630_000, 0.80, 0.78, 0.7, 1.2, Ndjson),
-    RegionSpec {
-        id: "abroad",
-        name: "Abroad",
-        code: "ABR",
-        utc_offset_hours: 6,
-        precincts: 68,
-        registered: 25_000,
-        turnout: 0.55,
-        leader_share: 0.70,
-        protest: 1.6,
-        urban: 1.0,
-        format: JsonSingle,
-        abroad: true,
-        parts: &[],
-    },
+    abroad(68, 25_000, 0.55, 0.70, 1.6),
 ];
 
 pub(crate) static KZ_2019: ProfileSpec = ProfileSpec {

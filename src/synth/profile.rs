@@ -225,6 +225,22 @@ pub(crate) const fn region(
     }
 }
 
+/// The stations abroad (ids from [`ProfileSpec::abroad`]), reporting on Astana time. Columns as
+/// for [`region`].
+pub(crate) const fn abroad(
+    precincts: usize,
+    registered: u64,
+    turnout: f64,
+    leader_share: f64,
+    protest: f64,
+) -> RegionSpec {
+    RegionSpec {
+        abroad: true,
+        format: JsonSingle,
+        ..region("abroad", "Abroad", "ABR", 6, precincts, registered, turnout, leader_share, protest, 1.0, JsonSingle)
+    }
+}
+
 pub(crate) const fn candidate(
     id: &'static str,
     name: &'static str,
@@ -271,22 +287,7 @@ static KZ_2022_REGIONS: [RegionSpec; 21] = [
     region("astana", "Astana", "AST", 6, 520, 850_000, 0.66, 0.74, 1.8, 1.3, Ndjson),
     region("almaty", "Almaty", "ALA", 6, 760, 1_300_000, 0.46, 0.71, 2.2, 1.35, Ndjson),
     region("shymkent", "Shymkent", "SHY", 6, 420, 690_000, 0.74, 0.88, 0.6, 1.2, Ndjson),
-    RegionSpec {
-        id: "abroad",
-        name: "Abroad",
-        code: "ABR",
-        // Stations abroad report on Astana time.
-        utc_offset_hours: 6,
-        precincts: 68,
-        registered: 25_000,
-        turnout: 0.60,
-        leader_share: 0.76,
-        protest: 1.6,
-        urban: 1.0,
-        format: JsonSingle,
-        abroad: true,
-        parts: &[],
-    },
+    abroad(68, 25_000, 0.60, 0.76, 1.6),
 ];
 
 pub(crate) const fn country(iso: &'static str, utc_offset_minutes: i32, stations: usize) -> AbroadCountry {

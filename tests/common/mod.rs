@@ -1,6 +1,7 @@
 //! Helpers shared by the tests that run the real binary.
 #![allow(dead_code)]
 
+pub mod ru2018;
 pub mod tmux;
 
 use std::path::Path;
