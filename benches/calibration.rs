@@ -70,7 +70,7 @@ fn main() {
             }
         }
     }
-    let method = if with_baseline { "swing from a synthetic prior election" } else { "stratified ratio" };
+    let method = if with_baseline { "swing from a synthetic prior election" } else { "by region ratios" };
     println!("\n{n} synthetic elections of 5,000 precincts × 2 reporting orders; {method}\n");
     println!("| reported | projections shown | 90% interval coverage | mean width (pp) |\n|---|---|---|---|");
     for (f, (cov, ints, width, shown, tried)) in fractions.iter().zip(stats) {

@@ -10,7 +10,8 @@
 //! manifest (every region's stations and registered voters, from the complete file) and
 //! projected; each cell is several seeds. Printed: projections shown, coverage of the 90%
 //! intervals (every candidate and turnout), their mean width for the leader and turnout, and
-//! the mean error of the projection and of the naive count (the shares counted so far).
+//! the mean error of the projection, of the naive count (the shares counted so far) and of
+//! the regions' own reported ratios alone (the stratified estimate without drift or borrowing).
 //!
 //! Run: `cargo bench --bench real_order` (`-- N` for N seeds; default 5). Without the data it
 //! says so and exits successfully.
@@ -175,6 +176,23 @@ fn report_json(s: &Station, at: i64) -> String {
     )
 }
 
+/// The leader's share and turnout projected by each region's own reported ratios alone (the
+/// nation's for a region with nothing in): no drift, no borrowing cost.
+fn plain_ratio(engine: &Engine, registered: u64) -> (f64, f64) {
+    let n = engine.national();
+    let mut votes = [0.0f64; 8];
+    let mut ballots = 0.0;
+    for (r, meta) in engine.regions().iter().enumerate() {
+        let t = engine.region_totals(r).filter(|t| t.registered > 0).unwrap_or(n);
+        let scale = meta.registered_expected.unwrap() as f64 / t.registered as f64;
+        for (c, v) in votes.iter_mut().enumerate() {
+            *v += t.votes_of(c) as f64 * scale;
+        }
+        ballots += t.ballots as f64 * scale;
+    }
+    (votes[LEADER] / votes.iter().sum::<f64>(), ballots / registered as f64)
+}
+
 #[derive(Default)]
 struct Cell {
     runs: usize,
@@ -187,6 +205,8 @@ struct Cell {
     err_turnout: f64,
     naive_leader: f64,
     naive_turnout: f64,
+    plain_leader: f64,
+    plain_turnout: f64,
     borrowed: f64,
 }
 
@@ -244,6 +264,9 @@ fn main() {
                 cell.width_turnout += t.high - t.low;
                 cell.err_turnout += (t.value - truth[8]).abs();
                 cell.naive_turnout += (n.ballots as f64 / n.registered as f64 - truth[8]).abs();
+                let (leader, turnout) = plain_ratio(&engine, registered);
+                cell.plain_leader += (leader - truth[LEADER]).abs();
+                cell.plain_turnout += (turnout - truth[8]).abs();
             }
         }
     }
@@ -252,15 +275,15 @@ fn main() {
         stations.len()
     );
     println!(
-        "| stations in | within regions | shown | 90% coverage (all candidates + turnout) | mean width: leader / turnout (pp) | mean error: leader / turnout (pp) | naive count's error (pp) | borrowed |"
+        "| stations in | within regions | shown | 90% coverage (all candidates + turnout) | mean width: leader / turnout (pp) | mean error: leader / turnout (pp) | naive count's error (pp) | regions' own ratios' error (pp) | borrowed |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (f, fraction) in fractions.iter().enumerate() {
         for (o, name) in ["random", "small first"].iter().enumerate() {
             let c = &cells[f * 2 + o];
             let k = c.shown.max(1) as f64;
             println!(
-                "| {:.0}% | {name} | {}/{} | {:.1}% ({}/{}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0}% |",
+                "| {:.0}% | {name} | {}/{} | {:.1}% ({}/{}) | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:.0}% |",
                 fraction * 100.0,
                 c.shown,
                 c.runs,
@@ -273,6 +296,8 @@ fn main() {
                 100.0 * c.err_turnout / k,
                 100.0 * c.naive_leader / k,
                 100.0 * c.naive_turnout / k,
+                100.0 * c.plain_leader / k,
+                100.0 * c.plain_turnout / k,
                 100.0 * c.borrowed / k,
             );
         }

@@ -62,7 +62,8 @@ pub enum Command {
         #[command(flatten)]
         ui: crate::run::dashboard::UiOpts,
     },
-    /// Replay the bundled Kazakhstan 2022 sample in the dashboard.
+    /// Replay the bundled Kazakhstan 2022 sample in the dashboard (with --baseline, projected
+    /// by swing from the bundled 2019 sample).
     Demo {
         /// Feed seconds per real second, or `max`.
         #[arg(long, default_value = "auto")]
@@ -85,7 +86,7 @@ pub enum Command {
         precincts: Option<usize>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Election profile: kz-2022 (presidential) or majilis-2012 (party list).
+        /// Election profile: kz-2022 or kz-2019 (presidential), or majilis-2012 (party list).
         #[arg(long, default_value = "kz-2022")]
         profile: String,
         /// Write the reports as they would arrive live, at RATE reports a second.

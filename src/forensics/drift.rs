@@ -4,8 +4,9 @@
 //! *Within a region* ([`Labs`]): a region that has reported a share f of its voters is
 //! projected from its first f; regions further along show what that costs. In each of them the
 //! precincts that had reported when it stood at f project the ones it reported since, and the
-//! relative error (late ratio over early ratio, less one) is the drift at f: its mean corrects
-//! the projection, its spread between regions (beyond what their own sampling noise explains)
+//! relative error (late ratio over early ratio, less one) is the drift at f: its mean (shrunk
+//! toward none as far as its standard error says it could be noise) corrects the projection,
+//! its spread between regions (beyond what their own sampling noise explains)
 //! is the uncertainty that remains, and the standard error of the mean a part common to all.
 //! Where small precincts report first, this is what makes the large late ones count; where the
 //! order is random, the drift is noise and costs little.
@@ -144,9 +145,11 @@ impl Labs {
             if w <= 0.0 {
                 continue;
             }
-            lab.drift[q] = mean;
-            lab.het[q] = (t / w - noise / w).max(0.0);
+            // The mean shrunk toward none as far as its own standard error says it may be noise
+            // (positive-part James–Stein): a random order's drift is, and is not applied.
             lab.se2[q] = w2t / (w * w);
+            lab.drift[q] = if mean != 0.0 { mean * (1.0 - lab.se2[q] / (mean * mean)).max(0.0) } else { 0.0 };
+            lab.het[q] = (t / w - noise / w).max(0.0);
         }
         let total: f64 = splits.iter().map(|s| s.late).sum();
         for (s, dev) in splits.iter().zip(&devs) {
