@@ -2,6 +2,10 @@
 //! column per candidate, ballots last), covariances, Cholesky factors, and how a covariance
 //! of projected votes becomes the spread of shares and turnout (the delta method).
 
+/// The 95th percentile of the standard normal: a 90% interval is an estimate ± this many
+/// standard deviations.
+pub const Z90: f64 = 1.644_853_6;
+
 /// A small dense square matrix, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mat {

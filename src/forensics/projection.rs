@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
-use super::linalg::gradient;
+use super::linalg::{Z90, gradient};
 use super::ratio::{self, MIN_REGIONS, MIN_REPORTED, Row, Spread};
 use crate::engine::Engine;
 use crate::engine::seats::hare;
@@ -23,9 +23,6 @@ use crate::feed::manifest::Contest;
 
 /// Draws of the projected votes behind the seat ranges and threshold chances.
 pub const REPLICATES: usize = 200;
-/// The 95th percentile of the standard normal: a 90% interval is the estimate ± this many
-/// standard deviations.
-const Z90: f64 = 1.644_853_6;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Interval {

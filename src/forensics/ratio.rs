@@ -17,7 +17,7 @@
 //!   linearly on the share scale ([`Spread`]).
 
 use super::drift;
-use super::linalg::Mat;
+use super::linalg::{Mat, Z90};
 
 /// Precincts a region needs in before its own ratios stand for its missing voters.
 pub const MIN_REPORTED: usize = 10;
@@ -105,15 +105,15 @@ pub struct TooFew {
     pub standing: usize,
 }
 
-/// One standing region's own projection of all its missing voters, per voter still missing.
+/// One standing region's own projection of its missing voters, per voter still missing.
 struct Own {
     region: usize,
     /// Reported registered voters and quantities.
     reported: f64,
     known: Vec<f64>,
-    /// Projected quantities per missing voter (drift-corrected), and the variances per voter
-    /// of that rate: from its own precincts (`sampling`, a matrix per missing voter²·…), and
-    /// from the drift correction (independent `het`, common `common`, as standard deviations).
+    /// Projected quantities per missing voter (drift-corrected), and the standard deviations
+    /// per voter the drift correction leaves: independent of other regions' (`het`) and
+    /// common to all (`common`).
     rate: Vec<f64>,
     het: Vec<f64>,
     common: Vec<f64>,
@@ -148,7 +148,7 @@ pub fn estimate(regions: &[Region], project: &[f64], d: usize) -> Result<Estimat
     // How the standing regions' completed ratios spread around it (registered-weighted).
     let mut between = Mat::zeros(d);
     for (o, c) in owns.iter().zip(&complete) {
-        let size = o.reported + regions[o.region].missing;
+        let size = (o.reported + regions[o.region].missing).max(1.0);
         let dev: Vec<f64> = c.iter().zip(&rate).map(|(c, r)| c / size - r).collect();
         between.add_outer(&dev, size / electorate.max(1.0));
     }
@@ -217,7 +217,7 @@ pub fn estimate(regions: &[Region], project: &[f64], d: usize) -> Result<Estimat
     // The drift of completed ratios with the order regions started to report in.
     let order = drift::region_order(regions, &owns.iter().map(|o| o.region).collect::<Vec<_>>(), &complete);
     let lent: Vec<f64> = (0..d).map(|q| out.borrowed + shrunk_voters[q]).collect();
-    let sds: Vec<f64> = (0..d).map(|q| order[q] * rate[q] * lent[q] / 1.645).collect();
+    let sds: Vec<f64> = (0..d).map(|q| order[q] * rate[q] * lent[q] / Z90).collect();
     out.spread.systematic.push(Mat::diag(&sds.iter().map(|s| s * s).collect::<Vec<_>>()));
     Ok(out)
 }
@@ -246,7 +246,7 @@ fn own(region: &Region, r: usize, labs: &drift::Labs, d: usize) -> Own {
     let mut rate = ratio.clone();
     let (mut het, mut common, mut drift_cov) = (vec![0.0; d], vec![0.0; d], Mat::zeros(d));
     if region.missing > 0.0
-        && let Some(lab) = labs.at(reported / (reported + region.missing), r)
+        && let Some(lab) = labs.at(reported / (reported + region.missing).max(1.0), r)
     {
         for q in 0..d {
             rate[q] = (ratio[q] * (1.0 + lab.drift[q])).max(0.0);
@@ -266,7 +266,7 @@ fn own(region: &Region, r: usize, labs: &drift::Labs, d: usize) -> Own {
 fn student_t_allowance(n: usize) -> f64 {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     let df = n.saturating_sub(1).max(1) as f64;
-    StudentsT::new(0.0, 1.0, df).map_or(1.0, |t| (t.inverse_cdf(0.95) / 1.644_853_6).powi(2))
+    StudentsT::new(0.0, 1.0, df).map_or(1.0, |t| (t.inverse_cdf(0.95) / Z90).powi(2))
 }
 
 #[cfg(test)]

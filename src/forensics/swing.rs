@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use super::baseline::BaseRow;
 pub use super::baseline::Baseline;
-use super::linalg::{Mat, covariance};
+use super::linalg::{Mat, Z90, covariance};
 use super::projection::{REPLICATES, shares_of};
 use super::ratio::Spread;
 use super::uniform::{Fit, Obs, Prior, fit, held_out, predict, predict_into, size_slopes};
@@ -304,7 +304,7 @@ impl Model {
         if let Some(c) = covariance(&replicates, d) {
             spread.sampling = c;
         }
-        spread.share_sd = self.order_error(electorate).iter().map(|e| e / 1.644_853_6).collect();
+        spread.share_sd = self.order_error(electorate).iter().map(|e| e / Z90).collect();
         (point, spread)
     }
 }
