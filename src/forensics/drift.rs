@@ -57,7 +57,7 @@ struct Split {
 
 impl Labs {
     pub fn new(regions: &[Region], standing: &[usize]) -> Labs {
-        let d = standing.first().and_then(|&r| regions[r].rows.first()).map_or(0, |x| x.y.len());
+        let d = standing.first().map_or(0, |&r| regions[r].d);
         let mut labs = Labs {
             standing: standing.to_vec(),
             size: Vec::new(),
@@ -67,21 +67,22 @@ impl Labs {
             d,
         };
         for &s in standing {
-            let rows = &regions[s].rows;
-            let mut reg = vec![0.0; rows.len() + 1];
-            let mut y = vec![0.0; (rows.len() + 1) * d];
-            for (j, x) in rows.iter().enumerate() {
-                reg[j + 1] = reg[j] + x.registered;
-                for q in 0..d {
-                    y[(j + 1) * d + q] = y[j * d + q] + x.y[q];
+            let region = &regions[s];
+            let n = region.len();
+            let mut reg = vec![0.0; n + 1];
+            let mut y = vec![0.0; (n + 1) * d];
+            for j in 0..n {
+                reg[j + 1] = reg[j] + region.registered[j];
+                for (q, x) in region.y(j).iter().enumerate() {
+                    y[(j + 1) * d + q] = y[j * d + q] + x;
                 }
             }
-            let total = reg[rows.len()];
-            let ratio: Vec<f64> = (0..d).map(|q| y[rows.len() * d + q] / total.max(1.0)).collect();
+            let total = reg[n];
+            let ratio: Vec<f64> = (0..d).map(|q| y[n * d + q] / total.max(1.0)).collect();
             let mut s2 = vec![0.0; d];
-            for x in rows {
-                for q in 0..d {
-                    s2[q] += (x.y[q] - ratio[q] * x.registered).powi(2);
+            for j in 0..n {
+                for (q, x) in region.y(j).iter().enumerate() {
+                    s2[q] += (x - ratio[q] * region.registered[j]).powi(2);
                 }
             }
             s2.iter_mut().for_each(|v| *v /= total.max(1.0));
@@ -168,10 +169,10 @@ pub fn region_order(regions: &[Region], standing: &[usize], complete: &[Vec<f64>
     let mut worst = vec![0.0; d];
     let size = |i: usize| {
         let r = &regions[standing[i]];
-        r.rows.iter().map(|x| x.registered).sum::<f64>() + r.missing
+        r.registered.iter().sum::<f64>() + r.missing
     };
     let mut order: Vec<usize> = (0..standing.len()).collect();
-    order.sort_by_key(|&i| (regions[standing[i]].rows.first().map_or(i64::MAX, |x| x.at), standing[i]));
+    order.sort_by_key(|&i| (regions[standing[i]].first_at.unwrap_or(i64::MAX), standing[i]));
     let total: f64 = (0..standing.len()).map(size).sum();
     for q in [0.25, 0.5, 0.75] {
         let (mut cum, mut cut) = (0.0, 0);
@@ -199,18 +200,16 @@ pub fn region_order(regions: &[Region], standing: &[usize], complete: &[Vec<f64>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forensics::ratio::Row;
 
     /// A region whose precincts report smallest first: small ones vote 80%, large ones 60%.
     fn small_first(n: usize) -> Region {
-        let rows = (0..n)
-            .map(|i| {
-                let reg = 200.0 + 20.0 * i as f64;
-                let turnout = if i < n / 2 { 0.8 } else { 0.6 };
-                Row { registered: reg, y: vec![reg * turnout], at: i as i64 }
-            })
-            .collect();
-        Region { rows, needed: MIN_REPORTED, missing: 0.0 }
+        let mut r = Region::new(1, MIN_REPORTED, 0.0);
+        for i in 0..n {
+            let reg = 200.0 + 20.0 * i as f64;
+            let turnout = if i < n / 2 { 0.8 } else { 0.6 };
+            r.push(reg, &[reg * turnout], i as i64);
+        }
+        r
     }
 
     #[test]

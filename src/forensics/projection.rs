@@ -16,7 +16,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use super::linalg::{Z90, gradient};
-use super::ratio::{self, MIN_REGIONS, MIN_REPORTED, Row, Spread};
+use super::ratio::{self, MIN_REGIONS, MIN_REPORTED, Spread};
 use crate::engine::Engine;
 use crate::engine::seats::hare;
 use crate::feed::manifest::Contest;
@@ -83,33 +83,41 @@ fn needed(expected: Option<u64>) -> usize {
     expected.map_or(MIN_REPORTED, |n| (n as usize).clamp(1, MIN_REPORTED))
 }
 
+/// A stable, order-independent tie-break for precincts reporting at the same second: FNV-1a of
+/// the id.
+fn id_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// The reported precincts by region (in reporting order, ties by id) and each region's voters
 /// still missing (none once all its precincts are in).
 fn regions_of(engine: &Engine, cands: usize) -> Vec<ratio::Region> {
     let meta = engine.regions();
-    let mut rows: Vec<Vec<(i64, &str, Row)>> = vec![Vec::new(); meta.len()];
-    for p in engine.precincts() {
+    let precincts = engine.precincts();
+    let mut order: Vec<Vec<(i64, u64, u32)>> = vec![Vec::new(); meta.len()];
+    for (i, p) in precincts.iter().enumerate() {
         let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
-        let mut y: Vec<f64> = (0..cands).map(|c| f64::from(e.vote(c))).collect();
-        y.push(f64::from(e.ballots));
-        rows[r as usize].push((
-            e.reported_at.unix,
-            &p.id,
-            Row { registered: f64::from(e.registered), y, at: e.reported_at.unix },
-        ));
+        order[r as usize].push((e.reported_at.unix, id_hash(&p.id), i as u32));
     }
+    let mut y = vec![0.0; cands + 1];
     meta.iter()
-        .zip(rows)
+        .zip(order)
         .map(|(m, mut rs)| {
-            rs.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-            let reported: f64 = rs.iter().map(|r| r.2.registered).sum();
+            rs.sort_unstable();
             let complete = m.precincts_expected.is_some_and(|n| rs.len() as u64 >= n);
-            let expected = m.registered_expected.unwrap_or(0) as f64;
-            ratio::Region {
-                rows: rs.into_iter().map(|r| r.2).collect(),
-                needed: needed(m.precincts_expected),
-                missing: if complete { 0.0 } else { (expected - reported).max(0.0) },
+            let mut region = ratio::Region::new(cands + 1, needed(m.precincts_expected), 0.0);
+            region.registered.reserve(rs.len());
+            region.y.reserve(rs.len() * (cands + 1));
+            for (at, _, i) in rs {
+                let Some(e) = precincts[i as usize].counted() else { continue };
+                y.iter_mut().take(cands).enumerate().for_each(|(c, v)| *v = f64::from(e.vote(c)));
+                y[cands] = f64::from(e.ballots);
+                region.push(f64::from(e.registered), &y, at);
             }
+            let reported: f64 = region.registered.iter().sum();
+            let expected = m.registered_expected.unwrap_or(0) as f64;
+            region.missing = if complete { 0.0 } else { (expected - reported).max(0.0) };
+            region
         })
         .collect()
 }
@@ -155,10 +163,8 @@ pub fn project_with(engine: &Engine, baseline: Option<&super::swing::Baseline>) 
                 let thin: Vec<String> = meta
                     .iter()
                     .zip(&regions)
-                    .filter(|(_, r)| r.rows.len() < r.needed)
-                    .map(|(m, r)| {
-                        format!("{} ({} of {} precincts)", crate::text::clean(&m.name), r.rows.len(), r.needed)
-                    })
+                    .filter(|(_, r)| !r.stands())
+                    .map(|(m, r)| format!("{} ({} of {} precincts)", crate::text::clean(&m.name), r.len(), r.needed))
                     .collect();
                 format!("waiting for {}", thin.join(", "))
             } else {

@@ -24,24 +24,54 @@ pub const MIN_REPORTED: usize = 10;
 /// Regions that must stand before any voters can be borrowed for the others.
 pub const MIN_REGIONS: usize = 3;
 
-/// A reported precinct: its registered voters, the projected quantities (votes per candidate,
-/// then ballots) and when it reported.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub registered: f64,
-    pub y: Vec<f64>,
-    pub at: i64,
-}
-
-/// A region's reported precincts (in reporting order) and its voters still missing.
+/// A region's reported precincts, in reporting order (stored flat: a count of a million
+/// precincts is projected every second), and its voters still missing.
 #[derive(Debug, Clone, Default)]
 pub struct Region {
-    pub rows: Vec<Row>,
+    /// Projected quantities a precinct: votes per candidate, then ballots.
+    pub d: usize,
+    /// Registered voters of each reported precinct.
+    pub registered: Vec<f64>,
+    /// Their quantities, `d` a precinct.
+    pub y: Vec<f64>,
+    /// When the first of them reported (unix seconds).
+    pub first_at: Option<i64>,
     /// Precincts it needs in to stand: [`MIN_REPORTED`], or all it has if it has fewer.
     pub needed: usize,
     /// All its voters still missing (the manifest's registered less what has reported; 0
     /// once all its precincts are in).
     pub missing: f64,
+}
+
+impl Region {
+    pub fn new(d: usize, needed: usize, missing: f64) -> Region {
+        Region { d, needed, missing, ..Region::default() }
+    }
+
+    /// Adds the next precinct to report.
+    pub fn push(&mut self, registered: f64, y: &[f64], at: i64) {
+        self.registered.push(registered);
+        self.y.extend_from_slice(y);
+        self.first_at.get_or_insert(at);
+    }
+
+    pub fn len(&self) -> usize {
+        self.registered.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.registered.is_empty()
+    }
+
+    /// The quantities of the `j`-th precinct to report.
+    pub fn y(&self, j: usize) -> &[f64] {
+        &self.y[j * self.d..(j + 1) * self.d]
+    }
+
+    /// Whether its own reports stand for its missing voters.
+    pub fn stands(&self) -> bool {
+        !self.is_empty() && self.len() >= self.needed
+    }
 }
 
 /// How uncertain a projection of votes (per candidate, ballots last) is: errors independent of
@@ -129,9 +159,7 @@ pub fn estimate(regions: &[Region], project: &[f64], d: usize) -> Result<Estimat
     if project.iter().all(|&m| m <= 0.0) {
         return Ok(out);
     }
-    let standing: Vec<usize> = (0..regions.len())
-        .filter(|&r| !regions[r].rows.is_empty() && regions[r].rows.len() >= regions[r].needed)
-        .collect();
+    let standing: Vec<usize> = (0..regions.len()).filter(|&r| regions[r].stands()).collect();
     let must_borrow = (0..regions.len()).any(|r| project[r] > 0.0 && !standing.contains(&r));
     if standing.is_empty() || (must_borrow && standing.len() < MIN_REGIONS) {
         return Err(TooFew { standing: standing.len() });
@@ -235,12 +263,16 @@ fn carry(c: &Mat, k: &[f64]) -> Mat {
 
 /// A standing region's own projection of its missing voters.
 fn own(region: &Region, r: usize, labs: &drift::Labs, d: usize) -> Own {
-    let reported: f64 = region.rows.iter().map(|x| x.registered).sum();
-    let known: Vec<f64> = (0..d).map(|q| region.rows.iter().map(|x| x.y[q]).sum()).collect();
+    let reported: f64 = region.registered.iter().sum();
+    let mut known = vec![0.0; d];
+    for y in region.y.chunks_exact(d) {
+        known.iter_mut().zip(y).for_each(|(k, y)| *k += y);
+    }
     let ratio: Vec<f64> = known.iter().map(|k| k / reported.max(1.0)).collect();
     let mut resid = Mat::zeros(d);
-    for x in &region.rows {
-        let e: Vec<f64> = x.y.iter().zip(&ratio).map(|(y, a)| y - a * x.registered).collect();
+    let mut e = vec![0.0; d];
+    for (reg, y) in region.registered.iter().zip(region.y.chunks_exact(d)) {
+        e.iter_mut().zip(y).zip(&ratio).for_each(|((e, y), a)| *e = y - a * reg);
         resid.add_outer(&e, 1.0);
     }
     let mut rate = ratio.clone();
@@ -274,22 +306,21 @@ mod tests {
     use super::*;
 
     fn region(n: usize, turnout: f64, missing: f64) -> Region {
-        let rows = (0..n)
-            .map(|i| {
-                let reg = 1000.0 + (i % 7) as f64 * 10.0;
-                let b = reg * (turnout + 0.01 * ((i % 5) as f64 - 2.0));
-                Row { registered: reg, y: vec![b * 0.6, b * 0.4, b], at: i as i64 }
-            })
-            .collect();
-        Region { rows, needed: MIN_REPORTED, missing }
+        let mut r = Region::new(3, MIN_REPORTED, missing);
+        for i in 0..n {
+            let reg = 1000.0 + (i % 7) as f64 * 10.0;
+            let b = reg * (turnout + 0.01 * ((i % 5) as f64 - 2.0));
+            r.push(reg, &[b * 0.6, b * 0.4, b], i as i64);
+        }
+        r
     }
 
     #[test]
     fn a_region_with_its_precincts_in_is_projected_at_its_own_ratio() {
         let regions = vec![region(40, 0.6, 10_000.0)];
         let e = estimate(&regions, &[10_000.0], 3).unwrap();
-        let reported: f64 = regions[0].rows.iter().map(|r| r.registered).sum();
-        let ballots: f64 = regions[0].rows.iter().map(|r| r.y[2]).sum();
+        let reported: f64 = regions[0].registered.iter().sum();
+        let ballots: f64 = (0..regions[0].len()).map(|j| regions[0].y(j)[2]).sum();
         assert!((e.votes[2] - ballots / reported * 10_000.0).abs() < 1e-6, "{:?}", e.votes);
         assert_eq!(e.borrowed, 0.0);
     }
@@ -297,7 +328,7 @@ mod tests {
     #[test]
     fn a_region_that_has_not_reported_borrows_with_the_cost_of_it() {
         let mut regions = vec![region(40, 0.5, 40_000.0), region(40, 0.6, 40_000.0), region(40, 0.7, 40_000.0)];
-        regions.push(Region { rows: Vec::new(), needed: MIN_REPORTED, missing: 100_000.0 });
+        regions.push(Region::new(3, MIN_REPORTED, 100_000.0));
         // Too few regions stand to borrow for a fourth: wait.
         assert_eq!(estimate(&regions[1..], &[40_000.0, 40_000.0, 100_000.0], 3).unwrap_err(), TooFew { standing: 2 });
         let e = estimate(&regions, &[40_000.0, 40_000.0, 40_000.0, 100_000.0], 3).unwrap();
@@ -310,7 +341,7 @@ mod tests {
 
     #[test]
     fn nothing_missing_nothing_projected() {
-        let regions = vec![region(20, 0.6, 0.0), Region { rows: Vec::new(), needed: MIN_REPORTED, missing: 0.0 }];
+        let regions = vec![region(20, 0.6, 0.0), Region::new(3, MIN_REPORTED, 0.0)];
         let e = estimate(&regions, &[0.0, 0.0], 3).unwrap();
         assert_eq!(e.votes, vec![0.0; 3]);
         assert_eq!(e.spread.sd(&[1.0, 0.0, 0.0], 0), 0.0);
