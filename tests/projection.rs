@@ -2,8 +2,9 @@
 //! calls it); a region that has not reported is borrowed for, not waited for; regions that
 //! report one after another do not widen the interval, and small precincts reporting first do
 //! not bias it; every interval contains its estimate; party lists get seats with ranges and
-//! threshold chances; a baseline matches renumbered precincts. (Interval coverage is a
-//! calibration matter for a benchmark, not a test: see docs/PROJECTION.md.)
+//! threshold chances; a baseline matches renumbered precincts; the 2022 sample replayed with
+//! the 2019 one as its baseline calls the race and covers the final result. (Interval coverage
+//! is a calibration matter for a benchmark, not a test: see docs/PROJECTION.md.)
 
 use votewatch::engine::Engine;
 use votewatch::feed::report::Report;

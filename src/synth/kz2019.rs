@@ -9,9 +9,9 @@
 
 use time::macros::{date, time};
 
+use super::kz2022::KZ_2022_ABROAD;
 use super::profile::{
-    CandidateSpec, Contest, Csv, JsonBatch, KZ_2022_ABROAD, Ndjson, ProfileSpec, RegionSpec, ValidVotes, abroad,
-    candidate, region,
+    CandidateSpec, Contest, Csv, JsonBatch, Ndjson, ProfileSpec, RegionSpec, ValidVotes, abroad, candidate, region,
 };
 
 static CANDIDATES: [CandidateSpec; 7] = [

@@ -6,11 +6,12 @@
 //! reports, and reports spread over every supported file format. The manifest says plainly
 //! that the data is synthetic. Output is deterministic for a given seed.
 //!
-//! - `profile`: the elections that can be imitated (`kz2019`: the 2019 presidential one);
+//! - `profile`: the elections that can be imitated (their figures: `kz2022`, `kz2019`,
+//!   `majilis2012`);
 //! - `totals`: the exact national totals;
 //! - `allocate`: exact integer splitting;
 //! - `hypergeometric`: the sampler behind the precinct-level split;
-//! - `feed`: precincts, counts and reports in memory;
+//! - `feed`: precincts, counts and reports in memory (`stations`: their ids);
 //! - `timing`: when reports arrive;
 //! - `write`: file layout and formats;
 //! - `live`: real-time publishing.
@@ -19,9 +20,12 @@ mod allocate;
 mod feed;
 mod hypergeometric;
 mod kz2019;
+mod kz2022;
 mod live;
+mod majilis2012;
 pub mod prior;
 mod profile;
+mod stations;
 mod timing;
 mod totals;
 mod write;
