@@ -66,8 +66,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("votewatch: {e:#}");
-            ExitCode::from(2)
+            // Messages quote feed content: nothing in them may drive the terminal.
+            eprintln!("votewatch: {}", votewatch::text::escape_controls(&format!("{e:#}")));
+            ExitCode::from(run::exit_status(&e))
         }
     }
 }

@@ -39,6 +39,35 @@ pub fn clean(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 
+/// A path as it can be printed in a message: control characters escaped (`\u{1b}`), bytes
+/// that are not UTF-8 as `\xNN`.
+pub fn clean_path(p: &std::path::Path) -> String {
+    let mut out = String::new();
+    for (i, part) in p.iter().enumerate() {
+        if i > 0 && !out.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(&crate::feed::scan::display_name(part));
+    }
+    escape_controls(&out)
+}
+
+/// `s` cut to at most `max` characters, with "…" when cut (for quoting input in messages).
+pub fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+/// Control characters as `\u{..}` escapes, the rest as it is.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 /// Cuts `s` (cleaned) to `width` terminal columns, ending with "…" when cut. Widths are
 /// measured per character (CJK and emoji take two columns).
 pub fn fit(s: &str, width: usize) -> String {

@@ -65,7 +65,7 @@ pub struct RegionRow {
     pub anomalies: usize,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Held {
     pub precinct: String,
     pub reason: String,
@@ -153,7 +153,7 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
 
 /// Candidate indices by votes, most first (ties by id, so the order never depends on arrival).
 fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..engine.candidates.items.len()).collect();
+    let mut order: Vec<usize> = (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c)).collect();
     order.sort_by(|&a, &b| {
         t.votes_of(b)
             .cmp(&t.votes_of(a))
@@ -207,9 +207,10 @@ pub fn summarize(engine: &Engine) -> Summary {
             per_region[r as usize] += 1;
         }
     }
-    let mut region_order: Vec<usize> = (0..engine.regions.items.len()).collect();
-    // Manifest regions keep the manifest's order; learned ones follow, by id.
+    // Manifest regions keep the manifest's order; learned ones (named by some report) follow,
+    // by id.
     let listed = m.map_or(0, |m| m.regions.len());
+    let mut region_order: Vec<usize> = (0..engine.regions.items.len()).filter(|&r| engine.region_in_use(r)).collect();
     region_order[listed..].sort_by(|&a, &b| engine.regions.items[a].id.cmp(&engine.regions.items[b].id));
     let empty = Totals::default();
     let regions = region_order
@@ -231,6 +232,7 @@ pub fn summarize(engine: &Engine) -> Summary {
                 valid: rt.valid(),
                 turnout: rt.turnout(),
                 votes: (0..engine.candidates.items.len())
+                    .filter(|&c| engine.candidate_in_use(c))
                     .map(|c| (engine.candidates.items[c].id.clone(), rt.votes_of(c)))
                     .collect(),
                 leader: leader.map(|c| engine.candidates.items[c].id.clone()),

@@ -140,17 +140,31 @@ impl Plan {
 }
 
 /// A reader that notes where every newline is, so rows get true line numbers (blank lines
-/// and quoted newlines included).
+/// and quoted newlines included), and that stops a row (or the header) growing past the size
+/// cap before the CSV reader holds it all in memory.
 struct LineIndex<R> {
     inner: R,
+    /// Bytes of the file read so far (an absolute offset).
     offset: u64,
+    /// Offsets of the newlines read since `base_line`'s line began.
     newlines: Vec<u64>,
+    /// Lines before the first byte this reader read.
+    base_line: u32,
     /// Quote characters read (an odd count at the end: a quote left open).
     quotes: u64,
+    /// Where the row being read began, and the cap on its size.
+    row_start: u64,
+    cap: u64,
+    /// Set when a row went past the cap (the read failed on purpose).
+    over: bool,
 }
 
 impl<R: Read> Read for LineIndex<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.offset.saturating_sub(self.row_start) > self.cap {
+            self.over = true;
+            return Err(std::io::Error::other("row over the size cap"));
+        }
         let n = self.inner.read(buf)?;
         for i in memchr::memchr_iter(b'\n', &buf[..n]) {
             self.newlines.push(self.offset + i as u64);
@@ -164,7 +178,7 @@ impl<R: Read> Read for LineIndex<R> {
 impl<R> LineIndex<R> {
     /// The 1-based line of a byte offset already read.
     fn line_of(&self, byte: u64) -> u32 {
-        self.newlines.partition_point(|&nl| nl < byte) as u32 + 1
+        self.base_line + self.newlines.partition_point(|&nl| nl < byte) as u32 + 1
     }
 }
 
@@ -186,73 +200,152 @@ fn complete_length(file: &mut File) -> std::io::Result<u64> {
     Ok(0)
 }
 
+/// From `from`, where a row over the cap begins: the offset of its first byte (blank lines
+/// before it passed over), of its newline (or `limit`), and the lines passed over before it.
+fn over_cap_row(mut file: &File, from: u64, limit: u64) -> std::io::Result<(u64, u64, u32)> {
+    file.seek(SeekFrom::Start(from))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = from;
+    let mut first: Option<u64> = None;
+    let mut blank_lines = 0;
+    while at < limit {
+        let n = file.read(&mut buf[..((limit - at) as usize).min(64 * 1024)])?;
+        if n == 0 {
+            break;
+        }
+        let mut i = 0;
+        if first.is_none() {
+            while i < n && (buf[i] == b'\r' || buf[i] == b'\n') {
+                blank_lines += u32::from(buf[i] == b'\n');
+                i += 1;
+            }
+            if i < n {
+                first = Some(at + i as u64);
+            }
+        }
+        if first.is_some()
+            && let Some(nl) = memchr::memchr(b'\n', &buf[i..n])
+        {
+            return Ok((first.unwrap_or(at), at + (i + nl) as u64, blank_lines));
+        }
+        at += n as u64;
+    }
+    Ok((first.unwrap_or(limit), limit, blank_lines))
+}
+
 /// Reads a whole CSV file. Without `take_tail`, a last row that lacks its newline is left
 /// for later (it may be half written). Returns the number of bytes read.
 pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(Batch)) -> std::io::Result<u64> {
-    let mut file = File::open(path)?;
+    let mut file = super::read::open_regular(path)?;
     let limit = if take_tail { file.metadata()?.len() } else { complete_length(&mut file)? };
-    file.seek(SeekFrom::Start(0))?;
     let delimiter = schema.csv.as_ref().and_then(|m| m.delimiter.as_ref()).map_or(b',', |d| d.as_bytes()[0]);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(LineIndex { inner: file.take(limit), offset: 0, newlines: Vec::new(), quotes: 0 });
-    let mut record = csv::StringRecord::new();
-    let headers: Vec<String> = match reader.read_record(&mut record) {
-        Ok(false) => return Ok(limit),
-        Err(e) => {
-            sink(Batch::rejected(Loc::Line(1), format!("cannot read the header: {}", e.kind_text())));
-            return Ok(limit);
-        }
-        Ok(true) => record.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect(),
-    };
-    let plan = match Plan::new(&headers, schema) {
-        Ok(p) => p,
-        Err(e) => {
-            sink(Batch::rejected(Loc::Line(1), e));
-            return Ok(limit);
-        }
-    };
+    let cap = schema.max_file_size;
+    // The header, then rows; a row over the cap is refused and reading starts again after it.
+    let mut header: Option<(usize, Plan)> = None;
+    let mut start = 0u64;
+    let mut base_line = 0u32;
     let mut batch = Batch::default();
-    loop {
-        let result = reader.read_record(&mut record);
-        // The reader stands just past the row; its first line is its last minus the newlines
-        // inside quoted fields. (The row's own start offset would count skipped blank lines.)
-        let line = match &result {
-            Ok(_) => {
-                let end = reader.position().byte().saturating_sub(1);
-                let mut inner: usize = record.iter().map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count()).sum();
-                // A row cut off by the end of the file inside a quote that never closed ends on
-                // a newline of its own field, which `line_of(end)` does not count either.
-                let index = reader.get_ref();
-                let at_end = reader.position().byte() == index.offset;
-                if at_end && index.quotes % 2 == 1 && record.iter().next_back().is_some_and(|f| f.ends_with('\n')) {
-                    inner = inner.saturating_sub(1);
-                }
-                reader.get_ref().line_of(end).saturating_sub(inner as u32)
-            }
-            Err(e) => reader.get_ref().line_of(e.position().map_or(0, |p| p.byte())),
+    while start < limit || header.is_none() {
+        file.seek(SeekFrom::Start(start))?;
+        let index = LineIndex {
+            inner: (&file).take(limit - start),
+            offset: start,
+            newlines: Vec::new(),
+            base_line,
+            quotes: 0,
+            row_start: start,
+            cap,
+            over: false,
         };
-        let result = match result {
-            Ok(false) => break,
-            Err(e) => Err(format!("not a valid CSV row: {}", e.kind_text())),
-            Ok(true) => {
-                let size = record.as_slice().len() as u64;
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(index);
+        let mut record = csv::ByteRecord::new();
+        let resume = loop {
+            let row_start = start + reader.position().byte();
+            reader.get_mut().row_start = row_start;
+            let result = reader.read_byte_record(&mut record);
+            if reader.get_ref().over {
+                let (first, end, blank) = over_cap_row(&file, row_start, limit)?;
+                let line = reader.get_ref().line_of(row_start) + blank;
+                let what = if header.is_none() { "header" } else { "row" };
+                batch.push(Loc::Line(line), Err(too_big(what, end - first, cap)));
+                if header.is_none() {
+                    sink(batch);
+                    return Ok(limit);
+                }
+                break Some((end + 1, line));
+            }
+            // The reader stands just past the row; its first line is its last minus the
+            // newlines inside quoted fields. (The row's own start offset would count skipped
+            // blank lines.)
+            let line = match &result {
+                Ok(_) => {
+                    let index = reader.get_ref();
+                    let end = (start + reader.position().byte()).saturating_sub(1);
+                    let mut inner: usize = record.iter().map(|f| memchr::memchr_iter(b'\n', f).count()).sum();
+                    // A row cut off by the end of the file inside a quote that never closed
+                    // ends on a newline of its own field, which `line_of(end)` does not count.
+                    let at_end = start + reader.position().byte() == index.offset;
+                    if at_end && index.quotes % 2 == 1 && record.iter().next_back().is_some_and(|f| f.ends_with(b"\n"))
+                    {
+                        inner = inner.saturating_sub(1);
+                    }
+                    index.line_of(end).saturating_sub(inner as u32)
+                }
+                Err(e) => reader.get_ref().line_of(start + e.position().map_or(0, |p| p.byte())),
+            };
+            let row = match result {
+                Ok(false) => break None,
+                Err(e) => Err(format!("not a valid CSV row: {}", e.kind_text())),
+                Ok(true) => match csv::StringRecord::from_byte_record(record.clone()) {
+                    Err(e) => Err(format!("field {} is not valid UTF-8", e.utf8_error().field() + 1)),
+                    Ok(text) => Ok(text),
+                },
+            };
+            let Some((width, plan)) = &header else {
+                let plan = row.and_then(|h| {
+                    let names: Vec<String> =
+                        h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect();
+                    Plan::new(&names, schema).map(|p| (names.len(), p))
+                });
+                match plan {
+                    Ok(p) => header = Some(p),
+                    Err(e) => {
+                        let reason = if e.starts_with("field ") || e.starts_with("not a valid") {
+                            format!("cannot read the header: {e}")
+                        } else {
+                            e
+                        };
+                        sink(Batch::rejected(Loc::Line(line), reason));
+                        return Ok(limit);
+                    }
+                }
+                continue;
+            };
+            let result = row.and_then(|record| {
                 if record.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                } else if size > schema.max_file_size {
-                    Err(too_big("row", size, schema.max_file_size))
-                } else if record.len() != headers.len() {
-                    Err(format!("row has {} fields, the header has {}", record.len(), headers.len()))
+                    Ok(None)
+                } else if record.len() != *width {
+                    Err(format!("row has {} fields, the header has {width}", record.len()))
                 } else {
-                    plan.row(&record, schema)
+                    plan.row(&record, schema).map(Some)
                 }
+            });
+            match result {
+                Ok(None) => continue,
+                Ok(Some(r)) => batch.push(Loc::Line(line), Ok(r)),
+                Err(e) => batch.push(Loc::Line(line), Err(e)),
+            }
+            if batch.len() >= 65_536 {
+                sink(std::mem::take(&mut batch));
             }
         };
-        batch.push(Loc::Line(line), result);
-        if batch.len() >= 65_536 {
-            sink(std::mem::take(&mut batch));
+        match resume {
+            None => break,
+            Some((next, line)) => {
+                start = next;
+                base_line = line;
+            }
         }
     }
     sink(batch);

@@ -23,6 +23,9 @@ pub struct Progress {
     pub offset: u64,
     /// Full lines read so far (the next line's number is `lines + 1`).
     pub lines: u32,
+    /// The line starting at `offset` is over the size cap and has no newline yet: this many of
+    /// its bytes were passed over (it is refused, with its whole size, once it ends).
+    pub skipped: u64,
 }
 
 /// Parses the lines of `bytes` (newline-separated, the last one may lack its newline),
@@ -39,13 +42,13 @@ pub fn parse_lines(bytes: &[u8], first_line: u32, schema: &Schema) -> Batch {
     if start < bytes.len() {
         lines.push((n, &bytes[start..]));
     }
-    let parse_one = |&(line, text): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
-        let text = text.trim_ascii();
+    let parse_one = |&(line, raw): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
+        let text = raw.trim_ascii();
         if text.is_empty() {
             return None;
         }
         if text.len() as u64 > schema.max_file_size {
-            return Some((Loc::Line(line), Err(too_big("line", text.len() as u64, schema.max_file_size))));
+            return Some((Loc::Line(line), Err(too_big("line", trimmed_len(raw), schema.max_file_size))));
         }
         Some((Loc::Line(line), parse_json_report(text, schema)))
     };
@@ -71,27 +74,34 @@ pub fn read(
     take_tail: bool,
     sink: &mut dyn FnMut(Batch),
 ) -> std::io::Result<Progress> {
-    let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(from.offset))?;
+    let mut file: File = super::read::open_regular(path)?;
+    file.seek(SeekFrom::Start(from.offset + from.skipped))?;
     let mut progress = from;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK.min(1 << 16));
-    // Set while passing over the rest of a line that is over the cap.
-    let mut skipping = false;
+    let over_cap = |progress: &Progress, size: u64| {
+        Batch::rejected(Loc::Line(progress.lines + 1), too_big("line", size, schema.max_file_size))
+    };
     loop {
         let got = file.by_ref().take(BLOCK as u64).read_to_end(&mut buf)?;
         let eof = got == 0;
-        if skipping {
+        if progress.skipped > 0 {
+            // Passing over the rest of a line that is over the cap, counting its bytes.
             match memchr::memchr(b'\n', &buf) {
                 Some(nl) => {
-                    progress.offset += nl as u64 + 1;
+                    let size = progress.skipped + trimmed_len(&buf[..nl]);
+                    sink(over_cap(&progress, size));
+                    progress.offset += progress.skipped + nl as u64 + 1;
                     progress.lines += 1;
+                    progress.skipped = 0;
                     buf.drain(..=nl);
-                    skipping = false;
                 }
                 None => {
-                    progress.offset += buf.len() as u64;
+                    progress.skipped += buf.len() as u64;
                     buf.clear();
                     if eof {
+                        if take_tail {
+                            sink(over_cap(&progress, progress.skipped));
+                        }
                         break;
                     }
                     continue;
@@ -106,22 +116,23 @@ pub fn read(
             progress.lines += lines;
             buf.drain(..=last_nl);
         } else if buf.len() as u64 > schema.max_file_size {
-            sink(Batch::rejected(
-                Loc::Line(progress.lines + 1),
-                too_big("line", buf.len() as u64, schema.max_file_size),
-            ));
-            progress.offset += buf.len() as u64;
+            progress.skipped = buf.len() as u64;
             buf.clear();
-            skipping = true;
+            continue;
         }
         if eof {
-            if take_tail && !buf.is_empty() && !skipping {
+            if take_tail && !buf.is_empty() {
                 sink(parse_lines(&buf, progress.lines + 1, schema));
             }
             break;
         }
     }
     Ok(progress)
+}
+
+/// A line's length as reported when it is over the cap: every byte before its newline.
+fn trimmed_len(line: &[u8]) -> u64 {
+    line.len() as u64
 }
 
 #[cfg(test)]
@@ -151,7 +162,7 @@ mod tests {
         let mut got = Batch::default();
         let prog = read(&p, Progress::default(), &s, false, &mut |b| got.extend(b)).unwrap();
         assert_eq!((got.reports.len(), got.rejections.len()), (1, 0), "half a line is never counted");
-        assert_eq!(prog, Progress { offset: A.len() as u64 + 1, lines: 1 });
+        assert_eq!(prog, Progress { offset: A.len() as u64 + 1, lines: 1, skipped: 0 });
         std::fs::write(&p, format!("{A}\n{B}\n")).unwrap();
         let mut more = Batch::default();
         let prog = read(&p, prog, &s, false, &mut |b| more.extend(b)).unwrap();

@@ -316,6 +316,14 @@ impl Cache {
         }
     }
 
+    /// When a fresh analysis will be owed, if the count changed since the last one.
+    pub fn due_at(&self, engine: &Engine) -> Option<std::time::Instant> {
+        match self.last {
+            None => Some(std::time::Instant::now()),
+            Some((v, _, at)) => (v != engine.version()).then(|| at + std::time::Duration::from_secs(1)),
+        }
+    }
+
     /// The engine's summary with the statistical flags added. Time-dependent flags (stalled
     /// regions) are judged on the feed's own clock — its "data as of", the latest report —
     /// so a live session, a replay and a tally of the same reports say the same.

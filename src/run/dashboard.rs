@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use crate::session::{self, Session, Source};
+use crate::session::{self, Opened, Session};
 use crate::ui::app::App;
 use crate::ui::terminal::{Tui, stop_on_signals};
 use crate::ui::theme::{ColorDepth, Theme, ThemeName};
@@ -47,14 +47,15 @@ pub fn sample_feed() -> Result<PathBuf> {
 /// Refuses to draw into a pipe.
 pub fn require_terminal(command: &str) -> Result<()> {
     if !std::io::stdout().is_terminal() {
-        bail!(
+        return Err(crate::run::Usage(format!(
             "stdout is not a terminal, so there is no dashboard to draw; use `votewatch {command} --headless` for the NDJSON event stream"
-        );
+        ))
+        .into());
     }
     Ok(())
 }
 
-pub fn run(source: Source, forensics: crate::forensics::Cache, opts: &UiOpts) -> Result<()> {
+pub fn run(source: Opened, forensics: crate::forensics::Cache, opts: &UiOpts) -> Result<()> {
     let stop = stop_on_signals()?;
     let handle = session::spawn(Session::new(source).with_forensics(forensics), opts.fps);
     let theme = opts.theme();

@@ -25,7 +25,7 @@ pub fn run(
     stuff: Option<&str>,
     prior: Option<&Path>,
 ) -> Result<()> {
-    let profile: Profile = profile.parse().map_err(|e| anyhow!("--profile: {e}"))?;
+    let profile: Profile = profile.parse().map_err(|e| crate::run::Usage(format!("--profile: {e}")))?;
     let opts = SynthOptions { precincts, seed, profile, stuffing: stuff.map(parse_stuffing).transpose()? };
     if let Some(dir) = prior {
         // From the complete election (generated aside when this one is to arrive live).

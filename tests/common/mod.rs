@@ -2,6 +2,10 @@
 #![allow(dead_code)]
 
 pub mod tmux;
+pub mod watch;
+
+#[allow(unused_imports)]
+pub use watch::{Watch, fold, normalize};
 
 use std::path::Path;
 use std::process::{Command, Output};
