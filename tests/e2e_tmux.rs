@@ -186,3 +186,34 @@ fn without_a_terminal_it_points_to_headless() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("stdout is not a terminal") && err.contains("--headless"), "{err}");
 }
+
+/// Read system calls a process has made so far (Linux).
+fn reads_of(pid: i32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines().find_map(|l| l.strip_prefix("syscr: ")).and_then(|n| n.trim().parse().ok())
+}
+
+#[test]
+fn an_idle_dashboard_reads_nothing() {
+    if !tmux_ready() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    common::write(d.path(), "election.json", common::MANIFEST);
+    common::write(d.path(), "x/a.json", &common::report("N1", "n", 1, 6, 4));
+    let t = Tmux::start("idle", 120, 40);
+    t.launch(&format!("watch {}", d.path().display()));
+    t.wait_for("the dashboard", |s| s.contains("LIVE") && s.contains("1 of 100"), Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = t.child_pid();
+    let Some(before) = reads_of(pid) else {
+        eprintln!("no /proc/PID/io here: not checked");
+        return;
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let after = reads_of(pid).unwrap();
+    // A loop re-reading the feed makes thousands; idle, the dashboard reads nothing.
+    assert!(after - before < 20, "{} reads in 2 s of nothing happening", after - before);
+    t.keys(&["q"]);
+    t.assert_restored();
+}

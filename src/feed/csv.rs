@@ -75,13 +75,20 @@ impl Plan {
                     continue;
                 }
                 let id = schema.candidate_for_header(h).map(str::to_string).unwrap_or_else(|| h.clone());
-                schema.check_candidate(&id).map_err(|e| format!("column {h:?}: {e}"))?;
+                schema.check_candidate(&id).map_err(|e| format!("column {:?}: {e}", crate::text::cut(h, 60)))?;
                 v.push((id, vec![i]));
             }
             v
         };
         if candidates.is_empty() {
             return Err("no candidate columns in the header".into());
+        }
+        if !schema.knows_candidates() && candidates.len() > crate::engine::MAX_LEARNED_CANDIDATES {
+            return Err(format!(
+                "the header has {} candidate columns, more than the {} a feed whose manifest lists no candidates may name (list them in election.json)",
+                crate::text::thousands(candidates.len() as u64),
+                crate::text::thousands(crate::engine::MAX_LEARNED_CANDIDATES as u64)
+            ));
         }
         Ok(Plan {
             precinct: resolve(headers, m.precinct.as_ref(), "precinct", true)?,
@@ -233,6 +240,26 @@ fn over_cap_row(mut file: &File, from: u64, limit: u64) -> std::io::Result<(u64,
     Ok((first.unwrap_or(limit), limit, blank_lines))
 }
 
+/// The size of a row read whole that began at `row_start` and whose terminator ends at
+/// `after`: from its first byte (blank lines before it passed over) to the end of its last
+/// line, without the line ending.
+fn row_size(mut file: &File, row_start: u64, after: u64) -> std::io::Result<u64> {
+    let (first, _, _) = over_cap_row(file, row_start, after)?;
+    let mut end = after;
+    let mut last = [0u8; 2];
+    let tail = end.saturating_sub(first).min(2) as usize;
+    file.seek(SeekFrom::Start(end - tail as u64))?;
+    file.read_exact(&mut last[..tail])?;
+    for &b in last[..tail].iter().rev() {
+        if (b == b'\n' || b == b'\r') && end > first {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    Ok(end - first)
+}
+
 /// Reads a whole CSV file. Without `take_tail`, a last row that lacks its newline is left
 /// for later (it may be half written). Returns the number of bytes read.
 pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(Batch)) -> std::io::Result<u64> {
@@ -303,6 +330,11 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
                 },
             };
             let Some((width, plan)) = &header else {
+                if record.as_slice().len() as u64 > cap {
+                    let size = row_size(&file, row_start, start + reader.position().byte())?;
+                    sink(Batch::rejected(Loc::Line(line), too_big("header", size, cap)));
+                    return Ok(limit);
+                }
                 let plan = row.and_then(|h| {
                     let names: Vec<String> =
                         h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect();
@@ -322,9 +354,14 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
                 }
                 continue;
             };
+            let end = start + reader.position().byte();
             let result = row.and_then(|record| {
                 if record.iter().all(|c| c.trim().is_empty()) {
                     Ok(None)
+                } else if record.as_slice().len() as u64 > cap {
+                    // Within one read of the file: over the cap all the same.
+                    let size = row_size(&file, row_start, end).map_err(|e| e.to_string())?;
+                    Err(too_big("row", size, cap))
                 } else if record.len() != *width {
                     Err(format!("row has {} fields, the header has {width}", record.len()))
                 } else {
@@ -501,5 +538,49 @@ mod tests {
         assert_eq!(b.rejections[0].0, Loc::Line(5));
         let b = read_str("Station;Voters;Cast;Alice\nS1;100;60;30\n", &s, true);
         assert_eq!(b.rejections[0].1, "no column \"Bob (box 1)\" in the header");
+    }
+
+    fn read_bytes(bytes: &[u8], schema: &Schema) -> Batch {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.csv");
+        std::fs::write(&p, bytes).unwrap();
+        let mut b = Batch::default();
+        read(&p, schema, true, &mut |x| b.extend(x)).unwrap();
+        b
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused_at_its_own_line() {
+        // CRLF line ends: the bad row is line 3.
+        let b = read_bytes(
+            b"precinct,registered,ballots,a\r\nP1,10,5,5\r\nP\xff2,10,5,5\r\nP3,10,5,5\r\n",
+            &Schema::default(),
+        );
+        assert_eq!(b.reports.len(), 2);
+        assert_eq!(b.rejections.len(), 1);
+        assert_eq!(b.rejections[0].0, Loc::Line(3), "{:?}", b.rejections);
+        assert!(b.rejections[0].1.contains("not valid UTF-8"), "{:?}", b.rejections);
+        // Blank lines before it: line 6.
+        let b = read_bytes(b"precinct,registered,ballots,a\nP1,10,5,5\n\n\n\nP\xfe2,10,5,5\n", &Schema::default());
+        assert_eq!(b.rejections[0].0, Loc::Line(6), "{:?}", b.rejections);
+        assert_eq!(b.reports[0].0, Loc::Line(2));
+    }
+
+    #[test]
+    fn rows_and_headers_over_the_cap_are_refused_with_their_size() {
+        let s = Schema::default().with_max_file_size(1000);
+        let long = "9".repeat(5000);
+        let text = format!("precinct,registered,ballots,a\nP1,10,5,5\n\nP2,10,5,{long}\nP3,10,5,5\r\nP4,10,5,5\n");
+        let b = read_bytes(text.as_bytes(), &s);
+        let got: Vec<Loc> = b.reports.iter().map(|r| r.0).collect();
+        assert_eq!(got, vec![Loc::Line(2), Loc::Line(5), Loc::Line(6)]);
+        assert_eq!(b.rejections, vec![(Loc::Line(4), too_big("row", 5009, 1000))]);
+        // A header with no end in sight: the file is refused once, with the header's size.
+        let b = read_bytes(&vec![0u8; 30_000], &s);
+        assert_eq!(b.rejections, vec![(Loc::Line(1), too_big("header", 30_000, 1000))]);
+        assert!(b.reports.is_empty());
+        // One that fits in a read of the file, the same.
+        let b = read_bytes(format!("precinct,registered,ballots,{}\nP1,1,1,1\n", "a".repeat(2000)).as_bytes(), &s);
+        assert_eq!(b.rejections, vec![(Loc::Line(1), too_big("header", 2027, 1000))]);
     }
 }

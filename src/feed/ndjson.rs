@@ -205,4 +205,27 @@ mod tests {
                 .all(|(i, (loc, r))| *loc == Loc::Line(i as u32 + 1) && *r.precinct == *format!("P{i}"))
         );
     }
+
+    #[test]
+    fn a_long_line_is_measured_across_reads_and_refused_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.ndjson");
+        let s = Schema::default().with_max_file_size(100);
+        std::fs::write(&p, format!("{A}\n{}", "x".repeat(150))).unwrap();
+        let mut got = Batch::default();
+        let prog = read(&p, Progress::default(), &s, false, &mut |b| got.extend(b)).unwrap();
+        assert_eq!((got.reports.len(), got.rejections.len()), (1, 0), "not refused while it may grow");
+        assert_eq!(prog.skipped, 150);
+        // It grows, then ends: refused once, with its whole size.
+        std::fs::write(&p, format!("{A}\n{}\n{B}\n", "x".repeat(400))).unwrap();
+        let mut more = Batch::default();
+        let prog = read(&p, prog, &s, false, &mut |b| more.extend(b)).unwrap();
+        assert_eq!(more.rejections, vec![(Loc::Line(2), too_big("line", 400, 100))]);
+        assert_eq!(more.reports.len(), 1);
+        assert_eq!((prog.lines, prog.skipped), (3, 0));
+        // Read whole at once, the same.
+        let mut all = Batch::default();
+        read(&p, Progress::default(), &s, true, &mut |b| all.extend(b)).unwrap();
+        assert_eq!(all.rejections, more.rejections);
+    }
 }

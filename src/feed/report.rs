@@ -377,10 +377,19 @@ impl RawReport<'_> {
                 return Err(format!("votes is {kind}, expected an object of candidate votes"));
             }
             Some(RawVotes::Map(m)) => {
+                if !schema.knows_candidates() && m.len() > crate::engine::MAX_LEARNED_CANDIDATES {
+                    return Err(format!(
+                        "votes names {} candidates, more than the {} a feed whose manifest lists no candidates may name (list them in election.json)",
+                        crate::text::thousands(m.len() as u64),
+                        crate::text::thousands(crate::engine::MAX_LEARNED_CANDIDATES as u64)
+                    ));
+                }
                 let mut out: Vec<(Name, u32)> = Vec::with_capacity(m.len());
                 let mut hint = 0;
-                // Candidates 0..64 of the manifest seen so far, as bits (others by comparison).
+                // Candidates 0..64 of the manifest seen so far, as bits; others in a set once
+                // there are many (so a long list costs its length, not its square).
                 let mut seen = 0u64;
+                let mut named: std::collections::HashSet<Name> = std::collections::HashSet::new();
                 for (cand, count) in m {
                     let id = schema.candidate_hinted(cand, hint)?;
                     let n = count.check(format_args!("votes.{cand}"))?;
@@ -391,10 +400,16 @@ impl RawReport<'_> {
                             seen |= 1 << i;
                             before & 1 << i != 0
                         }
-                        _ => out.iter().any(|(c, _)| *c == id),
+                        _ if out.len() < 16 => out.iter().any(|(c, _)| *c == id),
+                        _ => {
+                            if named.is_empty() {
+                                named.extend(out.iter().map(|(c, _)| c.clone()));
+                            }
+                            !named.insert(id.clone())
+                        }
                     };
                     if twice {
-                        return Err(format!("candidate {cand:?} appears twice in votes"));
+                        return Err(format!("candidate {:?} appears twice in votes", crate::text::cut(cand, 60)));
                     }
                     out.push((id, n));
                 }

@@ -173,6 +173,8 @@ pub struct LiveFeed {
     tracks: HashMap<String, Track>,
     /// Paths refused by the walk (unreadable folders, strange names, FIFOs…), with the reason.
     refused: HashMap<String, String>,
+    /// The names of both, in order (a folder's contents are a range of it).
+    keys: BTreeSet<String>,
     /// Report files reached through a symbolic link.
     links: BTreeSet<String>,
     /// Files changed and not yet settled, by when they last changed.
@@ -210,6 +212,7 @@ impl LiveFeed {
             engine,
             tracks: HashMap::new(),
             refused: HashMap::new(),
+            keys: BTreeSet::new(),
             links: BTreeSet::new(),
             unsettled: BTreeMap::new(),
             settle,
@@ -259,7 +262,10 @@ impl LiveFeed {
     }
 
     fn forget(&mut self, rel: &str) {
-        if self.tracks.remove(rel).is_some() || self.refused.remove(rel).is_some() {
+        let tracked = self.tracks.remove(rel).is_some();
+        let refused = self.refused.remove(rel).is_some();
+        self.keys.remove(rel);
+        if tracked || refused {
             self.record(|r, _| r.forget(rel));
             self.engine.withdraw(rel, Loc::Whole);
         }
@@ -276,6 +282,7 @@ impl LiveFeed {
             self.unsettled.remove(rel);
         }
         self.refused.insert(rel.to_string(), reason.to_string());
+        self.keys.insert(rel.to_string());
         self.replace(rel, Loc::Whole, Batch::rejected(Loc::Whole, reason), super::now());
     }
 
@@ -284,19 +291,19 @@ impl LiveFeed {
     fn take_scan(&mut self, under: Option<&str>, scan: Scan, now: Instant) {
         let present: std::collections::HashSet<&str> =
             scan.files.iter().map(|f| f.rel.as_str()).chain(scan.refused.iter().map(|r| r.rel.as_str())).collect();
-        let folder = under.map(|u| format!("{}/", u.trim_end_matches('/')));
-        let within = |k: &str| match (under, &folder) {
-            (None, _) => true,
-            (Some(u), Some(f)) => k == u || k == f || k.starts_with(f.as_str()),
-            _ => false,
+        // What was known there: everything, or the name and what lies below it (a range of
+        // the ordered names, so a change costs what it touches, not the size of the feed).
+        let known: Vec<&String> = match under {
+            None => self.keys.iter().collect(),
+            Some(u) => {
+                let u = u.trim_end_matches('/');
+                let folder = format!("{u}/");
+                let mut v: Vec<&String> = self.keys.get(u).into_iter().collect();
+                v.extend(self.keys.range(folder.clone()..).take_while(|k| k.starts_with(&folder)));
+                v
+            }
         };
-        let gone: Vec<String> = self
-            .tracks
-            .keys()
-            .chain(self.refused.keys())
-            .filter(|k| within(k) && !present.contains(k.as_str()))
-            .cloned()
-            .collect();
+        let gone: Vec<String> = known.into_iter().filter(|k| !present.contains(k.as_str())).cloned().collect();
         for k in gone {
             self.forget(&k);
         }
@@ -374,6 +381,7 @@ impl LiveFeed {
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Wait { stamp } => {
+                    self.keys.insert(f.rel.clone());
                     let t = self.tracks.entry(f.rel.clone()).or_default();
                     t.stamp = stamp;
                     t.settled = false;
@@ -389,6 +397,7 @@ impl LiveFeed {
         } else {
             self.unsettled.insert(rel.clone(), now);
         }
+        self.keys.insert(rel.clone());
         self.tracks.insert(rel, track);
     }
 
@@ -490,6 +499,9 @@ impl LiveFeed {
                     self.replace(&rel, Loc::Whole, Batch::rejected(Loc::Whole, reason), seen);
                 }
                 let tracks = std::mem::take(&mut self.tracks);
+                for rel in tracks.keys() {
+                    self.keys.remove(rel);
+                }
                 let (settled, pending): (Vec<FeedFile>, Vec<FeedFile>) = {
                     let mut settled = Vec::new();
                     let mut pending = Vec::new();

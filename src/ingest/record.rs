@@ -287,3 +287,57 @@ pub fn read(path: &Path, max_file_size: u64) -> Result<Recording> {
     }
     Ok(Recording { manifest, ops, cut_short })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(p: &str, a: u32) -> Report {
+        let text = format!(r#"{{"precinct":"{p}","registered":100,"ballots":{a},"votes":{{"a":{a}}}}}"#);
+        crate::feed::report::parse_json_report(text.as_bytes(), &Schema::default()).unwrap()
+    }
+
+    fn batch(rows: &[(u32, &str, u32)]) -> Batch {
+        Batch { reports: rows.iter().map(|&(l, p, a)| (Loc::Line(l), report(p, a))).collect(), rejections: Vec::new() }
+    }
+
+    #[test]
+    fn only_what_changed_is_written_and_it_replays_to_the_same_state() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("r.ndjson");
+        let engine = Engine::new(None);
+        let mut r = Recorder::create(&path, None).unwrap();
+        let lines = |path: &Path| std::fs::read_to_string(path).unwrap().lines().count();
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10)]), &engine).unwrap();
+        r.flush().unwrap();
+        assert_eq!(lines(&path), 2);
+        // The file read again with a row more: one line more.
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10), (3, "P2", 20)]), &engine).unwrap();
+        // Read again unchanged: nothing.
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10), (3, "P2", 20)]), &engine).unwrap();
+        r.flush().unwrap();
+        assert_eq!(lines(&path), 3);
+        // One row corrected, one gone: a line each.
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 11)]), &engine).unwrap();
+        r.flush().unwrap();
+        assert_eq!(lines(&path), 5);
+        // The file removed: one line.
+        r.forget("c.csv").unwrap();
+        r.forget("c.csv").unwrap();
+        r.flush().unwrap();
+        assert_eq!(lines(&path), 6);
+        let rec = read(&path, 1 << 20).unwrap();
+        let kinds: Vec<&str> = rec
+            .ops
+            .iter()
+            .map(|(_, _, op)| match op {
+                Op::Report(..) => "report",
+                Op::Drop(_) => "drop",
+                Op::Withdraw(_) => "withdraw",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["report", "report", "drop", "report", "withdraw"]);
+        assert!(rec.cut_short.is_none());
+    }
+}

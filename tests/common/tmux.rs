@@ -87,7 +87,7 @@ impl Tmux {
             // The marker is computed so that the command line itself never matches it.
             "stty -g > {}; {} {args}; echo \"EXIT$((40+2))=$?\"; stty -g > {}",
             before.display(),
-            env!("CARGO_BIN_EXE_votewatch"),
+            super::bin_path().display(),
             after.display()
         ));
     }

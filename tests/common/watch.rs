@@ -18,13 +18,19 @@ pub struct Watch {
 
 impl Watch {
     pub fn start(dir: &std::path::Path, extra: &[&str]) -> Watch {
-        let mut child = bin()
-            .args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+        Self::start_as(dir, extra, None)
+    }
+
+    /// Starts the watch as another user (`uid`, with the same group id), when given.
+    pub fn start_as(dir: &std::path::Path, extra: &[&str], uid: Option<u32>) -> Watch {
+        let mut cmd = bin();
+        cmd.args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"]).args(extra);
+        #[cfg(unix)]
+        if let Some(uid) = uid {
+            use std::os::unix::process::CommandExt;
+            cmd.uid(uid).gid(uid);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let out = child.stdout.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
@@ -34,8 +40,27 @@ impl Watch {
             }
         });
         let w = Watch { child, lines };
-        w.wait_for(|v| v["event"] == "totals", Duration::from_secs(10));
+        assert!(w.wait_until(|v| v["event"] == "totals", Duration::from_secs(10)).is_some(), "watch did not start");
         w
+    }
+
+    /// The process id (to look at it, or signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The last event matching `pred`, waiting up to `limit` for one; `None` if none came.
+    pub fn wait_until(&self, pred: impl Fn(&Value) -> bool, limit: Duration) -> Option<Value> {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = self.events().into_iter().rev().find(|v| pred(v)) {
+                return Some(v);
+            }
+            if start.elapsed() >= limit {
+                return None;
+            }
+            sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn events(&self) -> Vec<serde_json::Value> {
@@ -43,14 +68,7 @@ impl Watch {
     }
 
     pub fn wait_for(&self, pred: impl Fn(&serde_json::Value) -> bool, limit: Duration) -> serde_json::Value {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = self.events().into_iter().rev().find(|v| pred(v)) {
-                return v;
-            }
-            assert!(start.elapsed() < limit, "timed out; events so far: {:#?}", self.events());
-            sleep(Duration::from_millis(20));
-        }
+        self.wait_until(pred, limit).unwrap_or_else(|| panic!("timed out; events so far: {:#?}", self.events()))
     }
 
     /// Waits until no new event has come for `quiet`.
@@ -72,6 +90,14 @@ impl Watch {
         assert!(status.success(), "SIGTERM ends watch cleanly: {status:?}");
         sleep(Duration::from_millis(50));
         self.events()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // A test that fails half way must not leave the watch running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
