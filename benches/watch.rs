@@ -147,7 +147,7 @@ fn stream(rows: &mut Vec<[String; 3]>) {
     synth(d.path(), 200_000, &[]);
     let late = withhold(d.path(), 30_000);
     let w = Watching::start(d.path(), &[]);
-    w.wait_for(170_000, Duration::from_secs(120));
+    w.wait_for(200_000 - late.len() as u64, Duration::from_secs(120));
     std::thread::sleep(Duration::from_secs(2));
     let (kbps, detail) = stream_while(&w, &d.path().join("late.ndjson"), &late);
     rows.push(["watch --headless output, 200,000 precincts, 1,000 new reports/s".into(), kbps, detail]);
@@ -192,7 +192,8 @@ fn stream_while(w: &Watching, log: &Path, lines: &[String]) -> (String, String) 
     )
 }
 
-/// Takes the last `n` report lines out of the feed's NDJSON logs, to arrive later.
+/// Takes about `n` report lines out of the feed's NDJSON logs — the same share of each, so
+/// that every region still has reports to come — to arrive later.
 fn withhold(dir: &Path, n: usize) -> Vec<String> {
     let mut logs = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -207,18 +208,21 @@ fn withhold(dir: &Path, n: usize) -> Vec<String> {
         }
     }
     logs.sort();
+    let total: usize = logs.iter().map(|l| std::fs::read_to_string(l).unwrap().lines().count()).sum();
     let mut taken = Vec::new();
     for log in logs {
-        if taken.len() >= n {
-            break;
-        }
         let text = std::fs::read_to_string(&log).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        let keep = lines.len().saturating_sub(n - taken.len());
+        let keep = lines.len() - (lines.len() * n).div_ceil(total).min(lines.len());
         taken.extend(lines[keep..].iter().map(|l| l.to_string()));
         let kept: String = lines[..keep].iter().map(|l| format!("{l}\n")).collect();
         std::fs::write(&log, kept).unwrap();
     }
+    // In the order they were made (the regions interleaved, as on the night).
+    let at = |l: &String| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap()["reported_at"].as_str().unwrap_or("").to_string()
+    };
+    taken.sort_by_cached_key(at);
     taken
 }
 

@@ -115,7 +115,8 @@ fn diff<T: Serialize + Eq + std::hash::Hash + Ord + Clone>(
 #[derive(Default)]
 pub struct Announcer {
     election: Option<ElectionInfo>,
-    anomalies: HashSet<Anomaly>,
+    /// By what they are about (kind, region, precinct): a new message is an update.
+    anomalies: HashMap<(&'static str, Option<String>, Option<String>), Anomaly>,
     rejected: HashSet<Rejected>,
     held: HashSet<Held>,
     /// Each region's row as last told, and when.
@@ -139,7 +140,7 @@ impl Announcer {
             write_event(out, "election", &s.election)?;
             self.election = Some(s.election.clone());
         }
-        diff(out, "anomaly", "anomaly_cleared", &mut self.anomalies, &s.anomalies)?;
+        self.anomalies(out, &s.anomalies)?;
         diff(out, "rejected", "rejected_cleared", &mut self.rejected, &s.rejected)?;
         diff(out, "held", "held_cleared", &mut self.held, &s.held)?;
         // Regions: a row that changed is told at once unless its region was told less than a
@@ -184,6 +185,29 @@ impl Announcer {
             self.totals_due = None;
         }
         self.send_totals(out, now, flush)
+    }
+
+    /// `anomaly_cleared` for the anomalies that stopped applying, `anomaly` for new ones and
+    /// for those whose message or severity changed (the same kind, region and precinct: it
+    /// replaces the one told before).
+    fn anomalies(&mut self, out: &mut impl Write, now: &[Anomaly]) -> std::io::Result<()> {
+        let key = |a: &Anomaly| (a.kind, a.region.clone(), a.precinct.clone());
+        let current: HashSet<_> = now.iter().map(key).collect();
+        let mut gone: Vec<&Anomaly> =
+            self.anomalies.iter().filter(|(k, _)| !current.contains(*k)).map(|(_, a)| a).collect();
+        gone.sort();
+        for a in gone {
+            write_event(out, "anomaly_cleared", a)?;
+        }
+        let mut told = HashMap::with_capacity(now.len());
+        for a in now {
+            if self.anomalies.get(&key(a)) != Some(a) {
+                write_event(out, "anomaly", a)?;
+            }
+            told.insert(key(a), a.clone());
+        }
+        self.anomalies = told;
+        Ok(())
     }
 
     fn send_regions(&mut self, out: &mut impl Write, now: Instant, flush: bool) -> std::io::Result<()> {

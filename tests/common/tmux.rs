@@ -7,6 +7,11 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+/// The binary under test (`VOTEWATCH_BIN` picks another build; benchmarks share this file).
+fn program() -> PathBuf {
+    std::env::var_os("VOTEWATCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_votewatch").into(), Into::into)
+}
+
 /// A tmux server of our own, with one shell in a window of a fixed size.
 pub struct Tmux {
     socket: String,
@@ -87,7 +92,7 @@ impl Tmux {
             // The marker is computed so that the command line itself never matches it.
             "stty -g > {}; {} {args}; echo \"EXIT$((40+2))=$?\"; stty -g > {}",
             before.display(),
-            super::bin_path().display(),
+            program().display(),
             after.display()
         ));
     }

@@ -21,15 +21,17 @@ impl Watch {
         Self::start_as(dir, extra, None)
     }
 
-    /// Starts the watch as another user (`uid`, with the same group id), when given.
-    pub fn start_as(dir: &std::path::Path, extra: &[&str], uid: Option<u32>) -> Watch {
+    /// Starts the watch as another user (`uid`, with the same group id), when given, running
+    /// the binary at `program` (one that user may run).
+    pub fn start_as(dir: &std::path::Path, extra: &[&str], uid: Option<(u32, &std::path::Path)>) -> Watch {
         let mut cmd = bin();
-        cmd.args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"]).args(extra);
         #[cfg(unix)]
-        if let Some(uid) = uid {
+        if let Some((uid, program)) = uid {
             use std::os::unix::process::CommandExt;
-            cmd.uid(uid).gid(uid);
+            cmd = std::process::Command::new(program);
+            cmd.env("NO_COLOR", "1").uid(uid).gid(uid);
         }
+        cmd.args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"]).args(extra);
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let out = child.stdout.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
@@ -129,7 +131,15 @@ pub fn fold(events: &[Value]) -> Value {
                 regions.push(strip(e));
             }
             "region_cleared" => regions.retain(|r| r["id"] != e["id"]),
-            "anomaly" | "rejected" | "held" => lists.entry(list_of(kind)).or_default().push(strip(e)),
+            "anomaly" => {
+                // The same kind, region and precinct again: an update of the one told before.
+                let list = lists.entry("anomalies").or_default();
+                let same =
+                    |a: &Value| a["kind"] == e["kind"] && a["region"] == e["region"] && a["precinct"] == e["precinct"];
+                list.retain(|a| !same(a));
+                list.push(strip(e));
+            }
+            "rejected" | "held" => lists.entry(list_of(kind)).or_default().push(strip(e)),
             "anomaly_cleared" | "rejected_cleared" | "held_cleared" => {
                 let gone = strip(e);
                 let list = lists.entry(list_of(kind.trim_end_matches("_cleared"))).or_default();
