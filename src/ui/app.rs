@@ -107,8 +107,16 @@ pub enum Action {
     None,
     Redraw,
     Quit,
+    /// Ctrl-\: end at once.
+    Abort,
+    /// Ctrl-Z: stop for a while, the terminal given back.
+    Suspend,
     Send(Command),
 }
+
+/// With this variable set, F12 panics on purpose: how the tests prove that a panic gives the
+/// terminal back.
+pub const PANIC_KEY_VAR: &str = "VOTEWATCH_TEST_PANIC_KEY";
 
 /// Screen areas of the last frame, for the mouse (and what the layout left room for).
 #[derive(Debug, Clone, Default)]
@@ -331,10 +339,16 @@ impl App {
         if ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('d')) {
             return Action::Quit;
         }
-        // Ctrl-\ is the terminal's "quit and dump core": abort on purpose (the terminal is
-        // still restored, by the panic hook).
+        // Ctrl-\ is the terminal's "quit at once" (SIGQUIT, which raw mode turns into a key).
         if ctrl && matches!(k.code, KeyCode::Char('\\') | KeyCode::Char('4')) {
-            panic!("Ctrl-\\ pressed: aborting on request");
+            return Action::Abort;
+        }
+        // Ctrl-Z stops the dashboard, giving the terminal back, as it would any program.
+        if ctrl && k.code == KeyCode::Char('z') {
+            return Action::Suspend;
+        }
+        if std::env::var_os(PANIC_KEY_VAR).is_some() && k.code == KeyCode::F(12) {
+            panic!("F12 pressed with {PANIC_KEY_VAR} set: panicking on purpose");
         }
         if self.editing_filter {
             match k.code {
