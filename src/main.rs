@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Messages quote feed content: nothing in them may drive the terminal.
-            eprintln!("votewatch: {}", votewatch::text::escape_controls(&format!("{e:#}")));
+            votewatch::text::warn(&format!("{e:#}"));
             ExitCode::from(run::exit_status(&e))
         }
     }

@@ -33,10 +33,37 @@ pub fn percent1(num: u64, den: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-/// Strips control characters (escape sequences start with one) so that nothing from a feed
-/// can drive the terminal.
+/// Characters that change how the text around them is laid out or read without being seen:
+/// bidirectional controls (which can make `P\u{202e}1` read as something else) and invisible
+/// ones (zero-width space and the like). Ids may hold none of them; shown text has them
+/// neutralised.
+pub fn is_bidi_or_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{feff}'
+            | '\u{180e}'
+            | '\u{00ad}'
+    )
+}
+
+/// Joiners that writing systems need inside words (Persian, Indic scripts, emoji sequences):
+/// kept in names shown, never allowed in ids.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}')
+}
+
+/// The one way feed text reaches a terminal drawn by us (dashboard, table): control
+/// characters (escape sequences start with one), bidirectional controls and invisible
+/// characters are dropped, so nothing from a feed can drive the terminal or disguise itself.
 pub fn clean(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect()
+    s.chars().filter(|&c| !(c.is_control() || (is_bidi_or_invisible(c) && !is_joiner(c)))).collect()
 }
 
 /// A path as it can be printed in a message: control characters escaped (`\u{1b}`), bytes
@@ -60,12 +87,19 @@ pub fn cut(s: &str, max: usize) -> String {
     }
 }
 
-/// Control characters as `\u{..}` escapes, the rest as it is.
+/// The one way a message reaches stderr (or a log line): control, bidirectional and invisible
+/// characters as `\u{..}` escapes, so they are seen rather than obeyed.
 pub fn escape_controls(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    let hidden = |c: char| c.is_control() || is_bidi_or_invisible(c);
+    if !s.chars().any(hidden) {
         return s.to_string();
     }
-    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    s.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
+/// Says `message` on stderr, prefixed with the program's name, through [`escape_controls`].
+pub fn warn(message: &str) {
+    eprintln!("votewatch: {}", escape_controls(message));
 }
 
 /// Cuts `s` (cleaned) to `width` terminal columns, ending with "…" when cut. Widths are
@@ -127,6 +161,9 @@ mod tests {
         assert_eq!(percent1(1046, 1000), "104.6%");
         assert_eq!(percent1(9995, 10_000), "100.0%");
         assert_eq!(clean("a\u{1b}[31mb\u{7}"), "a[31mb");
+        assert_eq!(clean("P\u{202e}1\u{200b}2\u{2066}"), "P12", "bidi and invisible characters go");
+        assert_eq!(clean("می\u{200c}خواهم"), "می\u{200c}خواهم", "a joiner inside a word stays");
+        assert_eq!(escape_controls("x\u{1b}]0;T\u{7}\u{202e}"), "x\\u{1b}]0;T\\u{7}\\u{202e}");
         assert_eq!(fit("Алматы", 10), "Алматы");
         assert_eq!(fit("Kassym-Jomart", 6), "Kassy…");
         assert_eq!(fit("東京都庁", 5), "東京…");

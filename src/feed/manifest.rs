@@ -154,6 +154,19 @@ impl Manifest {
                 bail!("candidate id {:?} is listed twice", c.id);
             }
         }
+        // A name is how people (and commission CSV headers) tell candidates apart: it must
+        // name one candidate only.
+        let ids: std::collections::HashSet<&str> = self.candidates.iter().map(|c| c.id.as_str()).collect();
+        let mut names = std::collections::HashMap::new();
+        for c in &self.candidates {
+            let Some(name) = c.name.as_deref() else { continue };
+            if let Some(other) = names.insert(name, c.id.as_str()) {
+                bail!("candidates {other:?} and {:?} have the same name {name:?}", c.id);
+            }
+            if name != c.id && ids.contains(name) {
+                bail!("candidate {:?} is named {name:?}, which is another candidate's id", c.id);
+            }
+        }
         seen.clear();
         for r in &self.regions {
             crate::feed::report::check_id("region id", &r.id).map_err(anyhow::Error::msg)?;
@@ -165,6 +178,14 @@ impl Manifest {
             }
             if let Some(t) = &r.polls_close {
                 parse_clock(t).with_context(|| format!("region {:?}", r.id))?;
+            }
+        }
+        // A report may name its region by name: a name must name one region only.
+        let mut names = std::collections::HashMap::new();
+        for r in &self.regions {
+            let Some(name) = r.name.as_deref() else { continue };
+            if let Some(other) = names.insert(name, r.id.as_str()) {
+                bail!("regions {other:?} and {:?} have the same name {name:?}", r.id);
             }
         }
         if let Some(d) = &self.date {
@@ -246,6 +267,13 @@ mod tests {
     fn rejects_bad_manifests_with_reasons() {
         let cases: &[(&str, &str)] = &[
             (r#"{"id":"x","candidates":[{"id":"a"},{"id":"a"}]}"#, "listed twice"),
+            (
+                r#"{"id":"x","candidates":[{"id":"a","name":"Same"},{"id":"b","name":"Same"}]}"#,
+                "have the same name \"Same\"",
+            ),
+            (r#"{"id":"x","candidates":[{"id":"a"},{"id":"b","name":"a"}]}"#, "which is another candidate's id"),
+            (r#"{"id":"x","regions":[{"id":"r","name":"N"},{"id":"s","name":"N"}]}"#, "have the same name \"N\""),
+            (r#"{"id":"x","candidates":[{"id":"a\u202eb"}]}"#, "invisible or text-direction character"),
             (r#"{"id":"x","regions":[{"id":"r","utc_offset":"6"}]}"#, "utc_offset"),
             (r#"{"id":"x","date":"20.11.2022"}"#, "YYYY-MM-DD"),
             (r#"{"id":"x","contest":"party-list"}"#, "seats"),

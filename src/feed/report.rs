@@ -76,13 +76,15 @@ impl From<OffsetDateTime> for Timestamp {
     }
 }
 
-/// Checks an id: not empty, not too long, no control characters.
+/// Checks an id: not empty, not too long, no control, bidirectional or invisible character
+/// (an id is a name people compare by eye: `P\u{202e}1` must not pass for another).
 pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     if id.trim().is_empty() {
         return Err(format!("{what} is empty"));
     }
-    if id.chars().any(char::is_control) {
-        return Err(format!("{what} {:?} contains a control character", id));
+    if let Some(c) = id.chars().find(|&c| c.is_control() || crate::text::is_bidi_or_invisible(c)) {
+        let kind = if c.is_control() { "a control character" } else { "an invisible or text-direction character" };
+        return Err(format!("{what} {:?} contains {kind} ({})", crate::text::cut(id, 60), c.escape_unicode()));
     }
     if id.chars().count() > MAX_ID_CHARS {
         return Err(format!("{what} is longer than {MAX_ID_CHARS} characters"));

@@ -106,7 +106,7 @@ impl Recorder {
     }
 
     fn line(&mut self, v: &Value) -> Result<()> {
-        serde_json::to_writer(&mut self.out, v)?;
+        crate::output::json::write(&mut self.out, v)?;
         self.out.write_all(b"\n")?;
         Ok(())
     }

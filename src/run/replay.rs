@@ -18,7 +18,7 @@ pub fn headless(opened: Opened, mut forensics: crate::forensics::Cache) -> Resul
     let mut last = Instant::now() - gap;
     let mut announcer = Announcer::default();
     if let Some(n) = session.notice() {
-        eprintln!("votewatch: {}", crate::text::escape_controls(&n));
+        crate::text::warn(&n);
     }
     let mut written = u64::MAX;
     let result: std::io::Result<()> = (|| {

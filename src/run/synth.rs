@@ -34,25 +34,32 @@ pub fn run(
         generate(&whole, &opts)?;
         let engine = crate::ingest::cold::load(&crate::ingest::FeedSpec::open(&whole, None, u64::MAX)?);
         let n = crate::synth::prior::write_prior(&engine, seed, dir).with_context(|| format!("{}", dir.display()))?;
-        eprintln!("votewatch: wrote a prior election of {} precincts to {}", thousands(n as u64), dir.display());
+        crate::text::warn(&format!(
+            "wrote a prior election of {} precincts to {}",
+            thousands(n as u64),
+            crate::text::clean_path(dir)
+        ));
     }
     let summary: SynthSummary = match live {
         None => generate(out, &opts),
         Some(rate) => {
             let stop = crate::run::watch::stop_flag()?;
-            eprintln!("votewatch: writing reports into {} at {rate} a second (Ctrl-C stops)", out.display());
+            crate::text::warn(&format!(
+                "writing reports into {} at {rate} a second (Ctrl-C stops)",
+                crate::text::clean_path(out)
+            ));
             generate_live(out, &opts, rate, &stop)
         }
     }
     .with_context(|| format!("{}", out.display()))?;
-    eprintln!(
-        "votewatch: wrote {} reports for {} precincts in {} files to {} (registered {}, ballots {})",
+    crate::text::warn(&format!(
+        "wrote {} reports for {} precincts in {} files to {} (registered {}, ballots {})",
         thousands(summary.reports as u64),
         thousands(summary.precincts as u64),
         thousands(summary.files as u64),
-        out.display(),
+        crate::text::clean_path(out),
         thousands(summary.registered),
         thousands(summary.ballots)
-    );
+    ));
     Ok(())
 }

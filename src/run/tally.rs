@@ -25,7 +25,7 @@ pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
     std::mem::forget(engine);
     let mut out = std::io::stdout().lock();
     let written = if json {
-        serde_json::to_writer_pretty(&mut out, &summary).map_err(std::io::Error::from).and_then(|_| writeln!(out))
+        crate::output::json::write_pretty(&mut out, &summary).and_then(|_| writeln!(out))
     } else {
         out.write_all(table::render(&summary).as_bytes())
     };
