@@ -207,44 +207,66 @@ fn complete_length(file: &mut File) -> std::io::Result<u64> {
     Ok(0)
 }
 
-/// From `from`, where a row over the cap begins: the offset of its first byte (blank lines
-/// before it passed over), of its newline (or `limit`), and the lines passed over before it.
-fn over_cap_row(mut file: &File, from: u64, limit: u64) -> std::io::Result<(u64, u64, u32)> {
+/// From `from`, where a row begins: the offset of its first byte (blank lines before it
+/// passed over) and how many blank lines that was.
+fn skip_blank(mut file: &File, from: u64, limit: u64) -> std::io::Result<(u64, u32)> {
     file.seek(SeekFrom::Start(from))?;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 4096];
     let mut at = from;
-    let mut first: Option<u64> = None;
     let mut blank_lines = 0;
     while at < limit {
-        let n = file.read(&mut buf[..((limit - at) as usize).min(64 * 1024)])?;
+        let n = file.read(&mut buf[..((limit - at) as usize).min(4096)])?;
         if n == 0 {
             break;
         }
-        let mut i = 0;
-        if first.is_none() {
-            while i < n && (buf[i] == b'\r' || buf[i] == b'\n') {
-                blank_lines += u32::from(buf[i] == b'\n');
-                i += 1;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            match b {
+                b'\n' => blank_lines += 1,
+                b'\r' => {}
+                _ => return Ok((at + i as u64, blank_lines)),
             }
-            if i < n {
-                first = Some(at + i as u64);
-            }
-        }
-        if first.is_some()
-            && let Some(nl) = memchr::memchr(b'\n', &buf[i..n])
-        {
-            return Ok((first.unwrap_or(at), at + (i + nl) as u64, blank_lines));
         }
         at += n as u64;
     }
-    Ok((first.unwrap_or(limit), limit, blank_lines))
+    Ok((limit, blank_lines))
+}
+
+/// Where the row that starts at `first` ends, as the CSV reader reads it (quotes and all):
+/// just past its line ending (or `limit`), and the newlines in it. One pass over its bytes
+/// with nothing kept, however long it is — so a row over the cap, even one a quote left
+/// open swallows to the end of the file, costs its length once.
+fn row_end(mut file: &File, first: u64, limit: u64, delimiter: u8) -> std::io::Result<(u64, u32)> {
+    use csv_core::ReadRecordResult::*;
+    let mut parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    file.seek(SeekFrom::Start(first))?;
+    let (mut buf, mut out, mut ends) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024], vec![0usize; 1024]);
+    let mut at = first;
+    let mut newlines = 0u32;
+    loop {
+        let n = if at < limit { file.read(&mut buf[..((limit - at) as usize).min(64 * 1024)])? } else { 0 };
+        if n == 0 {
+            return Ok((limit.max(at), newlines));
+        }
+        let mut input = &buf[..n];
+        loop {
+            let (result, used, _, _) = parser.read_record(input, &mut out, &mut ends);
+            newlines += memchr::memchr_iter(b'\n', &input[..used]).count() as u32;
+            at += used as u64;
+            input = &input[used..];
+            match result {
+                Record | End => return Ok((at, newlines)),
+                InputEmpty => break,
+                OutputFull | OutputEndsFull => {}
+            }
+        }
+    }
 }
 
 /// The size of a row read whole that began at `row_start` and whose terminator ends at
 /// `after`: from its first byte (blank lines before it passed over) to the end of its last
 /// line, without the line ending.
 fn row_size(mut file: &File, row_start: u64, after: u64) -> std::io::Result<u64> {
-    let (first, _, _) = over_cap_row(file, row_start, after)?;
+    let (first, _) = skip_blank(file, row_start, after)?;
     let mut end = after;
     let mut last = [0u8; 2];
     let tail = end.saturating_sub(first).min(2) as usize;
@@ -292,15 +314,17 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
             reader.get_mut().row_start = row_start;
             let result = reader.read_byte_record(&mut record);
             if reader.get_ref().over {
-                let (first, end, blank) = over_cap_row(&file, row_start, limit)?;
+                let (first, blank) = skip_blank(&file, row_start, limit)?;
+                let (end, newlines) = row_end(&file, first, limit, delimiter)?;
                 let line = reader.get_ref().line_of(row_start) + blank;
                 let what = if header.is_none() { "header" } else { "row" };
-                batch.push(Loc::Line(line), Err(too_big(what, end - first, cap)));
+                batch.push(Loc::Line(line), Err(too_big(what, row_size(&file, first, end)?, cap)));
                 if header.is_none() {
                     sink(batch);
                     return Ok(limit);
                 }
-                break Some((end + 1, line));
+                // Lines before where reading goes on: those before the row, and the row's.
+                break Some((end, line - 1 + newlines));
             }
             // The reader stands just past the row; its first line is its last minus the
             // newlines inside quoted fields. (The row's own start offset would count skipped

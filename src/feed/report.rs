@@ -495,9 +495,21 @@ fn check_depth(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A serde_json error's text with what it quotes of the input cut short (an unknown field's
+/// name may be a megabyte long), and where it is.
+pub fn json_error_text(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(head) if head.chars().count() > 200 => format!("{}{suffix}", crate::text::cut(head, 200)),
+        Some(_) => text,
+        None => crate::text::cut(&text, 240),
+    }
+}
+
 /// Turns a serde_json error into a reason a person understands.
 pub fn describe_json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
+    let text = json_error_text(e);
     if text.contains("recursion limit exceeded") {
         return format!("nesting too deep (more than 128 levels) at line {} column {}", e.line(), e.column());
     }

@@ -1,6 +1,7 @@
 //! Helpers shared by the tests that run the real binary.
 #![allow(dead_code)]
 
+pub mod fuzz;
 pub mod tmux;
 pub mod watch;
 
