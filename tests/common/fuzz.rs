@@ -345,8 +345,10 @@ pub fn run(name: &str, reader: Reader, seeds: &[Vec<u8>], n: u64, seed: u64) -> 
             }
         };
         let failure = failure.or_else(|| (took > Duration::from_secs(1)).then(|| format!("took {took:?}")));
-        if let Some(f) = failure {
-            if run.failures.len() < 10 {
+        if let Some(f) = failure
+            && run.failures.len() < 10
+        {
+            {
                 // Kept for reproduction.
                 let kept = std::env::temp_dir().join(format!("votewatch-fuzz-{name}-{}.bin", run.failures.len()));
                 let _ = std::fs::write(&kept, &input);
