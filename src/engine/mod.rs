@@ -421,6 +421,7 @@ impl Engine {
             registered: report.registered,
             ballots: report.ballots,
             invalid: report.invalid,
+            issued: report.issued.unwrap_or(precinct::NO_ISSUED),
             reported_at: report.reported_at.unwrap_or(seen),
             explicit_time: report.reported_at.is_some(),
             votes,

@@ -420,13 +420,14 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
         }
         Kind::Unanimous => {
             let c = p.counted()?;
-            let valid = c.valid();
+            let cast = c.valid() + u64::from(c.invalid);
             let (top, v) = c.votes.iter().enumerate().max_by_key(|(_, v)| **v)?;
             format!(
-                "turnout {} and {} {} of valid votes ({} registered)",
-                percent1(c.ballots.into(), c.registered.into()),
+                "turnout {}{} and {} {} of the ballots ({} registered)",
+                percent1(c.voted().into(), c.registered.into()),
+                if c.issued().is_some() { " (ballots issued)" } else { "" },
                 candidate_id(engine, top),
-                percent1((*v).into(), valid),
+                percent1((*v).into(), cast),
                 thousands(c.registered.into())
             )
         }

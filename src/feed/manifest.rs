@@ -93,6 +93,10 @@ pub struct CsvMapping {
     pub ballots: Option<Columns>,
     #[serde(default)]
     pub invalid: Option<Columns>,
+    /// Ballots issued to voters (summed over several columns, e.g. early, in the station and
+    /// outside it).
+    #[serde(default)]
+    pub issued: Option<Columns>,
     /// Candidate id -> column(s) holding its votes.
     #[serde(default)]
     pub candidates: Option<HashMap<String, Columns>>,
