@@ -155,8 +155,11 @@ mod tests {
         // One candidate only, or too few votes: never.
         assert!(!eligible(&[500]));
         assert!(!eligible(&[40, 30, 20]));
-        // A two-way split of 10,000 votes: chance ~ 1/(sqrt(4π·10^4·0.25)) ≈ 0.011.
-        assert!(!eligible(&[5000, 5000]));
+        // A two-way split of 1,000 votes: chance = 1/sqrt(4π·1,000·0.25) ≈ 0.018, likely enough
+        // that a twin is never flagged; of 10,000 votes ≈ 0.0056, flagged only where fewer than
+        // three precincts have that total.
+        assert!(!eligible(&[500, 500]));
+        assert!((coincidence_chance(&[5000, 5000]) - 0.0056).abs() < 1e-4);
         assert!(eligible(&[3000, 3000, 2000, 2000]));
     }
 
