@@ -39,6 +39,9 @@ pub struct RegionMeta {
     pub name: String,
     pub precincts_expected: Option<u64>,
     pub registered_expected: Option<u64>,
+    /// Whether the statistical tests look at the region (the manifest's `"statistics": false`
+    /// leaves it out: abroad and other special stations).
+    pub statistics: bool,
 }
 
 /// Everything one file contributed, so that it can be withdrawn or re-read.
@@ -212,6 +215,7 @@ impl Engine {
                     name: r.name.clone().unwrap_or_else(|| r.id.clone()),
                     precincts_expected: r.precincts,
                     registered_expected: r.registered,
+                    statistics: r.statistics.unwrap_or(true),
                 });
                 e.polls_close.push(m.polls_close_in(r).map(|t| t.unix_timestamp()));
             }
@@ -417,6 +421,7 @@ impl Engine {
                 name: id.to_string(),
                 precincts_expected: None,
                 registered_expected: None,
+                statistics: true,
             }),
         }
     }
