@@ -146,7 +146,7 @@ pub fn test(region: Option<u32>, t: Tally, min: u64) -> Option<Test> {
         region,
         precinct: None,
         p,
-        values: [t.observed as f64, t.expected, z, t.included as f64, 0.0, 0.0],
+        values: [t.observed as f64, t.expected, z, t.included as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
     })
 }
 

@@ -14,6 +14,7 @@ pub mod integer;
 pub mod outliers;
 pub mod projection;
 pub mod skew;
+pub mod slope;
 pub mod swing;
 
 use rayon::prelude::*;
@@ -57,7 +58,7 @@ pub struct Test {
     pub region: Option<u32>,
     pub precinct: Option<u32>,
     pub p: f64,
-    pub values: [f64; 6],
+    pub values: [f64; 9],
 }
 
 /// Whether a region has enough precincts to be judged: "n of N needed".
@@ -265,7 +266,7 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
 fn message(t: &Test, q: f64, engine: &Engine, leader_name: &str) -> String {
     let region = t.region.map(|r| engine.regions()[r as usize].name.clone());
     let place = region.unwrap_or_else(|| "the whole count".into());
-    let [a, b, c, d, e, f] = t.values;
+    let [a, b, c, d, e, f, slope, typical_slope, z_slope] = t.values;
     let votes = |x: f64| {
         let s = thousands(x.abs().round() as u64);
         if x < -0.5 { format!("−{s}") } else { s }
@@ -301,12 +302,14 @@ fn message(t: &Test, q: f64, engine: &Engine, leader_name: &str) -> String {
             fmt_p(t.p)
         ),
         Kind::TurnoutShareSkew => format!(
-            "{leader_name} has about {} votes in {place} beyond what the other candidates' votes per voter give in the cleanest regions (90% interval {} to {}); {} above the typical region, where regions honestly differ by about ±{} (z = {f:.1}, {}) — ballots added for {leader_name}, or a region that honestly favours {leader_name} far more than the others",
+            "{leader_name} has about {} votes in {place} beyond what the other candidates' votes per voter give in the cleanest regions (90% interval {} to {}); {} above the typical region, where regions honestly differ by about ±{} (z = {f:.1}); within the region {leader_name}'s share rises by {:.2} per unit of turnout against {:.2} in the typical region (z = {z_slope:.1}); {} — ballots added for {leader_name}, or a region that honestly favours {leader_name} far more than the others, or whose turnout honestly follows its support more closely",
             votes(a),
             votes(b),
             votes(c),
             votes(d),
             votes(e),
+            slope,
+            typical_slope,
             fmt_p(t.p)
         ),
         Kind::LastDigitBias => format!(

@@ -19,8 +19,11 @@
 //! honestly too, so the test asks whether a region's excess per registered voter d is beyond
 //! the typical region's (the median d) by more than regions honestly differ (τ, the robust
 //! spread of d among the reference regions, beyond their sampling error):
-//! z = (d − median d) / √(se² + τ²), one-sided. The nation: the regions' excesses added up,
-//! judged the same way.
+//! z = (d − median d) / √(se² + τ²), one-sided. That catches a region stuffed throughout. A region
+//! with some boxes stuffed shows it in its own gradient: its slope of the leader's share on
+//! turnout (`slope`) is judged the same way against the other regions' slopes. The region's
+//! p-value is the smaller of the two, doubled (Bonferroni). The nation: the regions' excesses
+//! over the typical region added up, judged against the same honest spread.
 
 use super::{Kind, Test};
 
@@ -69,6 +72,8 @@ pub struct RegionSums {
     pub precincts: usize,
     pub registered: u64,
     pub leader_votes: u64,
+    /// The slope of the leader's share on turnout within the region, and its standard error.
+    pub slope: Option<(f64, f64)>,
 }
 
 /// A precinct as the test reads it.
@@ -92,6 +97,7 @@ impl RegionSums {
         let mut bins = vec![Bin::default(); BINS];
         let mut unit_sums = vec![Unit::default(); units];
         let mut by_turnout = Vec::with_capacity(precincts.len());
+        let mut obs = Vec::with_capacity(precincts.len());
         let (mut registered, mut leader_votes) = (0, 0);
         for p in precincts {
             let b = bin_of(p.others, p.registered);
@@ -113,6 +119,8 @@ impl RegionSums {
                 }
             }
             by_turnout.push((p.voted as f64 / r, p.voted));
+            let valid = (p.leader + p.others) as f64;
+            obs.push(super::slope::Obs { turnout: p.voted as f64 / r, share: l / valid, weight: p.voted as f64, unit: p.unit });
             registered += p.registered;
             leader_votes += p.leader;
         }
@@ -126,7 +134,16 @@ impl RegionSums {
                 acc > half
             })
             .map_or(0.0, |x| x.0);
-        RegionSums { bins, units: unit_sums, median_turnout, precincts: precincts.len(), registered, leader_votes }
+        let slope = super::slope::slope(&obs, units);
+        RegionSums {
+            bins,
+            units: unit_sums,
+            median_turnout,
+            precincts: precincts.len(),
+            registered,
+            leader_votes,
+            slope,
+        }
     }
 
     /// The excess over the reference in votes, and its standard error.
@@ -165,14 +182,13 @@ impl RegionSums {
 
 /// The reference relation h(o), leader's votes per registered voter by bin of o, from the
 /// cleanest regions. `None` with fewer than [`MIN_REGIONS`] regions.
-fn reference(regions: &[&RegionSums]) -> Option<(Vec<f64>, Vec<bool>)> {
+fn reference(regions: &[&RegionSums]) -> Option<Vec<f64>> {
     if regions.len() < MIN_REGIONS {
         return None;
     }
     let mut turnouts: Vec<f64> = regions.iter().map(|r| r.median_turnout).collect();
     let cut = super::data::median(&mut turnouts)?;
-    let is_ref: Vec<bool> = regions.iter().map(|r| r.median_turnout <= cut).collect();
-    let refs: Vec<&RegionSums> = regions.iter().zip(&is_ref).filter(|(_, k)| **k).map(|(r, _)| *r).collect();
+    let refs: Vec<&RegionSums> = regions.iter().filter(|r| r.median_turnout <= cut).copied().collect();
     // The central 90% of the reference precincts' o, by registered voters.
     let weight: Vec<f64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
     let total: f64 = weight.iter().sum();
@@ -214,7 +230,7 @@ fn reference(regions: &[&RegionSums]) -> Option<(Vec<f64>, Vec<bool>)> {
             h[nearest].unwrap_or(0.0)
         })
         .collect();
-    Some((filled, is_ref))
+    Some(filled)
 }
 
 /// One region's measure against the reference.
@@ -229,11 +245,26 @@ pub struct Measure {
     pub leader_votes: u64,
 }
 
+/// The typical value among regions (the median) and how much regions honestly differ: the
+/// spread of those below the typical one — stuffing only raises a region's excess and steepens
+/// its slope, so the lower half is the honest side — as (median − lower quartile) / 0.6745,
+/// less their median sampling variance.
+fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let typical = quantile(&sorted, 0.5);
+    let spread = (typical - quantile(&sorted, 0.25)) / 0.6745;
+    let mut se2: Vec<f64> = se.iter().map(|s| s * s).collect();
+    let tau2 = (spread * spread - super::data::median(&mut se2).unwrap_or(0.0)).max(0.0);
+    (typical, tau2.sqrt())
+}
+
 /// The tests of every region large enough (`regions`: index and sums), and the nation's.
-/// Returns the tests (region and national), and the national excess with its 90% interval.
+/// Returns the tests (regions', then the nation's), and the national excess over the reference
+/// relation with its 90% interval.
 pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Option<[f64; 3]>) {
     let sums: Vec<&RegionSums> = regions.iter().map(|(_, s)| *s).collect();
-    let Some((h, _is_ref)) = reference(&sums) else { return (Vec::new(), None) };
+    let Some(h) = reference(&sums) else { return (Vec::new(), None) };
     let measures: Vec<Measure> = sums
         .iter()
         .map(|s| {
@@ -242,38 +273,42 @@ pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Opt
             Measure { excess, se, d: excess / registered, registered, leader_votes: s.leader_votes }
         })
         .collect();
-    // The typical region, and how much regions honestly differ: the spread of the regions
-    // below the typical one (stuffing only raises a region's excess, so the lower half is the
-    // honest side), (median − lower quartile) / 0.6745, beyond their own sampling error.
-    let mut ds: Vec<f64> = measures.iter().map(|m| m.d).collect();
-    ds.sort_unstable_by(f64::total_cmp);
-    let typical = super::data::median(&mut ds.clone()).unwrap_or(0.0);
-    let lower_quartile = quantile(&ds, 0.25);
-    let mut se2: Vec<f64> = measures.iter().map(|m| (m.se / m.registered).powi(2)).collect();
-    let spread = (typical - lower_quartile) / 0.6745;
-    let tau2 = (spread * spread - super::data::median(&mut se2).unwrap_or(0.0)).max(0.0);
-    if std::env::var_os("VW_DEBUG").is_some() {
-        for (((r, _), m), k) in regions.iter().zip(&measures).zip(&_is_ref) {
-            eprintln!("DBG {r} ref={k} d={:.4} se={:.4} L={}", m.d, m.se / m.registered, m.leader_votes);
-        }
-        eprintln!("DBG typical={typical:.4} tau={:.4}", tau2.sqrt());
-    }
+    let d: Vec<f64> = measures.iter().map(|m| m.d).collect();
+    let se_d: Vec<f64> = measures.iter().map(|m| m.se / m.registered).collect();
+    let (typical, tau) = typical_and_spread(&d, &se_d);
+    let slopes: Vec<(f64, f64)> = sums.iter().filter_map(|s| s.slope).collect();
+    let (b, se_b): (Vec<f64>, Vec<f64>) = slopes.iter().copied().unzip();
+    let (typical_b, tau_b) = typical_and_spread(&b, &se_b);
     let mut out = Vec::new();
     let (mut above, mut var_null, mut excess, mut var_est, mut leader) = (0.0, 0.0, 0.0, 0.0, 0u64);
-    for ((r, _), m) in regions.iter().zip(&measures) {
-        let se_d = m.se / m.registered;
+    for (((r, s), m), se_d) in regions.iter().zip(&measures).zip(se_d) {
         let over = (m.d - typical) * m.registered;
-        let z = (m.d - typical) / (se_d * se_d + tau2).sqrt().max(f64::MIN_POSITIVE);
-        let big_enough = over >= min_excess * m.leader_votes as f64;
+        let z = (m.d - typical) / (se_d * se_d + tau * tau).sqrt().max(f64::MIN_POSITIVE);
+        let (slope, z_slope) = match s.slope {
+            Some((b, se)) => (b, (b - typical_b) / (se * se + tau_b * tau_b).sqrt().max(f64::MIN_POSITIVE)),
+            None => (f64::NAN, f64::NEG_INFINITY),
+        };
+        let big_enough = over.max(m.excess) >= min_excess * m.leader_votes as f64;
+        let p = (2.0 * upper_tail(z.max(z_slope))).min(1.0);
         out.push(Test {
             kind: Kind::TurnoutShareSkew,
             region: Some(*r),
             precinct: None,
-            p: if big_enough { upper_tail(z) } else { 1.0 },
-            values: [m.excess, m.excess - Z90 * m.se, m.excess + Z90 * m.se, over, tau2.sqrt() * m.registered, z],
+            p: if big_enough { p } else { 1.0 },
+            values: [
+                m.excess,
+                m.excess - Z90 * m.se,
+                m.excess + Z90 * m.se,
+                over,
+                tau * m.registered,
+                z,
+                slope,
+                typical_b,
+                z_slope,
+            ],
         });
         above += over;
-        var_null += m.registered * m.registered * (se_d * se_d + tau2);
+        var_null += m.registered * m.registered * (se_d * se_d + tau * tau);
         excess += m.excess;
         var_est += m.se * m.se;
         leader += m.leader_votes;
@@ -285,7 +320,7 @@ pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Opt
         region: None,
         precinct: None,
         p: if above >= min_excess * leader as f64 { upper_tail(z) } else { 1.0 },
-        values: [excess, excess - half, excess + half, above, var_null.sqrt(), z],
+        values: [excess, excess - half, excess + half, above, var_null.sqrt(), z, f64::NAN, typical_b, f64::NAN],
     });
     (out, Some([excess, excess - half, excess + half]))
 }
