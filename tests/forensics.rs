@@ -47,6 +47,34 @@ fn planted_stuffing_is_flagged_in_its_region_only() {
     assert!(turkistan["anomalies"].as_u64().unwrap() >= 1);
 }
 
+/// The honest rural-gradient election of issue 9 (20 regions × 500 precincts, slope 0.10), with
+/// a share of region g03's precincts stuffed to 85–95% turnout.
+fn tally_gradient(seed: u64, stuffed: Option<f64>) -> serde_json::Value {
+    use votewatch::synth::gradient::{Gradient, generate};
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    generate(&out, &Gradient { seed, stuffing: stuffed.map(|s| (3, s)), ..Gradient::default() }).unwrap();
+    common::tally_json(&out)
+}
+
+#[test]
+fn an_honest_gradient_raises_no_statistical_warning() {
+    let v = tally_gradient(1, None);
+    let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+}
+
+#[test]
+fn a_tenth_of_a_region_stuffed_or_all_of_it_is_flagged_there_and_nowhere_else() {
+    for share in [0.1, 1.0] {
+        let v = tally_gradient(2, Some(share));
+        let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
+        let skew = flags.iter().find(|a| a["kind"] == "turnout_share_skew" && a["region"] == "g03");
+        assert!(skew.is_some(), "share {share}: {flags:#?}");
+        assert!(flags.iter().all(|a| a["region"] == "g03" || a["region"].is_null()), "share {share}: {flags:#?}");
+    }
+}
+
 #[test]
 fn thresholds_come_from_the_manifest_and_the_command_line() {
     let d = tempfile::tempdir().unwrap();
