@@ -52,7 +52,8 @@ fn russia() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let unzipped = Command::new("unzip").args(["-q", zip.to_str().unwrap(), "-d", dir.path().to_str().unwrap()]).status();
+    let unzipped =
+        Command::new("unzip").args(["-q", zip.to_str().unwrap(), "-d", dir.path().to_str().unwrap()]).status();
     if !unzipped.is_ok_and(|s| s.success()) {
         let py = Command::new("python3")
             .args(["-m", "zipfile", "-e", zip.to_str().unwrap(), dir.path().to_str().unwrap()])
@@ -90,7 +91,8 @@ fn russia() {
         .map(|x| format!("{} ({})", x["region"].as_str().unwrap_or("nation"), x["severity"].as_str().unwrap()))
         .collect();
     println!("turnout_share_skew flags ({}): {}", skew.len(), skew.join(", "));
-    for place in ["Чеченская Республика", "город Москва", "город Санкт-Петербург"] {
+    for place in ["Чеченская Республика", "город Москва", "город Санкт-Петербург"]
+    {
         let flag = a.iter().find(|x| x["kind"] == "turnout_share_skew" && x["region"] == place);
         println!("  {place}: {}", flag.map_or("not flagged".to_string(), |f| f["severity"].to_string()));
     }
@@ -122,10 +124,13 @@ fn synthetic() {
     println!("| case | seed | statistical warnings | stuffed region flagged | other regions flagged |");
     println!("|---|---|---|---|---|");
     let mut held = [0usize; 3];
-    for (c, (case, stuff, region)) in
-        [("honest", None, ""), ("10% of g03 stuffed", Some("g03:0.1"), "g03"), ("all of g07 stuffed", Some("g07:1"), "g07")]
-            .into_iter()
-            .enumerate()
+    for (c, (case, stuff, region)) in [
+        ("honest", None, ""),
+        ("10% of g03 stuffed", Some("g03:0.1"), "g03"),
+        ("all of g07 stuffed", Some("g07:1"), "g07"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         for seed in 1..=5u64 {
             let d = tempfile::tempdir().unwrap();
@@ -144,13 +149,20 @@ fn synthetic() {
                 k.join(" ")
             };
             let here = kinds(&|r| r == region);
-            let elsewhere: Vec<&String> = w.iter().filter(|(_, r)| r != region && r != "nation").map(|(_, r)| r).collect();
+            let elsewhere: Vec<&String> =
+                w.iter().filter(|(_, r)| r != region && r != "nation").map(|(_, r)| r).collect();
             let ok = if region.is_empty() { w.is_empty() } else { !here.is_empty() && elsewhere.is_empty() };
             held[c] += usize::from(ok);
             println!(
                 "| {case} | {seed} | {} | {} | {} |",
                 w.len(),
-                if region.is_empty() { "—".into() } else if here.is_empty() { "no".into() } else { format!("yes: {here}") },
+                if region.is_empty() {
+                    "—".into()
+                } else if here.is_empty() {
+                    "no".into()
+                } else {
+                    format!("yes: {here}")
+                },
                 if elsewhere.is_empty() { "none".to_string() } else { format!("{elsewhere:?}") }
             );
         }

@@ -40,7 +40,12 @@ fn planted_stuffing_is_flagged_in_its_region_only() {
     let skew: Vec<_> = flags.iter().filter(|a| a["kind"] == "turnout_share_skew").collect();
     assert_eq!(skew.len(), 1, "{flags:#?}");
     assert_eq!(skew[0]["region"], "turkistan");
-    assert!(skew[0]["message"].as_str().unwrap().contains("beyond what the other candidates' votes per voter give in the cleanest regions"));
+    assert!(
+        skew[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("beyond what the other candidates' votes per voter give in the cleanest regions")
+    );
     // No regional flag of any statistical kind anywhere else.
     assert!(flags.iter().all(|a| a["region"] == "turkistan" || a["region"].is_null()), "{flags:#?}");
     let turkistan = v["regions"].as_array().unwrap().iter().find(|r| r["id"] == "turkistan").unwrap();

@@ -119,7 +119,10 @@ fn russia_2018_reproduces_the_reference_sums() {
     assert!((expected - 17_562.0).abs() <= 0.005 * 17_562.0, "expected {expected}");
     // The skew against the cleanest regions flags Chechnya, and not Moscow or St Petersburg.
     let skew = |region: &str| {
-        anomalies.iter().find(|a| a["kind"] == "turnout_share_skew" && a["region"] == region).map(|a| a["severity"].clone())
+        anomalies
+            .iter()
+            .find(|a| a["kind"] == "turnout_share_skew" && a["region"] == region)
+            .map(|a| a["severity"].clone())
     };
     assert!(skew("Чеченская Республика").is_some(), "Chechnya is flagged");
     for city in ["город Москва", "город Санкт-Петербург"] {
@@ -130,8 +133,11 @@ fn russia_2018_reproduces_the_reference_sums() {
     let unanimous = anomalies.iter().filter(|a| a["kind"] == "unanimous").count();
     assert_eq!(unanimous, 139, "turnout ≥ 99% by ballots issued and the leader ≥ 99% of valid votes");
     // One copied protocol, and no chance coincidence among 97,699 stations.
-    let mut identical: Vec<&str> =
-        anomalies.iter().filter(|a| a["kind"] == "identical_results").map(|a| a["precinct"].as_str().unwrap()).collect();
+    let mut identical: Vec<&str> = anomalies
+        .iter()
+        .filter(|a| a["kind"] == "identical_results")
+        .map(|a| a["precinct"].as_str().unwrap())
+        .collect();
     identical.sort();
     assert_eq!(
         identical,

@@ -409,7 +409,17 @@ impl RawReport<'_> {
                 out
             }
         };
-        Ok(Report { precinct: precinct.into(), region, reported_at, revision, registered, ballots, invalid, issued, votes })
+        Ok(Report {
+            precinct: precinct.into(),
+            region,
+            reported_at,
+            revision,
+            registered,
+            ballots,
+            invalid,
+            issued,
+            votes,
+        })
     }
 }
 

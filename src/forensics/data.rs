@@ -68,7 +68,15 @@ impl Point {
     }
 
     /// A test point with every count given.
-    pub fn full(precinct: u32, registered: u64, ballots: u64, voted: u64, invalid: u64, leader: u64, valid: u64) -> Point {
+    pub fn full(
+        precinct: u32,
+        registered: u64,
+        ballots: u64,
+        voted: u64,
+        invalid: u64,
+        leader: u64,
+        valid: u64,
+    ) -> Point {
         let small = |n: u64| u32::try_from(n).expect("a count of at most 10⁹");
         Point {
             precinct,

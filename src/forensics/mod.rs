@@ -130,7 +130,13 @@ fn skew_sums(engine: &Engine, cfg: &Config, points: &[data::Point]) -> Option<sk
                 let next = units.len();
                 *units.entry(unit_of(p).unwrap_or_default()).or_insert(next)
             });
-            skew::Precinct { registered: p.registered(), voted: p.voted(), leader: p.leader(), others: p.others(), unit }
+            skew::Precinct {
+                registered: p.registered(),
+                voted: p.voted(),
+                leader: p.leader(),
+                others: p.others(),
+                unit,
+            }
         })
         .collect();
     Some(skew::RegionSums::new(&precincts, units.len()))
@@ -273,7 +279,8 @@ fn message(t: &Test, q: f64, engine: &Engine, leader_name: &str) -> String {
     };
     match t.kind {
         Kind::TurnoutOutlier | Kind::ShareOutlier => {
-            let what = if t.kind == Kind::TurnoutOutlier { "turnout".to_string() } else { format!("{leader_name}'s share") };
+            let what =
+                if t.kind == Kind::TurnoutOutlier { "turnout".to_string() } else { format!("{leader_name}'s share") };
             format!(
                 "{what} {} against {} typical in {place}: higher than the region's spread and binomial noise allow (robust z = {c:.1} over {} {}; {}, q = {q:.1e} within the region's tests) — a stuffed box or a written-up count, or an honest special precinct (a hospital, a barracks, a village voting as one)",
                 pct(a),

@@ -59,7 +59,13 @@ fn test_measure(kind: Kind, region: u32, items: &[(u32, u64, f64)], keep: f64, o
         }
         let p = upper_tail(z);
         if p <= keep {
-            out.push(Test { kind, region: Some(region), precinct: Some(precinct), p, values: [x, m, z, n, 0.0, 0.0, 0.0, 0.0, 0.0] });
+            out.push(Test {
+                kind,
+                region: Some(region),
+                precinct: Some(precinct),
+                p,
+                values: [x, m, z, n, 0.0, 0.0, 0.0, 0.0, 0.0],
+            });
         }
     }
     items.len()

@@ -120,7 +120,12 @@ impl RegionSums {
             }
             by_turnout.push((p.voted as f64 / r, p.voted));
             let valid = (p.leader + p.others) as f64;
-            obs.push(super::slope::Obs { turnout: p.voted as f64 / r, share: l / valid, weight: p.voted as f64, unit: p.unit });
+            obs.push(super::slope::Obs {
+                turnout: p.voted as f64 / r,
+                share: l / valid,
+                weight: p.voted as f64,
+                unit: p.unit,
+            });
             registered += p.registered;
             leader_votes += p.leader;
         }
@@ -209,10 +214,10 @@ fn reference(regions: &[&RegionSums]) -> Option<Vec<f64>> {
     }
     let lo = lo.unwrap_or(0);
     let mut h: Vec<Option<f64>> = vec![None; BINS];
-    for b in lo..=hi {
+    for (b, slot) in h.iter_mut().enumerate().take(hi + 1).skip(lo) {
         let mut ratios: Vec<f64> =
             refs.iter().map(|r| r.bins[b]).filter(|x| x.n >= MIN_IN_BIN && x.r > 0.0).map(|x| x.l / x.r).collect();
-        h[b] = if ratios.len() >= MIN_REGIONS_IN_BIN {
+        *slot = if ratios.len() >= MIN_REGIONS_IN_BIN {
             super::data::median(&mut ratios)
         } else {
             let (l, r) = refs.iter().fold((0.0, 0.0), |(l, r), x| (l + x.bins[b].l, r + x.bins[b].r));
@@ -361,7 +366,13 @@ mod tests {
                 let leader = (voted as f64 * s).round() as u64;
                 let others = voted - leader;
                 let extra = stuff(i).map_or(0, |to| ((1000.0 * to) as u64).saturating_sub(voted));
-                Precinct { registered: 1000, voted: voted + extra, leader: leader + extra, others, unit: Some((i / 25) as usize) }
+                Precinct {
+                    registered: 1000,
+                    voted: voted + extra,
+                    leader: leader + extra,
+                    others,
+                    unit: Some((i / 25) as usize),
+                }
             })
             .collect();
         RegionSums::new(&precincts, n.div_ceil(25) as usize)
