@@ -27,8 +27,10 @@ fn clean_elections_raise_no_statistical_warning() {
         assert_eq!(v["precincts_reporting"], 10_330);
         let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
         assert!(flags.is_empty(), "seed {seed}: {flags:#?}");
-        // Every region had enough precincts to be judged.
+        // Every region had enough precincts to be judged; the stations abroad are not tested.
         let status = v["forensics"]["status"].as_array().unwrap();
+        assert_eq!(status.len(), 20);
+        assert!(status.iter().all(|s| s["region"] != "abroad"));
         assert!(status.iter().all(|s| s["precincts"].as_u64() >= s["needed"].as_u64()), "{status:?}");
     }
 }
@@ -78,6 +80,27 @@ fn a_tenth_of_a_region_stuffed_or_all_of_it_is_flagged_there_and_nowhere_else() 
         assert!(skew.is_some(), "share {share}: {flags:#?}");
         assert!(flags.iter().all(|a| a["region"] == "g03" || a["region"].is_null()), "share {share}: {flags:#?}");
     }
+}
+
+#[test]
+fn a_region_marked_statistics_false_is_counted_but_not_tested() {
+    use votewatch::synth::gradient::{Gradient, generate};
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    generate(&out, &Gradient { seed: 3, stuffing: Some((7, 1.0)), ..Gradient::default() }).unwrap();
+    let flagged = |v: &serde_json::Value| statistical(v).iter().any(|a| a["region"] == "g07");
+    assert!(flagged(&common::tally_json(&out)), "stuffed throughout, g07 is flagged");
+    // Mark g07 as special (like stations abroad): still counted, never tested.
+    let path = out.join("election.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["regions"][7]["statistics"] = serde_json::json!(false);
+    std::fs::write(&path, m.to_string()).unwrap();
+    let v = common::tally_json(&out);
+    assert!(!flagged(&v), "{:#?}", statistical(&v));
+    assert_eq!(v["regions"][7]["precincts_reporting"], 500);
+    let status = v["forensics"]["status"].as_array().unwrap();
+    assert_eq!(status.len(), 19);
+    assert!(status.iter().all(|s| s["region"] != "g07"));
 }
 
 #[test]

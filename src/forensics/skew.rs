@@ -24,6 +24,9 @@
 //! turnout (`slope`) is judged the same way against the other regions' slopes. The region's
 //! p-value is the smaller of the two, doubled (Bonferroni). The nation: the regions' excesses
 //! over the typical region added up, judged against the same honest spread.
+//!
+//! (Over 400 lines: the reference, the regions' measures and the test are one method, kept with
+//! the tests that pin its behaviour on constructed regions; the slope is in `slope`.)
 
 use super::{Kind, Test};
 
