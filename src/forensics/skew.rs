@@ -296,13 +296,16 @@ pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Opt
             Some((b, se)) => (b, (b - typical_b) / (se * se + tau_b * tau_b).sqrt().max(f64::MIN_POSITIVE)),
             None => (f64::NAN, f64::NEG_INFINITY),
         };
-        let big_enough = over.max(m.excess) >= min_excess * m.leader_votes as f64;
-        let p = (2.0 * upper_tail(z.max(z_slope))).min(1.0);
+        // The level counts only when its excess over the typical region is worth a look; the
+        // gradient stands on its own (a partly stuffed region that honestly favours the leader
+        // less than the others can sit below the typical level).
+        let level = if over >= min_excess * m.leader_votes as f64 { upper_tail(z) } else { 1.0 };
+        let p = (2.0 * level.min(upper_tail(z_slope))).min(1.0);
         out.push(Test {
             kind: Kind::TurnoutShareSkew,
             region: Some(*r),
             precinct: None,
-            p: if big_enough { p } else { 1.0 },
+            p,
             values: [
                 m.excess,
                 m.excess - Z90 * m.se,
