@@ -115,28 +115,22 @@ pub struct Memo {
 /// The skew test's view of a region's precincts: each with its territorial unit, the part of
 /// its id before the last `/` (region/tik/uik), when every precinct of the region has one.
 fn skew_sums(engine: &Engine, cfg: &Config, points: &[data::Point]) -> Option<skew::RegionSums> {
-    let eligible: Vec<&data::Point> =
-        points.iter().filter(|p| p.registered() >= cfg.min_size && p.valid() > 0 && p.voted() > 0).collect();
-    if eligible.len() < cfg.min_precincts {
+    let eligible = |p: &&data::Point| p.registered() >= cfg.min_size && p.valid() > 0 && p.voted() > 0;
+    if points.iter().filter(eligible).count() < cfg.min_precincts {
         return None;
     }
     let unit_of = |p: &data::Point| engine.precincts()[p.precinct as usize].id.rsplit_once('/').map(|(u, _)| u);
-    let with_units = eligible.iter().all(|p| unit_of(p).is_some());
-    let mut units: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-    let precincts: Vec<skew::Precinct> = eligible
+    let with_units = points.iter().filter(eligible).all(|p| unit_of(p).is_some());
+    let mut units: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    let precincts: Vec<skew::Precinct> = points
         .iter()
+        .filter(eligible)
         .map(|p| {
             let unit = with_units.then(|| {
-                let next = units.len();
+                let next = units.len() as u32;
                 *units.entry(unit_of(p).unwrap_or_default()).or_insert(next)
             });
-            skew::Precinct {
-                registered: p.registered(),
-                voted: p.voted(),
-                leader: p.leader(),
-                others: p.others(),
-                unit,
-            }
+            skew::Precinct::new(p.registered(), p.voted(), p.leader(), p.others(), unit)
         })
         .collect();
     Some(skew::RegionSums::new(&precincts, units.len()))

@@ -79,14 +79,41 @@ pub struct RegionSums {
     pub slope: Option<(f64, f64)>,
 }
 
-/// A precinct as the test reads it.
+/// A precinct as the test reads it: 24 bytes (single counts fit 32 bits).
 pub struct Precinct {
-    pub registered: u64,
-    pub voted: u64,
-    pub leader: u64,
-    pub others: u64,
-    /// Its territorial unit (an index among the region's), if known.
-    pub unit: Option<usize>,
+    registered: u32,
+    voted: u32,
+    leader: u32,
+    /// Its territorial unit among the region's, or `u32::MAX`.
+    unit: u32,
+    others: u64,
+}
+
+impl Precinct {
+    pub fn new(registered: u64, voted: u64, leader: u64, others: u64, unit: Option<u32>) -> Precinct {
+        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Precinct {
+            registered: small(registered),
+            voted: small(voted),
+            leader: small(leader),
+            unit: unit.unwrap_or(u32::MAX),
+            others,
+        }
+    }
+
+    fn unit(&self) -> Option<usize> {
+        (self.unit != u32::MAX).then_some(self.unit as usize)
+    }
+
+    fn obs(&self) -> super::slope::Obs {
+        let (r, l) = (f64::from(self.registered), f64::from(self.leader));
+        super::slope::Obs {
+            turnout: f64::from(self.voted) / r,
+            share: l / (l + self.others as f64),
+            weight: f64::from(self.voted),
+            unit: self.unit(),
+        }
+    }
 }
 
 fn bin_of(others: u64, registered: u64) -> usize {
@@ -100,11 +127,10 @@ impl RegionSums {
         let mut bins = vec![Bin::default(); BINS];
         let mut unit_sums = vec![Unit::default(); units];
         let mut by_turnout = Vec::with_capacity(precincts.len());
-        let mut obs = Vec::with_capacity(precincts.len());
         let (mut registered, mut leader_votes) = (0, 0);
         for p in precincts {
-            let b = bin_of(p.others, p.registered);
-            let (r, l) = (p.registered as f64, p.leader as f64);
+            let b = bin_of(p.others, p.registered.into());
+            let (r, l) = (f64::from(p.registered), f64::from(p.leader));
             let s = &mut bins[b];
             s.n += 1;
             s.r += r;
@@ -112,7 +138,7 @@ impl RegionSums {
             s.rr += r * r;
             s.lr += l * r;
             s.ll += l * l;
-            if let Some(u) = p.unit {
+            if let Some(u) = p.unit() {
                 let u = &mut unit_sums[u];
                 u.l += l;
                 u.r += r;
@@ -121,28 +147,21 @@ impl RegionSums {
                     None => u.bins.push((b as u8, r)),
                 }
             }
-            by_turnout.push((p.voted as f64 / r, p.voted));
-            let valid = (p.leader + p.others) as f64;
-            obs.push(super::slope::Obs {
-                turnout: p.voted as f64 / r,
-                share: l / valid,
-                weight: p.voted as f64,
-                unit: p.unit,
-            });
-            registered += p.registered;
-            leader_votes += p.leader;
+            by_turnout.push((f64::from(p.voted) / r, p.voted));
+            registered += u64::from(p.registered);
+            leader_votes += u64::from(p.leader);
         }
         by_turnout.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let half = by_turnout.iter().map(|x| x.1).sum::<u64>() / 2;
+        let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
         let mut acc = 0;
         let median_turnout = by_turnout
             .iter()
             .find(|x| {
-                acc += x.1;
+                acc += u64::from(x.1);
                 acc > half
             })
             .map_or(0.0, |x| x.0);
-        let slope = super::slope::slope(&obs, units);
+        let slope = super::slope::slope(|| precincts.iter().map(Precinct::obs), units);
         RegionSums {
             bins,
             units: unit_sums,
@@ -372,13 +391,7 @@ mod tests {
                 let leader = (voted as f64 * s).round() as u64;
                 let others = voted - leader;
                 let extra = stuff(i).map_or(0, |to| ((1000.0 * to) as u64).saturating_sub(voted));
-                Precinct {
-                    registered: 1000,
-                    voted: voted + extra,
-                    leader: leader + extra,
-                    others,
-                    unit: Some((i / 25) as usize),
-                }
+                Precinct::new(1000, voted + extra, leader + extra, others, Some((i / 25) as u32))
             })
             .collect();
         RegionSums::new(&precincts, n.div_ceil(25) as usize)

@@ -14,30 +14,40 @@ pub struct Obs {
     pub unit: Option<usize>,
 }
 
-/// The slope and its standard error; `None` without spread in turnout.
-pub fn slope(obs: &[Obs], units: usize) -> Option<(f64, f64)> {
-    let w: f64 = obs.iter().map(|o| o.weight).sum();
-    if obs.len() < 3 || w <= 0.0 {
+/// The slope and its standard error; `None` without spread in turnout. `obs` gives the
+/// precincts afresh for each pass (so that none need be kept).
+pub fn slope<I: Iterator<Item = Obs>>(obs: impl Fn() -> I, units: usize) -> Option<(f64, f64)> {
+    let (mut n, mut w, mut wt, mut ws) = (0usize, 0.0, 0.0, 0.0);
+    for o in obs() {
+        n += 1;
+        w += o.weight;
+        wt += o.weight * o.turnout;
+        ws += o.weight * o.share;
+    }
+    if n < 3 || w <= 0.0 {
         return None;
     }
-    let mt = obs.iter().map(|o| o.weight * o.turnout).sum::<f64>() / w;
-    let ms = obs.iter().map(|o| o.weight * o.share).sum::<f64>() / w;
-    let sxx: f64 = obs.iter().map(|o| o.weight * (o.turnout - mt).powi(2)).sum();
+    let (mt, ms) = (wt / w, ws / w);
+    let (mut sxx, mut sxy) = (0.0, 0.0);
+    for o in obs() {
+        sxx += o.weight * (o.turnout - mt).powi(2);
+        sxy += o.weight * (o.turnout - mt) * (o.share - ms);
+    }
     if sxx <= 0.0 {
         return None;
     }
-    let b = obs.iter().map(|o| o.weight * (o.turnout - mt) * (o.share - ms)).sum::<f64>() / sxx;
+    let b = sxy / sxx;
     // Each precinct's score w·(t − t̄)·e, summed within units for the clustered error.
     let mut by_unit = vec![0.0; units];
     let mut each = 0.0;
-    for o in obs {
+    for o in obs() {
         let score = o.weight * (o.turnout - mt) * (o.share - ms - b * (o.turnout - mt));
         each += score * score;
         if let Some(u) = o.unit {
             by_unit[u] += score;
         }
     }
-    let n = obs.len() as f64;
+    let n = n as f64;
     let mut meat = each * n / (n - 1.0);
     let c = units as f64;
     if c > 1.0 {
@@ -50,6 +60,12 @@ pub fn slope(obs: &[Obs], units: usize) -> Option<(f64, f64)> {
 mod tests {
     use super::*;
 
+    impl Obs {
+        fn copy(&self) -> Obs {
+            Obs { ..*self }
+        }
+    }
+
     #[test]
     fn recovers_a_known_slope_with_a_fitting_error() {
         // share = 0.3 + 0.5·turnout exactly, then with an alternating ±0.02 wobble.
@@ -59,14 +75,14 @@ mod tests {
                 Obs { turnout: t, share: 0.3 + 0.5 * t, weight: 1.0, unit: None }
             })
             .collect();
-        let (b, se) = slope(&exact, 0).unwrap();
+        let (b, se) = slope(|| exact.iter().map(Obs::copy), 0).unwrap();
         assert!((b - 0.5).abs() < 1e-9 && se < 1e-9, "{b} {se}");
         let noisy: Vec<Obs> = exact
             .iter()
             .enumerate()
-            .map(|(i, o)| Obs { share: o.share + if i % 2 == 0 { 0.02 } else { -0.02 }, ..*o })
+            .map(|(i, o)| Obs { share: o.share + if i % 2 == 0 { 0.02 } else { -0.02 }, ..o.copy() })
             .collect();
-        let (b, se) = slope(&noisy, 0).unwrap();
+        let (b, se) = slope(|| noisy.iter().map(Obs::copy), 0).unwrap();
         // The wobble's slope error is about 0.02 / (sd of turnout 0.115 · √100) ≈ 0.017.
         assert!((b - 0.5).abs() < 0.05 && se > 0.005 && se < 0.05, "{b} {se}");
     }
@@ -82,9 +98,9 @@ mod tests {
                 Obs { turnout: t, share: 0.6 + shift * (t - 0.5) * 10.0, weight: 1.0, unit: Some(unit) }
             })
             .collect();
-        let (_, independent) = slope(&obs.iter().map(|o| Obs { unit: None, ..*o }).collect::<Vec<_>>(), 0).unwrap();
-        let (_, clustered) = slope(&obs, 10).unwrap();
+        let (_, independent) = slope(|| obs.iter().map(|o| Obs { unit: None, ..o.copy() }), 0).unwrap();
+        let (_, clustered) = slope(|| obs.iter().map(Obs::copy), 10).unwrap();
         assert!(clustered >= independent, "{clustered} < {independent}");
-        assert!(slope(&obs[..2], 0).is_none(), "needs three precincts");
+        assert!(slope(|| obs[..2].iter().map(Obs::copy), 0).is_none(), "needs three precincts");
     }
 }
