@@ -59,7 +59,11 @@ fn main() -> ExitCode {
                     run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
                 })
         }
-        Command::Synth { out, precincts, seed, profile, live, stuff, prior } => {
+        Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope } if profile == "gradient" => {
+            run::synth::gradient(&out, precincts, seed, slope, stuff.as_deref(), live.is_some() || prior.is_some())
+        }
+        Command::Synth { slope: Some(_), .. } => Err(anyhow::anyhow!("--slope is for --profile gradient")),
+        Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope: None } => {
             run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref(), prior.as_deref())
         }
     };

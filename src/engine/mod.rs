@@ -39,6 +39,9 @@ pub struct RegionMeta {
     pub name: String,
     pub precincts_expected: Option<u64>,
     pub registered_expected: Option<u64>,
+    /// Whether the statistical tests look at the region (the manifest's `"statistics": false`
+    /// leaves it out: abroad and other special stations).
+    pub statistics: bool,
 }
 
 /// Everything one file contributed, so that it can be withdrawn or re-read.
@@ -259,6 +262,7 @@ impl Engine {
                     name: r.name.clone().unwrap_or_else(|| r.id.clone()),
                     precincts_expected: r.precincts,
                     registered_expected: r.registered,
+                    statistics: r.statistics.unwrap_or(true),
                 });
                 e.polls_close.push(m.polls_close_in(r).map(|t| t.unix_timestamp()));
             }
@@ -361,13 +365,35 @@ impl Engine {
         ix
     }
 
-    /// Groups of precincts with the very same eligible vote vector.
-    pub(crate) fn identical_groups(&self) -> Vec<Vec<u32>> {
+    /// Groups of precincts with the very same vote vector that chance cannot explain, each with
+    /// the counted precincts whose valid votes total the same (see [`identical`]).
+    pub(crate) fn identical_groups(&self) -> Vec<(Vec<u32>, usize)> {
         let votes_of = |p: u32| -> &[u32] { self.precincts.items[p as usize].counted().map_or(&[], |e| &e.votes) };
-        match &self.tallies.identical {
+        let groups = match &self.tallies.identical {
             Some(ix) => ix.duplicates(votes_of),
             None => self.fresh_identical_index().duplicates(votes_of),
+        };
+        if groups.is_empty() {
+            return Vec::new();
         }
+        // How many counted precincts could have matched each: those with the same valid total.
+        let total = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
+        let mut same: rustc_hash::FxHashMap<u64, usize> = groups.iter().map(|g| (total(votes_of(g[0])), 0)).collect();
+        for p in &self.precincts.items {
+            if let Some(e) = p.counted()
+                && let Some(n) = same.get_mut(&e.valid())
+            {
+                *n += 1;
+            }
+        }
+        groups
+            .into_iter()
+            .map(|g| {
+                let m = same[&total(votes_of(g[0]))];
+                (g, m)
+            })
+            .filter(|(g, m)| identical::expected_matches(votes_of(g[0]), *m) <= identical::MAX_EXPECTED)
+            .collect()
     }
 
     /// Adds what a read of `path` found. `seen` stands in for reports without `reported_at`.
@@ -498,6 +524,7 @@ impl Engine {
                 name: id.to_string(),
                 precincts_expected: None,
                 registered_expected: None,
+                statistics: true,
             }),
         }
     }
@@ -559,6 +586,7 @@ impl Engine {
             registered: report.registered,
             ballots: report.ballots,
             invalid: report.invalid,
+            issued: report.issued.unwrap_or(precinct::NO_ISSUED),
             reported_at: report.reported_at.unwrap_or(seen),
             explicit_time: report.reported_at.is_some(),
             votes,

@@ -333,24 +333,27 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             }
         }
     }
-    for group in engine.identical_groups() {
+    for (group, same_total) in engine.identical_groups() {
         let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
+        let chance = super::identical::coincidence_chance(votes);
+        let expected = super::identical::expected_matches(votes, same_total);
         for &pi in &group {
             let p = &engine.precincts.items[pi as usize];
             let mut twins: Vec<&str> =
                 group.iter().filter(|&&q| q != pi).map(|&q| &*engine.precincts.items[q as usize].id).collect();
             twins.sort();
-            let chance = super::identical::coincidence_chance(votes);
             out.push(Anomaly {
                 kind: Kind::IdenticalResults.name(),
                 severity: Kind::IdenticalResults.severity(),
                 precinct: Some(p.id.to_string()),
                 region: region_id(engine, p),
                 message: format!(
-                    "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {})",
+                    "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {} per precinct of that total, and {} counted precincts have it: {:.1e} chance matches expected in the feed)",
                     twins.join(", "),
                     thousands(votes.iter().map(|&v| u64::from(v)).sum()),
-                    thousands((1.0 / chance).min(1e18) as u64)
+                    thousands((1.0 / chance).min(1e18) as u64),
+                    thousands(same_total as u64),
+                    expected
                 ),
             });
         }
@@ -425,8 +428,9 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
             let valid = c.valid();
             let (top, v) = c.votes.iter().enumerate().max_by_key(|(_, v)| **v)?;
             format!(
-                "turnout {} and {} {} of valid votes ({} registered)",
-                percent1(c.ballots.into(), c.registered.into()),
+                "turnout {}{} and {} {} of valid votes ({} registered)",
+                percent1(c.voted().into(), c.registered.into()),
+                if c.issued().is_some() { " of ballots issued" } else { "" },
                 candidate_id(engine, top),
                 percent1((*v).into(), valid),
                 thousands(c.registered.into())

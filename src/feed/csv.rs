@@ -1,5 +1,5 @@
 //! `*.csv`: a header row and one report a row. By default the columns are
-//! `precinct,region,reported_at,revision,registered,ballots,invalid` and one column per
+//! `precinct,region,reported_at,revision,registered,ballots,invalid,issued` and one column per
 //! candidate id; a manifest's `csv` mapping reads a commission's own headers instead.
 
 use std::borrow::Cow;
@@ -11,7 +11,8 @@ use super::manifest::{Columns, CsvMapping};
 use super::report::{RawCount, RawReport, RawStr, RawVotes};
 use super::{Batch, Loc, Schema, too_big};
 
-const FIXED: [&str; 7] = ["precinct", "region", "reported_at", "revision", "registered", "ballots", "invalid"];
+const FIXED: [&str; 8] =
+    ["precinct", "region", "reported_at", "revision", "registered", "ballots", "invalid", "issued"];
 
 /// Which columns feed which field, worked out once from the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,7 @@ pub struct Plan {
     registered: Vec<usize>,
     ballots: Vec<usize>,
     invalid: Vec<usize>,
+    issued: Vec<usize>,
     candidates: Vec<(String, Vec<usize>)>,
 }
 
@@ -99,6 +101,7 @@ impl Plan {
             registered: resolve(headers, m.registered.as_ref(), "registered", true)?,
             ballots: resolve(headers, m.ballots.as_ref(), "ballots", true)?,
             invalid: resolve(headers, m.invalid.as_ref(), "invalid", false)?,
+            issued: resolve(headers, m.issued.as_ref(), "issued", false)?,
             candidates,
         })
     }
@@ -135,6 +138,7 @@ impl Plan {
             registered: count(&self.registered),
             ballots: count(&self.ballots),
             invalid: optional(&self.invalid),
+            issued: optional(&self.issued),
             votes: Some(RawVotes::Map(
                 self.candidates
                     .iter()
@@ -443,24 +447,25 @@ mod tests {
 
     #[test]
     fn default_columns_and_row_errors() {
-        let text = "precinct,region,reported_at,revision,registered,ballots,invalid,a,b\n\
-                    P1,north,2022-11-20T21:00:00+06:00,2,100,60,2,50,8\n\
-                    P2,north,,,100,60,,52,8\n\
-                    P3,north,,,100,sixty,0,52,8\n\
+        let text = "precinct,region,reported_at,revision,registered,ballots,invalid,issued,a,b\n\
+                    P1,north,2022-11-20T21:00:00+06:00,2,100,60,2,61,50,8\n\
+                    P2,north,,,100,60,,,52,8\n\
+                    P3,north,,,100,sixty,0,,52,8\n\
                     P4,north,,,100\n\
                     \n\
-                    P5,north,,,100,60,0,-1,8";
+                    P5,north,,,100,60,0,,-1,8";
         let b = read_str(text, &Schema::default(), true);
         assert_eq!(b.reports.len(), 2);
         let r = &b.reports[0].1;
         assert_eq!((&*r.precinct, r.revision, r.ballots, r.invalid), ("P1", 2, 60, 2));
+        assert_eq!((r.issued, b.reports[1].1.issued), (Some(61), None), "issued is a count, and optional");
         assert_eq!(r.votes, vec![("a".into(), 50), ("b".into(), 8)]);
         assert_eq!(b.reports[1].1.revision, 1);
         let rej: Vec<(Loc, &str)> = b.rejections.iter().map(|(l, e)| (*l, e.as_str())).collect();
         assert_eq!(rej[0].0, Loc::Line(4));
         assert!(rej[0].1.contains("ballots is the string \"sixty\""), "{}", rej[0].1);
         assert_eq!(rej[1].0, Loc::Line(5));
-        assert!(rej[1].1.contains("row has 5 fields, the header has 9"));
+        assert!(rej[1].1.contains("row has 5 fields, the header has 10"), "{}", rej[1].1);
         assert_eq!(rej[2].0, Loc::Line(7));
         assert!(rej[2].1.contains("votes.a is -1"));
     }
@@ -512,19 +517,21 @@ mod tests {
         let m = Manifest::from_slice(
             r#"{"id":"ru","candidates":[{"id":"putin","name":"Путин"},{"id":"grudinin","name":"Грудинин"}],
                "csv":{"precinct":["region","tik","uik"],"region":"region","registered":"Число избирателей",
-                      "ballots":["В переносных","В стационарных"],"invalid":"Недействительных"}}"#
+                      "ballots":["В переносных","В стационарных"],"invalid":"Недействительных",
+                      "issued":["Досрочно","В помещении","Вне помещения"]}}"#
                 .as_bytes(),
         )
         .unwrap();
         let s = Schema::from_manifest(Some(&m), 1 << 20);
-        let text = "region,tik,uik,Число избирателей,В переносных,В стационарных,Недействительных,Путин,Грудинин,url\n\
-                    Алтай,ТИК 1,УИК №1,1000,20,580,10,500,90,http://x\n";
+        let text = "region,tik,uik,Число избирателей,Досрочно,В помещении,Вне помещения,В переносных,В стационарных,Недействительных,Путин,Грудинин,url\n\
+                    Алтай,ТИК 1,УИК №1,1000,3,580,21,20,580,10,500,90,http://x\n";
         let b = read_str(text, &s, true);
         assert!(b.rejections.is_empty(), "{:?}", b.rejections);
         let r = &b.reports[0].1;
         assert_eq!(&*r.precinct, "Алтай/ТИК 1/УИК №1");
         assert_eq!(r.region, Some(Name::from("Алтай")));
         assert_eq!((r.registered, r.ballots, r.invalid), (1000, 600, 10));
+        assert_eq!(r.issued, Some(604), "the three issued columns summed");
         let mut votes = r.votes.clone();
         votes.sort();
         assert_eq!(votes, vec![(Name::Listed(0), 500), (Name::Listed(1), 90)]);

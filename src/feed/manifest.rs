@@ -53,6 +53,11 @@ pub struct RegionInfo {
     pub precincts: Option<u64>,
     #[serde(default)]
     pub registered: Option<u64>,
+    /// `false` for stations whose numbers honestly differ from the rest (abroad, where lists
+    /// are made on the day; closed institutions): counted, but left out of every statistical
+    /// test (docs/ANOMALIES.md). Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<bool>,
 }
 
 /// One field of a CSV mapping: a single column, or several (joined for ids, summed for counts).
@@ -93,6 +98,10 @@ pub struct CsvMapping {
     pub ballots: Option<Columns>,
     #[serde(default)]
     pub invalid: Option<Columns>,
+    /// Ballots issued to voters (summed over several columns, e.g. early, in the station and
+    /// outside it).
+    #[serde(default)]
+    pub issued: Option<Columns>,
     /// Candidate id -> column(s) holding its votes.
     #[serde(default)]
     pub candidates: Option<HashMap<String, Columns>>,

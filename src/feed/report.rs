@@ -28,7 +28,9 @@ pub struct Report {
     pub registered: u32,
     pub ballots: u32,
     pub invalid: u32,
-    /// Candidate id and votes, in the order written (no duplicates).
+    /// Ballots issued to voters, when the report gives them (turnout as researchers
+    /// compute it: docs/ANOMALIES.md).
+    pub issued: Option<u32>,
     /// Candidate and votes, in the order written (no duplicates).
     pub votes: Vec<(Name, u32)>,
 }
@@ -325,6 +327,8 @@ pub struct RawReport<'a> {
     pub ballots: Option<RawCount>,
     #[serde(default)]
     pub invalid: Option<RawCount>,
+    #[serde(default)]
+    pub issued: Option<RawCount>,
     #[serde(borrow, default, deserialize_with = "present_votes")]
     pub votes: Option<RawVotes<'a>>,
 }
@@ -359,6 +363,10 @@ impl RawReport<'_> {
         let invalid = match &self.invalid {
             None => 0,
             Some(c) => c.check("invalid")?,
+        };
+        let issued = match &self.issued {
+            None => None,
+            Some(c) => Some(c.check("issued")?),
         };
         let revision = match &self.revision {
             None => 1,
@@ -418,7 +426,17 @@ impl RawReport<'_> {
                 out
             }
         };
-        Ok(Report { precinct: precinct.into(), region, reported_at, revision, registered, ballots, invalid, votes })
+        Ok(Report {
+            precinct: precinct.into(),
+            region,
+            reported_at,
+            revision,
+            registered,
+            ballots,
+            invalid,
+            issued,
+            votes,
+        })
     }
 }
 
@@ -566,7 +584,7 @@ mod tests {
     #[test]
     fn defaults_revision_invalid_and_time() {
         let r = parse(r#"{"precinct":"P1","region":"north","registered":10,"ballots":5,"votes":{"a":5}}"#).unwrap();
-        assert_eq!((r.revision, r.invalid, r.reported_at), (1, 0, None));
+        assert_eq!((r.revision, r.invalid, r.reported_at, r.issued), (1, 0, None, None));
     }
 
     #[test]
@@ -595,6 +613,8 @@ mod tests {
             (with("\"ballots\":60", "\"ballots\":1e12"), "above the limit"),
             (with("\"ballots\":60", "\"ballots\":null"), "ballots is null"),
             (with("\"ballots\":60", "\"ballots\":true"), "ballots is a true/false value"),
+            (with("\"ballots\":60", "\"ballots\":60,\"issued\":-2"), "issued is -2, a count cannot be negative"),
+            (with("\"ballots\":60", "\"ballots\":60,\"issued\":\"61\""), "issued is the string \"61\""),
             (with("\"a\":50", "\"a\":-1"), "votes.a is -1"),
             (with("\"a\":50", "\"a\":1.25"), "votes.a is 1.25, not a whole number"),
             (with("\"a\":50", "\"zz\":1"), "unknown candidate \"zz\""),

@@ -63,3 +63,31 @@ pub fn run(
     ));
     Ok(())
 }
+
+/// `votewatch synth OUT --profile gradient`: the honest rural-gradient election, optionally with
+/// a share of one region's precincts stuffed.
+pub fn gradient(
+    out: &Path,
+    precincts: Option<usize>,
+    seed: u64,
+    slope: Option<f64>,
+    stuff: Option<&str>,
+    unsupported: bool,
+) -> Result<()> {
+    use crate::synth::gradient::{Gradient, generate, region_id};
+    anyhow::ensure!(!unsupported, "--live and --prior are not available with --profile gradient");
+    let mut g = Gradient { seed, slope: slope.unwrap_or(0.10), ..Gradient::default() };
+    if let Some(n) = precincts {
+        g.precincts_per_region = n.div_ceil(g.regions).max(1);
+    }
+    if let Some(s) = stuff {
+        let s = parse_stuffing(s)?;
+        let region = (0..g.regions)
+            .find(|&r| region_id(r) == s.region)
+            .ok_or_else(|| anyhow!("--stuff: no region {:?} (g00 to {})", s.region, region_id(g.regions - 1)))?;
+        g.stuffing = Some((region, s.fraction));
+    }
+    let n = generate(out, &g).with_context(|| format!("{}", out.display()))?;
+    eprintln!("votewatch: wrote an honest-gradient election of {} precincts to {}", thousands(n as u64), out.display());
+    Ok(())
+}
