@@ -98,3 +98,54 @@ fn candidate_names_are_unambiguous() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+#[test]
+fn counts_and_times_are_read_strictly_and_quoted_as_written() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "election.json", MANIFEST);
+    let good = report("P0", "n", 1, 6, 4);
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "frac.json",
+            good.replace("\"a\":6", "\"a\":999999999.99999999999"),
+            "votes.a is 999999999.99999999999, not a whole number",
+        ),
+        (
+            "round.json",
+            good.replace("\"a\":6", "\"a\":2.0000000000000001"),
+            "votes.a is 2.0000000000000001, not a whole number",
+        ),
+        ("point.json", good.replace("\"ballots\":10", "\"ballots\":10.0"), "ballots is 10.0, not a whole number"),
+        (
+            "big.json",
+            good.replace("\"ballots\":10", "\"ballots\":9999999999999999999999"),
+            "ballots is 9999999999999999999999, above the limit",
+        ),
+        ("sep.json", good.replace("2022-11-20T22", "2022-11-20e22"), "is not an RFC 3339 timestamp"),
+        ("x.json", good.replace("2022-11-20T22", "2022-11-20X22"), "is not an RFC 3339 timestamp"),
+        ("surrogate.json", good.replace("\"revision\"", "\"note\":\"\\ud800\",\"revision\""), "lone UTF-16 surrogate"),
+    ];
+    for (file, text, _) in &cases {
+        write(d.path(), file, text);
+    }
+    // Accepted: a byte-order mark before the document.
+    write(d.path(), "bom.json", &format!("\u{feff}{}", report("P1", "n", 1, 6, 4)));
+    // A CSV whose column name is 100,000 characters: the message quotes it cut short.
+    write(d.path(), "wide.csv", &format!("precinct,registered,ballots,{}\nP2,10,5,5\n", "c".repeat(100_000)));
+    let out = run(&["tally", d.path().to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused: std::collections::HashMap<String, String> = v["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["source"].as_str().unwrap().to_string(), r["error"].as_str().unwrap().to_string()))
+        .collect();
+    for (file, _, want) in &cases {
+        let got = refused.get(*file).unwrap_or_else(|| panic!("{file} refused: {refused:?}"));
+        assert!(got.contains(want), "{file}: {got}");
+    }
+    assert!(!refused.contains_key("bom.json"), "{refused:?}");
+    let wide = &refused["wide.csv:1"];
+    assert!(wide.chars().count() < 200, "{} characters: {}", wide.chars().count(), votewatch::text::cut(wide, 100));
+    assert_eq!(v["precincts_reporting"], 1);
+}

@@ -43,6 +43,8 @@ pub fn parse_lines(bytes: &[u8], first_line: u32, schema: &Schema) -> Batch {
         lines.push((n, &bytes[start..]));
     }
     let parse_one = |&(line, raw): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
+        // A byte-order mark before the first line is not part of it.
+        let raw = if line == 1 { raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw) } else { raw };
         let text = raw.trim_ascii();
         if text.is_empty() {
             return None;
