@@ -288,3 +288,41 @@ fn an_idle_dashboard_reads_nothing() {
     t.keys(&["q"]);
     t.assert_restored();
 }
+
+#[test]
+fn a_hundred_thousand_regions_keep_the_keys_quick() {
+    if !tmux_ready() {
+        return;
+    }
+    // Work that grows with the feed (100,000 regions) stays off the path from a key to the
+    // screen: only the rows shown are built, and lookups are by key.
+    let d = tempfile::tempdir().unwrap();
+    let regions: Vec<String> = (0..100_000)
+        .map(|i| {
+            format!(r#"{{"id":"r{i}","name":"Region {i}","utc_offset":"+06:00","precincts":10,"registered":10000}}"#)
+        })
+        .collect();
+    common::write(
+        d.path(),
+        "election.json",
+        &format!(
+            r#"{{"id":"big","candidates":[{{"id":"a","name":"Alice"}},{{"id":"b","name":"Bob"}}],"regions":[{}]}}"#,
+            regions.join(",")
+        ),
+    );
+    let log: String = (0..500)
+        .map(|i| format!("{{\"precinct\":\"P{i}\",\"region\":\"r{}\",\"registered\":1000,\"ballots\":600,\"votes\":{{\"a\":350,\"b\":250}}}}\n", i % 100))
+        .collect();
+    common::write(d.path(), "r.ndjson", &log);
+    let t = Tmux::start("wide", 120, 40);
+    t.launch(&format!("watch {}", d.path().display()));
+    t.wait_for("the dashboard", |s| s.contains("Regions (100000)"), Duration::from_secs(60));
+    // Each of these took many seconds when every frame went through every region.
+    t.keys(&["?"]);
+    t.wait_for("help", |s| s.contains("Keys"), Duration::from_secs(5));
+    t.keys(&["Escape"]);
+    t.keys(&["G"]);
+    t.wait_for("the last region", |s| s.contains("Region 99999"), Duration::from_secs(5));
+    t.keys(&["q"]);
+    assert!(t.assert_restored().contains("EXIT42=0"));
+}
