@@ -79,6 +79,13 @@ pub fn clean_path(p: &std::path::Path) -> String {
     escape_controls(&out)
 }
 
+/// `s` in double quotes for a message: escaped as Rust escapes (`\n`, `\u{1b}`, `\"`), then
+/// cut to `max` characters — a quote of input is one short line, however long the input.
+pub fn quote(s: &str, max: usize) -> String {
+    let escaped: String = s.chars().flat_map(char::escape_debug).collect();
+    format!("\"{}\"", cut(&escaped, max))
+}
+
 /// `s` cut to at most `max` characters, with "…" when cut (for quoting input in messages).
 pub fn cut(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {

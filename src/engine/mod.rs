@@ -548,8 +548,8 @@ impl Engine {
             if !in_use {
                 if self.learned_candidates.live + new_names >= MAX_LEARNED_CANDIDATES {
                     return Err(format!(
-                        "votes for {:?}, but {} candidates are already in the count and a feed whose manifest lists no candidates may name at most {} (list them in election.json)",
-                        crate::text::cut(id, 40),
+                        "votes for {}, but {} candidates are already in the count and a feed whose manifest lists no candidates may name at most {} (list them in election.json)",
+                        crate::text::quote(id, 40),
                         crate::text::thousands(MAX_LEARNED_CANDIDATES as u64),
                         crate::text::thousands(MAX_LEARNED_CANDIDATES as u64)
                     ));
@@ -562,8 +562,8 @@ impl Engine {
             let in_use = self.regions.find(id).is_some_and(|i| self.learned_regions.in_use(i as usize));
             if !in_use && self.learned_regions.live >= MAX_LEARNED_REGIONS {
                 return Err(format!(
-                    "region {:?}, but {} regions are already in the count and a feed whose manifest lists no regions may name at most {} (list them in election.json)",
-                    crate::text::cut(id, 40),
+                    "region {}, but {} regions are already in the count and a feed whose manifest lists no regions may name at most {} (list them in election.json)",
+                    crate::text::quote(id, 40),
                     crate::text::thousands(MAX_LEARNED_REGIONS as u64),
                     crate::text::thousands(MAX_LEARNED_REGIONS as u64)
                 ));

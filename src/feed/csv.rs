@@ -30,7 +30,10 @@ pub struct Plan {
 }
 
 fn find(headers: &[String], name: &str) -> Result<usize, String> {
-    headers.iter().position(|h| h == name).ok_or_else(|| format!("no column {name:?} in the header"))
+    headers
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| format!("no column {} in the header", crate::text::quote(name, 60)))
 }
 
 fn find_default(headers: &[String], name: &str) -> Option<usize> {
@@ -77,7 +80,7 @@ impl Plan {
                     continue;
                 }
                 let id = schema.candidate_for_header(h).map(str::to_string).unwrap_or_else(|| h.clone());
-                schema.check_candidate(&id).map_err(|e| format!("column {:?}: {e}", crate::text::cut(h, 60)))?;
+                schema.check_candidate(&id).map_err(|e| format!("column {}: {e}", crate::text::quote(h, 60)))?;
                 v.push((id, vec![i]));
             }
             v
@@ -345,7 +348,8 @@ pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(
                     {
                         inner = inner.saturating_sub(1);
                     }
-                    index.line_of(end).saturating_sub(inner as u32)
+                    // (Never before the line the row began on.)
+                    index.line_of(end).saturating_sub(inner as u32).max(index.line_of(row_start))
                 }
                 Err(e) => reader.get_ref().line_of(start + e.position().map_or(0, |p| p.byte())),
             };

@@ -161,7 +161,7 @@ impl Manifest {
         for c in &self.candidates {
             crate::feed::report::check_id("candidate id", &c.id).map_err(anyhow::Error::msg)?;
             if !seen.insert(c.id.as_str()) {
-                bail!("candidate id {:?} is listed twice", c.id);
+                bail!("candidate id {} is listed twice", crate::text::quote(&c.id, 60));
             }
         }
         // A name is how people (and commission CSV headers) tell candidates apart: it must
@@ -171,23 +171,32 @@ impl Manifest {
         for c in &self.candidates {
             let Some(name) = c.name.as_deref() else { continue };
             if let Some(other) = names.insert(name, c.id.as_str()) {
-                bail!("candidates {other:?} and {:?} have the same name {name:?}", c.id);
+                bail!(
+                    "candidates {} and {} have the same name {}",
+                    crate::text::quote(other, 60),
+                    crate::text::quote(&c.id, 60),
+                    crate::text::quote(name, 60)
+                );
             }
             if name != c.id && ids.contains(name) {
-                bail!("candidate {:?} is named {name:?}, which is another candidate's id", c.id);
+                bail!(
+                    "candidate {} is named {}, which is another candidate's id",
+                    crate::text::quote(&c.id, 60),
+                    crate::text::quote(name, 60)
+                );
             }
         }
         seen.clear();
         for r in &self.regions {
             crate::feed::report::check_id("region id", &r.id).map_err(anyhow::Error::msg)?;
             if !seen.insert(r.id.as_str()) {
-                bail!("region id {:?} is listed twice", r.id);
+                bail!("region id {} is listed twice", crate::text::quote(&r.id, 60));
             }
             if let Some(o) = &r.utc_offset {
-                parse_offset(o).with_context(|| format!("region {:?}", r.id))?;
+                parse_offset(o).with_context(|| format!("region {}", crate::text::quote(&r.id, 60)))?;
             }
             if let Some(t) = &r.polls_close {
-                parse_clock(t).with_context(|| format!("region {:?}", r.id))?;
+                parse_clock(t).with_context(|| format!("region {}", crate::text::quote(&r.id, 60)))?;
             }
         }
         // A report may name its region by name: a name must name one region only.
@@ -195,7 +204,12 @@ impl Manifest {
         for r in &self.regions {
             let Some(name) = r.name.as_deref() else { continue };
             if let Some(other) = names.insert(name, r.id.as_str()) {
-                bail!("regions {other:?} and {:?} have the same name {name:?}", r.id);
+                bail!(
+                    "regions {} and {} have the same name {}",
+                    crate::text::quote(other, 60),
+                    crate::text::quote(&r.id, 60),
+                    crate::text::quote(name, 60)
+                );
             }
         }
         if let Some(d) = &self.date {
@@ -221,7 +235,7 @@ impl Manifest {
             && let Some(d) = &csv.delimiter
             && (d.len() != 1 || !d.is_ascii())
         {
-            bail!("csv.delimiter must be one ASCII character, got {d:?}");
+            bail!("csv.delimiter must be one ASCII character, got {}", crate::text::quote(d, 20));
         }
         Ok(())
     }
@@ -238,12 +252,12 @@ impl Manifest {
 
 fn parse_date(s: &str) -> Result<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| anyhow::anyhow!("date {s:?} is not of the form YYYY-MM-DD"))
+        .map_err(|_| anyhow::anyhow!("date {} is not of the form YYYY-MM-DD", crate::text::quote(s, 40)))
 }
 
 fn parse_clock(s: &str) -> Result<Time> {
     Time::parse(s, time::macros::format_description!("[hour]:[minute]"))
-        .map_err(|_| anyhow::anyhow!("polls_close {s:?} is not of the form HH:MM"))
+        .map_err(|_| anyhow::anyhow!("polls_close {} is not of the form HH:MM", crate::text::quote(s, 40)))
 }
 
 /// Parses "+06:00", "-03:30" or "Z".
@@ -252,7 +266,7 @@ pub fn parse_offset(s: &str) -> Result<UtcOffset> {
         return Ok(UtcOffset::UTC);
     }
     UtcOffset::parse(s, time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"))
-        .map_err(|_| anyhow::anyhow!("utc_offset {s:?} is not of the form +HH:MM"))
+        .map_err(|_| anyhow::anyhow!("utc_offset {} is not of the form +HH:MM", crate::text::quote(s, 40)))
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     }
     if let Some(c) = id.chars().find(|&c| c.is_control() || crate::text::is_bidi_or_invisible(c)) {
         let kind = if c.is_control() { "a control character" } else { "an invisible or text-direction character" };
-        return Err(format!("{what} {:?} contains {kind} ({})", crate::text::cut(id, 60), c.escape_unicode()));
+        return Err(format!("{what} {} contains {kind} ({})", crate::text::quote(id, 60), c.escape_unicode()));
     }
     if id.chars().count() > MAX_ID_CHARS {
         return Err(format!("{what} is longer than {MAX_ID_CHARS} characters"));
@@ -129,7 +129,9 @@ impl RawCount {
             RawCount::Float => {
                 Err(format!("{field} is not a whole number (a count is written as an integer, like 600)"))
             }
-            RawCount::Text(s) => Err(format!("{field} is the string {s:?}, expected a whole number")),
+            RawCount::Text(s) => {
+                Err(format!("{field} is the string {}, expected a whole number", crate::text::quote(s, 40)))
+            }
             RawCount::Other(kind) => Err(format!("{field} is {kind}, expected a whole number")),
         }
     }
@@ -465,7 +467,7 @@ impl RawReport<'_> {
                         }
                     };
                     if twice {
-                        return Err(format!("candidate {:?} appears twice in votes", crate::text::cut(cand, 60)));
+                        return Err(format!("candidate {} appears twice in votes", crate::text::quote(cand, 60)));
                     }
                     out.push((id, n));
                 }
@@ -493,7 +495,10 @@ pub fn parse_time(s: &str) -> Result<Timestamp, String> {
     let sep_ok = matches!(s.trim().as_bytes().get(10), Some(b'T' | b't' | b' '));
     sep_ok.then(|| Timestamp::parse(s.trim())).flatten().ok_or_else(|| {
         let shown: String = s.chars().take(40).collect();
-        format!("reported_at {shown:?} is not an RFC 3339 timestamp with a UTC offset (e.g. 2022-11-20T21:14:05+06:00)")
+        format!(
+            "reported_at {} is not an RFC 3339 timestamp with a UTC offset (e.g. 2022-11-20T21:14:05+06:00)",
+            crate::text::quote(&shown, 40)
+        )
     })
 }
 
@@ -699,11 +704,10 @@ fn check_depth(bytes: &[u8]) -> Result<(), String> {
 /// A serde_json error's text with what it quotes of the input cut short (an unknown field's
 /// name may be a megabyte long), and where it is.
 pub fn json_error_text(e: &serde_json::Error) -> String {
-    let text = e.to_string();
+    let text = crate::text::escape_controls(&e.to_string());
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     match text.strip_suffix(&suffix) {
-        Some(head) if head.chars().count() > 200 => format!("{}{suffix}", crate::text::cut(head, 200)),
-        Some(_) => text,
+        Some(head) => format!("{}{suffix}", crate::text::cut(head, 200)),
         None => crate::text::cut(&text, 240),
     }
 }
