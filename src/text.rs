@@ -1,7 +1,5 @@
 //! Numbers as people read them: thousands separators and exact percentages.
 
-use crate::engine::totals::percent_hundredths;
-
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -13,6 +11,12 @@ pub fn thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+/// `num / den` as a percentage rounded half-up to two decimals, in hundredths of a percent,
+/// computed with integers only (so 81.305% shows as 81.31, never as 81.30 by a float slip).
+pub fn percent_hundredths(num: u64, den: u64) -> Option<u64> {
+    (den > 0).then(|| ((u128::from(num) * 20_000 + u128::from(den)) / (2 * u128::from(den))) as u64)
 }
 
 /// `num / den` as a percentage with two decimals, rounded half-up with integers (`"81.31%"`),
@@ -66,6 +70,26 @@ pub fn clean(s: &str) -> String {
     s.chars().filter(|&c| !(c.is_control() || (is_bidi_or_invisible(c) && !is_joiner(c)))).collect()
 }
 
+/// A file name as it can be printed: UTF-8 as it is, other bytes as `\xNN`.
+pub fn display_name(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
 /// A path as it can be printed in a message: control characters escaped (`\u{1b}`), bytes
 /// that are not UTF-8 as `\xNN`.
 pub fn clean_path(p: &std::path::Path) -> String {
@@ -74,7 +98,7 @@ pub fn clean_path(p: &std::path::Path) -> String {
         if i > 0 && !out.ends_with('/') {
             out.push('/');
         }
-        out.push_str(&crate::feed::scan::display_name(part));
+        out.push_str(&display_name(part));
     }
     escape_controls(&out)
 }

@@ -12,6 +12,8 @@
 //!   feed can hold no loop, and no file is read twice under two names).
 
 use std::ffi::OsStr;
+
+use crate::text::display_name;
 use std::path::{Path, PathBuf};
 
 use super::Format;
@@ -53,26 +55,6 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
     let parts: Vec<&str> = rel.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
     Some(parts.join("/"))
-}
-
-/// A file name as it can be printed: UTF-8 as it is, other bytes as `\xNN`.
-pub fn display_name(name: &OsStr) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
-        for chunk in name.as_bytes().utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02x}"));
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        name.to_string_lossy().into_owned()
-    }
 }
 
 /// Whether a name could be a report (by its extension), whatever else it is.
