@@ -86,15 +86,25 @@ pub enum Command {
         precincts: Option<usize>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Election profile: kz-2022 or kz-2019 (presidential), or majilis-2012 (party list).
+        /// Election profile: kz-2022 or kz-2019 (presidential), majilis-2012 (party list), or
+        /// gradient (an honest election whose rural precincts vote more and more for the leader,
+        /// 20 regions of 500 precincts by default, for validating the statistical flags:
+        /// docs/ANOMALIES.md).
         #[arg(long, default_value = "kz-2022")]
         profile: String,
         /// Write the reports as they would arrive live, at RATE reports a second.
         #[arg(long, value_name = "RATE")]
         live: Option<f64>,
-        /// Plant ballot stuffing: REGION:FRACTION (e.g. turkistan:0.5).
+        /// Plant ballot stuffing: REGION:FRACTION (e.g. turkistan:0.5: in 30% of the region's
+        /// precincts, that fraction of the non-voters turned into ballots for the leader). With
+        /// --profile gradient, FRACTION is the share of the region's precincts pushed to 85–95%
+        /// turnout (g03:0.1; g03:1 for the whole region).
         #[arg(long, value_name = "REGION:FRACTION")]
         stuff: Option<String>,
+        /// With --profile gradient: how much rurality raises turnout and the leader's share
+        /// [default: 0.10].
+        #[arg(long, value_name = "SLOPE")]
+        slope: Option<f64>,
         /// Also write a synthetic prior election of the same precincts into DIR, to use with
         /// `--baseline DIR`.
         #[arg(long, value_name = "DIR")]

@@ -64,15 +64,20 @@ fn main() -> ExitCode {
                     run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
                 })
         }
-        Command::Synth { out, precincts, seed, profile, live, stuff, prior } => {
+        Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope } if profile == "gradient" => {
+            run::synth::gradient(&out, precincts, seed, slope, stuff.as_deref(), live.is_some() || prior.is_some())
+        }
+        Command::Synth { slope: Some(_), .. } => Err(anyhow::anyhow!("--slope is for --profile gradient")),
+        Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope: None } => {
             run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref(), prior.as_deref())
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("votewatch: {e:#}");
-            ExitCode::from(2)
+            // Messages quote feed content: nothing in them may drive the terminal.
+            votewatch::text::warn(&format!("{e:#}"));
+            ExitCode::from(run::exit_status(&e))
         }
     }
 }

@@ -109,7 +109,7 @@ fn table_is_readable() {
 #[test]
 fn errors_are_one_clear_line() {
     let out = run(&["tally", "/no/such/feed"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1), "a runtime or data problem exits 1");
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("/no/such/feed: cannot open the feed"), "{err}");
@@ -117,8 +117,14 @@ fn errors_are_one_clear_line() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "election.json", r#"{"id":"x","regions":[{"id":"r","utc_offset":"six"}]}"#);
     let out = run(&["tally", d.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("election.json") && err.contains("utc_offset"), "{err}");
+
+    // How the command is called is a usage error: exit 2.
+    let out = run(&["tally", d.path().to_str().unwrap(), "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["watch", d.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "no terminal to draw on: {}", String::from_utf8_lossy(&out.stderr));
 }

@@ -213,18 +213,40 @@ fn identical_results_need_spread_and_size() {
     assert_eq!(s.anomalies[0].region, None);
     e.withdraw_file("y.json");
     assert!(e.summary().anomalies.is_empty());
-    // Small precincts, or votes piled on one or two candidates: a match by chance is likely
-    // enough that it is never flagged.
+    // Votes piled on one or two candidates: a match by chance is likely enough that it is never
+    // flagged.
     let mut e = Engine::new(None);
-    for (name, v) in [
-        ("s1", [70, 12, 8, 6, 3, 1]),
-        ("s2", [70, 12, 8, 6, 3, 1]),
-        ("t1", [990, 10, 0, 0, 0, 0]),
-        ("t2", [990, 10, 0, 0, 0, 0]),
-    ] {
+    for (name, v) in [("t1", [990, 10, 0, 0, 0, 0]), ("t2", [990, 10, 0, 0, 0, 0])] {
         e.ingest(&format!("{name}.json"), six(name, v), SEEN);
     }
     assert!(e.summary().anomalies.is_empty(), "{:?}", e.summary().anomalies);
+}
+
+#[test]
+fn identical_results_are_bounded_by_the_chance_matches_expected_in_the_feed() {
+    // A copied protocol of 600 votes over five candidates (about 6e-6 per pair: the old fixed
+    // bound of 1e-6 missed it), in a feed with a hundred other precincts of 600 valid votes.
+    let copied = [18, 72, 36, 444, 30, 0];
+    let mut e = Engine::new(None);
+    e.ingest("a.json", six("A", copied), SEEN);
+    e.ingest("b.json", six("B", copied), SEEN);
+    for i in 0..100u32 {
+        e.ingest(&format!("o{i}.json"), six(&format!("O{i}"), [100 + i, 200, 100, 100, 100 - i, 0]), SEEN);
+    }
+    let s = e.summary();
+    assert_eq!(kinds(&s), vec![("identical_results", "A"), ("identical_results", "B")]);
+    assert!(s.anomalies[0].message.contains("102 counted precincts have it"), "{}", s.anomalies[0].message);
+    // The same pair among ten thousand precincts of that total could be chance: not flagged.
+    for i in 0..10_000u32 {
+        let (a, b) = (i % 100, i / 100);
+        e.ingest(&format!("m{i}.json"), six(&format!("M{i}"), [50 + a, 150 + b, 101, 150 - b, 149 - a, 0]), SEEN);
+    }
+    assert!(e.summary().anomalies.iter().all(|a| a.kind != "identical_results"));
+    // Small precincts (100 votes, about 5e-5 per pair): not chance when only a few could match.
+    let mut e = Engine::new(None);
+    e.ingest("s1.json", six("s1", [70, 12, 8, 6, 3, 1]), SEEN);
+    e.ingest("s2.json", six("s2", [70, 12, 8, 6, 3, 1]), SEEN);
+    assert_eq!(kinds(&e.summary()).len(), 2);
 }
 
 #[test]

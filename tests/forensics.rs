@@ -27,8 +27,10 @@ fn clean_elections_raise_no_statistical_warning() {
         assert_eq!(v["precincts_reporting"], 10_330);
         let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
         assert!(flags.is_empty(), "seed {seed}: {flags:#?}");
-        // Every region had enough precincts to be judged.
+        // Every region had enough precincts to be judged; the stations abroad are not tested.
         let status = v["forensics"]["status"].as_array().unwrap();
+        assert_eq!(status.len(), 20);
+        assert!(status.iter().all(|s| s["region"] != "abroad"));
         assert!(status.iter().all(|s| s["precincts"].as_u64() >= s["needed"].as_u64()), "{status:?}");
     }
 }
@@ -40,11 +42,65 @@ fn planted_stuffing_is_flagged_in_its_region_only() {
     let skew: Vec<_> = flags.iter().filter(|a| a["kind"] == "turnout_share_skew").collect();
     assert_eq!(skew.len(), 1, "{flags:#?}");
     assert_eq!(skew[0]["region"], "turkistan");
-    assert!(skew[0]["message"].as_str().unwrap().contains("votes above what the other votes imply"));
+    assert!(
+        skew[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("beyond what the other candidates' votes per voter give in the cleanest regions")
+    );
     // No regional flag of any statistical kind anywhere else.
     assert!(flags.iter().all(|a| a["region"] == "turkistan" || a["region"].is_null()), "{flags:#?}");
     let turkistan = v["regions"].as_array().unwrap().iter().find(|r| r["id"] == "turkistan").unwrap();
     assert!(turkistan["anomalies"].as_u64().unwrap() >= 1);
+}
+
+/// The honest rural-gradient election of issue 9 (20 regions × 500 precincts, slope 0.10), with
+/// a share of region g03's precincts stuffed to 85–95% turnout.
+fn tally_gradient(seed: u64, stuffed: Option<f64>) -> serde_json::Value {
+    use votewatch::synth::gradient::{Gradient, generate};
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    generate(&out, &Gradient { seed, stuffing: stuffed.map(|s| (3, s)), ..Gradient::default() }).unwrap();
+    common::tally_json(&out)
+}
+
+#[test]
+fn an_honest_gradient_raises_no_statistical_warning() {
+    let v = tally_gradient(1, None);
+    let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+}
+
+#[test]
+fn a_tenth_of_a_region_stuffed_or_all_of_it_is_flagged_there_and_nowhere_else() {
+    for share in [0.1, 1.0] {
+        let v = tally_gradient(2, Some(share));
+        let flags: Vec<_> = statistical(&v).into_iter().filter(|a| a["severity"] != "info").collect();
+        let skew = flags.iter().find(|a| a["kind"] == "turnout_share_skew" && a["region"] == "g03");
+        assert!(skew.is_some(), "share {share}: {flags:#?}");
+        assert!(flags.iter().all(|a| a["region"] == "g03" || a["region"].is_null()), "share {share}: {flags:#?}");
+    }
+}
+
+#[test]
+fn a_region_marked_statistics_false_is_counted_but_not_tested() {
+    use votewatch::synth::gradient::{Gradient, generate};
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("feed");
+    generate(&out, &Gradient { seed: 3, stuffing: Some((7, 1.0)), ..Gradient::default() }).unwrap();
+    let flagged = |v: &serde_json::Value| statistical(v).iter().any(|a| a["region"] == "g07");
+    assert!(flagged(&common::tally_json(&out)), "stuffed throughout, g07 is flagged");
+    // Mark g07 as special (like stations abroad): still counted, never tested.
+    let path = out.join("election.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["regions"][7]["statistics"] = serde_json::json!(false);
+    std::fs::write(&path, m.to_string()).unwrap();
+    let v = common::tally_json(&out);
+    assert!(!flagged(&v), "{:#?}", statistical(&v));
+    assert_eq!(v["regions"][7]["precincts_reporting"], 500);
+    let status = v["forensics"]["status"].as_array().unwrap();
+    assert_eq!(status.len(), 19);
+    assert!(status.iter().all(|s| s["region"] != "g07"));
 }
 
 #[test]

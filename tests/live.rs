@@ -5,83 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
+use std::io::Write;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use common::*;
-
-struct Watch {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Watch {
-    fn start(dir: &std::path::Path, extra: &[&str]) -> Watch {
-        let mut child = bin()
-            .args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                sink.lock().unwrap().push(line.unwrap());
-            }
-        });
-        let w = Watch { child, lines };
-        w.wait_for(|v| v["event"] == "totals", Duration::from_secs(10));
-        w
-    }
-
-    fn events(&self) -> Vec<serde_json::Value> {
-        self.lines.lock().unwrap().iter().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
-    }
-
-    fn wait_for(&self, pred: impl Fn(&serde_json::Value) -> bool, limit: Duration) -> serde_json::Value {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = self.events().into_iter().rev().find(|v| pred(v)) {
-                return v;
-            }
-            assert!(start.elapsed() < limit, "timed out; events so far: {:#?}", self.events());
-            sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits until no new event has come for `quiet`.
-    fn settle(&self, quiet: Duration) {
-        let mut n = usize::MAX;
-        loop {
-            sleep(quiet);
-            let now = self.lines.lock().unwrap().len();
-            if now == n {
-                return;
-            }
-            n = now;
-        }
-    }
-
-    fn stop(mut self) -> Vec<serde_json::Value> {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "SIGTERM ends watch cleanly: {status:?}");
-        sleep(Duration::from_millis(50));
-        self.events()
-    }
-}
-
-fn last_totals(events: &[serde_json::Value]) -> serde_json::Value {
-    let mut v = events.iter().rev().find(|v| v["event"] == "totals").expect("a totals event").clone();
-    v.as_object_mut().unwrap().remove("event");
-    v
-}
 
 fn rename_in(dir: &std::path::Path, rel: &str, text: &str) {
     let tmp = dir.join(format!(".{}.tmp", rel.replace('/', "_")));
@@ -149,9 +77,9 @@ fn live_equals_cold_after_every_kind_of_write() {
 
     w.settle(Duration::from_millis(900));
     let events = w.stop();
-    let live = last_totals(&events);
+    let live = fold(&events);
     let cold = tally_json(dir);
-    assert_eq!(live, cold, "live state equals a fresh tally");
+    assert_eq!(normalize(&live), normalize(&cold), "live state equals a fresh tally");
     // And the numbers are the ones written: N1-N6, N10, N11, S0-S20, R9.
     assert_eq!(cold["precincts_reporting"], 6 + 2 + 21 + 1);
     assert!(cold["rejected"].as_array().unwrap().is_empty(), "{}", cold["rejected"]);
@@ -227,14 +155,14 @@ fn a_recording_replays_as_it_happened() {
     write(&dir, "bad.json", "{");
     w.wait_for(|v| v["event"] == "rejected", Duration::from_secs(5));
     w.settle(Duration::from_millis(700));
-    let live = last_totals(&w.stop());
+    let live = fold(&w.stop());
 
     let out = bin().args(["replay", rec.to_str().unwrap(), "--headless", "--speed", "1"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let events: Vec<serde_json::Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let replayed = last_totals(&events);
-    assert_eq!(replayed, live, "the replay ends where the live session did");
+    let replayed = fold(&events);
+    assert_eq!(normalize(&replayed), normalize(&live), "the replay ends where the live session did");
     // Along the way it went through the same states: 1, then 2 precincts, then back to 1.
     let counts: Vec<u64> =
         events.iter().filter(|v| v["event"] == "totals").map(|v| v["precincts_reporting"].as_u64().unwrap()).collect();
@@ -248,20 +176,15 @@ fn a_recording_replays_as_it_happened() {
 #[test]
 fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
     use votewatch::ingest::live::LiveFeed;
+    use votewatch::ingest::watcher::{FsChange, translate};
     use votewatch::ingest::{FeedSpec, cold};
-    use votewatch::run::watch::gather;
     // When the kernel's queue overflows, notify says so with a Rescan-flagged event (or an
     // error); the loop must then rescan rather than trust the events it got.
-    let (tx, rx) = std::sync::mpsc::channel();
     let flagged = notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);
-    tx.send(Ok(flagged)).unwrap();
-    let (paths, rescan, closed) = gather(&rx, Duration::from_millis(50));
-    assert!(rescan && paths.is_empty() && !closed);
-    tx.send(Err(notify::Error::generic("queue overflow"))).unwrap();
-    assert!(gather(&rx, Duration::from_millis(50)).1);
+    assert_eq!(translate(Ok(flagged)), Some(FsChange::Rescan));
+    assert_eq!(translate(Err(notify::Error::generic("queue overflow"))), Some(FsChange::Rescan));
     let plain = notify::Event::new(notify::EventKind::Any).add_path("x.json".into());
-    tx.send(Ok(plain)).unwrap();
-    assert!(!gather(&rx, Duration::from_millis(50)).1);
+    assert_eq!(translate(Ok(plain)), Some(FsChange::Paths(vec!["x.json".into()])));
 
     // A rescan alone catches up with changes no event announced: new, changed, deleted files.
     let d = tempfile::tempdir().unwrap();
@@ -274,7 +197,7 @@ fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
     std::fs::remove_file(dir.join("b.json")).unwrap();
     write(dir, "a.json", &report("N1", "n", 2, 310, 200));
     write(dir, "sub/c.json", &report("S1", "s", 1, 40, 10));
-    live.rescan(Instant::now());
+    live.rescan(Instant::now(), &mut |_| {});
     live.settle_due(Instant::now() + Duration::from_secs(1));
     assert!(live.is_quiet());
     let cold = cold::load(&FeedSpec::open(dir, None, 64 << 20).unwrap());

@@ -3,10 +3,13 @@
 //!
 //! For two independent precincts drawing the same multinomial (n voters, shares p_i over k
 //! candidates with votes), the chance their vectors match exactly is about
-//! (4πn)^-(k-1)/2 · (Π p_i)^-1/2 (the Gaussian approximation of Σ P(x)²). A vector is
-//! eligible when it has at least [`MIN_VALID`] valid votes, two or more candidates with
-//! votes, and that chance is below [`MAX_CHANCE`]: then a second precinct with the very same
-//! numbers is flagged, together with the first.
+//! c = (4πn)^-(k-1)/2 · (Π p_i)^-1/2 (the Gaussian approximation of Σ P(x)²); for a precinct whose
+//! shares differ it is smaller. Only a precinct whose valid votes also total n can match, so the
+//! expected number of precincts in the whole feed that would give the very same vector by chance
+//! is at most E = c · (m − 1), with m the counted precincts whose valid votes total n. A group of
+//! precincts with the same vector (at least [`MIN_VALID`] valid votes, two or more candidates
+//! with votes) is flagged when E ≤ [`MAX_EXPECTED`]: the bound tightens as the feed grows, which
+//! is the multiplicity a fixed per-pair chance ignored.
 
 use std::hash::BuildHasher;
 
@@ -14,8 +17,9 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// Fewer valid votes than this are never compared.
 pub const MIN_VALID: u64 = 100;
-/// The largest chance of a coincidence that still counts as "cannot be chance".
-pub const MAX_CHANCE: f64 = 1e-6;
+/// The largest expected number of chance coincidences in the feed that still counts as "cannot
+/// be chance".
+pub const MAX_EXPECTED: f64 = 0.01;
 
 /// The approximate chance that another precinct with the same shares gives exactly `votes`.
 pub fn coincidence_chance(votes: &[u32]) -> f64 {
@@ -42,8 +46,16 @@ pub fn coincidence_chance(votes: &[u32]) -> f64 {
     log_p.exp().min(1.0)
 }
 
+/// Whether a vector could ever be flagged (a twin alone makes m − 1 ≥ 1, so E ≥ c): only these
+/// are indexed.
 pub fn eligible(votes: &[u32]) -> bool {
-    votes.iter().map(|&v| u64::from(v)).sum::<u64>() >= MIN_VALID && coincidence_chance(votes) < MAX_CHANCE
+    votes.iter().map(|&v| u64::from(v)).sum::<u64>() >= MIN_VALID && coincidence_chance(votes) <= MAX_EXPECTED
+}
+
+/// The expected number of precincts in the feed that would give `votes` by chance, when `same_total`
+/// counted precincts (the group included) have as many valid votes.
+pub fn expected_matches(votes: &[u32], same_total: usize) -> f64 {
+    coincidence_chance(votes) * same_total.saturating_sub(1) as f64
 }
 
 /// Precincts by the hash of their (eligible) counted vote vector. Only indices are kept;
@@ -136,14 +148,32 @@ mod tests {
         let c = coincidence_chance(&kz);
         assert!(c > 1e-7 && c < 1e-6, "{c}");
         assert!(eligible(&kz));
-        // The same shares at 100 votes happen by chance often enough.
-        assert!(!eligible(&[81, 3, 3, 3, 2, 2, 6]));
+        // The same shares at 100 votes: fifty times likelier, still worth indexing (a twin
+        // in a small feed is not chance).
+        let small = coincidence_chance(&[81, 3, 3, 3, 2, 2, 6]);
+        assert!(small > 10.0 * c && small <= MAX_EXPECTED, "{small}");
         // One candidate only, or too few votes: never.
         assert!(!eligible(&[500]));
         assert!(!eligible(&[40, 30, 20]));
-        // A two-way split of 10,000 votes: chance ~ 1/(sqrt(4π·10^4·0.25)) ≈ 0.011.
-        assert!(!eligible(&[5000, 5000]));
+        // A two-way split of 1,000 votes: chance = 1/sqrt(4π·1,000·0.25) ≈ 0.018, likely enough
+        // that a twin is never flagged; of 10,000 votes ≈ 0.0056, flagged only where fewer than
+        // three precincts have that total.
+        assert!(!eligible(&[500, 500]));
+        assert!((coincidence_chance(&[5000, 5000]) - 0.0056).abs() < 1e-4);
         assert!(eligible(&[3000, 3000, 2000, 2000]));
+    }
+
+    #[test]
+    fn the_bound_tightens_with_the_precincts_that_could_match() {
+        // Five candidates, 600 votes: about 6e-6 per pair, above the old fixed 1e-6.
+        let v = [18, 72, 36, 444, 30];
+        let c = coincidence_chance(&v);
+        assert!(c > 2e-6 && c < 7e-6, "{c}");
+        // Among a hundred precincts of 600 valid votes, a twin is not chance (E ≈ 6e-4) …
+        assert!(expected_matches(&v, 100) <= MAX_EXPECTED);
+        // … among ten thousand it could be (E ≈ 0.06).
+        assert!(expected_matches(&v, 10_000) > MAX_EXPECTED);
+        assert_eq!(expected_matches(&v, 1), 0.0, "alone, nothing to match");
     }
 
     #[test]

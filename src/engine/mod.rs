@@ -39,6 +39,9 @@ pub struct RegionMeta {
     pub name: String,
     pub precincts_expected: Option<u64>,
     pub registered_expected: Option<u64>,
+    /// Whether the statistical tests look at the region (the manifest's `"statistics": false`
+    /// leaves it out: abroad and other special stations).
+    pub statistics: bool,
 }
 
 /// Everything one file contributed, so that it can be withdrawn or re-read.
@@ -172,6 +175,48 @@ impl Tallies {
     }
 }
 
+/// At most this many candidates are learned from the reports when the manifest lists none.
+pub const MAX_LEARNED_CANDIDATES: usize = 1_000;
+/// At most this many regions are learned from the reports when the manifest lists none.
+pub const MAX_LEARNED_REGIONS: usize = 10_000;
+
+/// Names learned from the reports (not listed in the manifest): how many stored reports use
+/// each, so that one no report uses any more is neither shown nor counted against the cap.
+#[derive(Debug, Default)]
+struct Learned {
+    /// By index (listed names have 0 and are never counted here).
+    refs: Vec<u32>,
+    /// How many learned names are in use.
+    live: usize,
+}
+
+impl Learned {
+    fn add(&mut self, i: usize) {
+        if self.refs.len() <= i {
+            self.refs.resize(i + 1, 0);
+        }
+        if self.refs[i] == 0 {
+            self.live += 1;
+        }
+        self.refs[i] += 1;
+    }
+
+    fn remove(&mut self, i: usize) {
+        if let Some(r) = self.refs.get_mut(i)
+            && *r > 0
+        {
+            *r -= 1;
+            if *r == 0 {
+                self.live -= 1;
+            }
+        }
+    }
+
+    fn in_use(&self, i: usize) -> bool {
+        self.refs.get(i).is_some_and(|&r| r > 0)
+    }
+}
+
 /// The election state.
 #[derive(Debug, Default)]
 pub struct Engine {
@@ -185,6 +230,11 @@ pub struct Engine {
     tallies: Tallies,
     /// Precincts with at least one integrity flag.
     flagged: BTreeSet<u32>,
+    /// Candidates and regions learned from the reports, and how many the manifest lists.
+    learned_candidates: Learned,
+    learned_regions: Learned,
+    listed_candidates: usize,
+    listed_regions: usize,
     version: u64,
     /// Tells engines apart (a replay that seeks back builds a new one).
     instance: u64,
@@ -212,9 +262,12 @@ impl Engine {
                     name: r.name.clone().unwrap_or_else(|| r.id.clone()),
                     precincts_expected: r.precincts,
                     registered_expected: r.registered,
+                    statistics: r.statistics.unwrap_or(true),
                 });
                 e.polls_close.push(m.polls_close_in(r).map(|t| t.unix_timestamp()));
             }
+            e.listed_candidates = m.candidates.len();
+            e.listed_regions = m.regions.len();
         }
         e.manifest = manifest;
         e
@@ -312,20 +365,50 @@ impl Engine {
         ix
     }
 
-    /// Groups of precincts with the very same eligible vote vector.
-    pub(crate) fn identical_groups(&self) -> Vec<Vec<u32>> {
+    /// Groups of precincts with the very same vote vector that chance cannot explain, each with
+    /// the counted precincts whose valid votes total the same (see [`identical`]).
+    pub(crate) fn identical_groups(&self) -> Vec<(Vec<u32>, usize)> {
         let votes_of = |p: u32| -> &[u32] { self.precincts.items[p as usize].counted().map_or(&[], |e| &e.votes) };
-        match &self.tallies.identical {
+        let groups = match &self.tallies.identical {
             Some(ix) => ix.duplicates(votes_of),
             None => self.fresh_identical_index().duplicates(votes_of),
+        };
+        if groups.is_empty() {
+            return Vec::new();
         }
+        // How many counted precincts could have matched each: those with the same valid total.
+        let total = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
+        let mut same: rustc_hash::FxHashMap<u64, usize> = groups.iter().map(|g| (total(votes_of(g[0])), 0)).collect();
+        for p in &self.precincts.items {
+            if let Some(e) = p.counted()
+                && let Some(n) = same.get_mut(&e.valid())
+            {
+                *n += 1;
+            }
+        }
+        groups
+            .into_iter()
+            .map(|g| {
+                let m = same[&total(votes_of(g[0]))];
+                (g, m)
+            })
+            .filter(|(g, m)| identical::expected_matches(votes_of(g[0]), *m) <= identical::MAX_EXPECTED)
+            .collect()
     }
 
     /// Adds what a read of `path` found. `seen` stands in for reports without `reported_at`.
     pub fn ingest(&mut self, path: &str, batch: Batch, seen: Timestamp) {
         let file = self.file_id(path);
+        let mut refused = Vec::new();
         for (loc, report) in batch.reports {
-            let entry = self.compact(file, loc, &report, seen);
+            let entry = match self.compact(file, loc, &report, seen) {
+                Ok(e) => e,
+                Err(reason) => {
+                    refused.push((loc, reason));
+                    continue;
+                }
+            };
+            self.reference(&entry, true);
             let id = report.precinct;
             let p = self.precincts.find(&id).unwrap_or_else(|| self.precincts.insert_new(Precinct::new(id)));
             self.change(p, |prec| {
@@ -335,10 +418,38 @@ impl Engine {
             });
             self.files.items[file as usize].reports.push((p, loc));
         }
-        if !batch.rejections.is_empty() {
-            self.files.items[file as usize].rejections.extend(batch.rejections);
+        if !batch.rejections.is_empty() || !refused.is_empty() {
+            let rejections = &mut self.files.items[file as usize].rejections;
+            rejections.extend(batch.rejections);
+            rejections.extend(refused);
             self.version += 1;
         }
+    }
+
+    /// Counts (or, `add` false, uncounts) the learned names a stored report uses.
+    fn reference(&mut self, e: &Entry, add: bool) {
+        for (c, &v) in e.votes.iter().enumerate().skip(self.listed_candidates) {
+            if v > 0 {
+                if add { self.learned_candidates.add(c) } else { self.learned_candidates.remove(c) }
+            }
+        }
+        if e.region != NO_REGION && e.region as usize >= self.listed_regions {
+            if add {
+                self.learned_regions.add(e.region as usize)
+            } else {
+                self.learned_regions.remove(e.region as usize)
+            }
+        }
+    }
+
+    /// Whether a candidate is shown: listed in the manifest, or given a vote by some report.
+    pub fn candidate_in_use(&self, c: usize) -> bool {
+        c < self.listed_candidates || self.learned_candidates.in_use(c)
+    }
+
+    /// Whether a region is shown: listed in the manifest, or named by some report.
+    pub fn region_in_use(&self, r: usize) -> bool {
+        r < self.listed_regions || self.learned_regions.in_use(r)
     }
 
     /// Withdraws everything `path` contributed (the file is gone, or about to be re-read).
@@ -349,10 +460,19 @@ impl Engine {
     /// Withdraws what `path` contributed from `from` on (a growing file's unfinished tail).
     /// `Loc::Whole` withdraws everything.
     pub fn withdraw(&mut self, path: &str, from: Loc) {
+        self.withdraw_where(path, |loc| from == Loc::Whole || loc >= from);
+    }
+
+    /// Withdraws what `path` contributed at exactly `at` (a report or rejection replaced).
+    pub fn withdraw_at(&mut self, path: &str, at: Loc) {
+        self.withdraw_where(path, |loc| loc == at);
+    }
+
+    fn withdraw_where(&mut self, path: &str, gone: impl Fn(Loc) -> bool) {
         let Some(file) = self.files.find(path) else {
             return;
         };
-        let keep = |loc: Loc| from != Loc::Whole && loc < from;
+        let keep = |loc: Loc| !gone(loc);
         let state = &mut self.files.items[file as usize];
         let mut touched: Vec<u32> = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
         state.reports.retain(|(_, l)| keep(*l));
@@ -364,6 +484,15 @@ impl Engine {
         touched.sort_unstable();
         touched.dedup();
         for p in touched {
+            let leaving: Vec<Entry> = self.precincts.items[p as usize]
+                .entries
+                .iter()
+                .filter(|e| e.file == file && !keep(e.loc))
+                .cloned()
+                .collect();
+            for e in &leaving {
+                self.reference(e, false);
+            }
             self.change(p, |prec| prec.entries.retain(|e| e.file != file || keep(e.loc)));
         }
     }
@@ -395,14 +524,50 @@ impl Engine {
                 name: id.to_string(),
                 precincts_expected: None,
                 registered_expected: None,
+                statistics: true,
             }),
         }
     }
 
-    fn compact(&mut self, file: u32, loc: Loc, report: &Report, seen: Timestamp) -> Entry {
+    /// A report in the engine's terms (candidates and region by index), or why it cannot be
+    /// taken: it would take the names learned from the reports past their cap.
+    fn compact(&mut self, file: u32, loc: Loc, report: &Report, seen: Timestamp) -> Result<Entry, String> {
         let mut places: Vec<(usize, u32)> = Vec::with_capacity(report.votes.len());
+        let mut new_names = 0;
         for (cand, n) in &report.votes {
+            let id = match cand {
+                Name::Listed(i) => {
+                    places.push((*i as usize, *n));
+                    continue;
+                }
+                // A learned candidate is known by its votes: a 0 names nobody.
+                Name::Named(_) if *n == 0 => continue,
+                Name::Named(id) => id,
+            };
+            let in_use = self.candidates.find(id).is_some_and(|i| self.learned_candidates.in_use(i as usize));
+            if !in_use {
+                if self.learned_candidates.live + new_names >= MAX_LEARNED_CANDIDATES {
+                    return Err(format!(
+                        "votes for {}, but {} candidates are already in the count and a feed whose manifest lists no candidates may name at most {} (list them in election.json)",
+                        crate::text::quote(id, 40),
+                        crate::text::thousands(MAX_LEARNED_CANDIDATES as u64),
+                        crate::text::thousands(MAX_LEARNED_CANDIDATES as u64)
+                    ));
+                }
+                new_names += 1;
+            }
             places.push((self.candidate_index(cand), *n));
+        }
+        if let Some(Name::Named(id)) = &report.region {
+            let in_use = self.regions.find(id).is_some_and(|i| self.learned_regions.in_use(i as usize));
+            if !in_use && self.learned_regions.live >= MAX_LEARNED_REGIONS {
+                return Err(format!(
+                    "region {}, but {} regions are already in the count and a feed whose manifest lists no regions may name at most {} (list them in election.json)",
+                    crate::text::quote(id, 40),
+                    crate::text::thousands(MAX_LEARNED_REGIONS as u64),
+                    crate::text::thousands(MAX_LEARNED_REGIONS as u64)
+                ));
+            }
         }
         // Trailing zeros are trimmed: only as long as the last candidate with votes.
         let len = places.iter().filter(|(_, n)| *n > 0).map(|(c, _)| c + 1).max().unwrap_or(0);
@@ -413,7 +578,7 @@ impl Engine {
             }
         }
         let region = report.region.as_ref().map_or(NO_REGION, |r| self.region_index_of(r));
-        Entry {
+        Ok(Entry {
             file,
             loc,
             revision: report.revision,
@@ -421,10 +586,11 @@ impl Engine {
             registered: report.registered,
             ballots: report.ballots,
             invalid: report.invalid,
+            issued: report.issued.unwrap_or(precinct::NO_ISSUED),
             reported_at: report.reported_at.unwrap_or(seen),
             explicit_time: report.reported_at.is_some(),
             votes,
-        }
+        })
     }
 
     /// Changes one precinct: its counted report leaves the totals, `f` edits its reports, it is

@@ -9,6 +9,8 @@ use super::totals::Counted;
 
 /// No region (reports that name none, without a manifest listing regions).
 pub const NO_REGION: u32 = u32::MAX;
+/// No ballots-issued count in the report (a count is at most 10⁹, so this is never one).
+pub const NO_ISSUED: u32 = u32::MAX;
 
 /// One report for the precinct, compacted: candidates and regions by index.
 #[derive(Debug, Clone)]
@@ -20,6 +22,9 @@ pub struct Entry {
     pub registered: u32,
     pub ballots: u32,
     pub invalid: u32,
+    /// Ballots issued to voters, or [`NO_ISSUED`] (a sentinel rather than an `Option`, which
+    /// would make every report 8 bytes larger).
+    pub issued: u32,
     /// `reported_at` as written, or when the report was first seen.
     pub reported_at: Timestamp,
     pub explicit_time: bool,
@@ -34,7 +39,19 @@ impl Entry {
             && self.registered == other.registered
             && self.ballots == other.ballots
             && self.invalid == other.invalid
+            && self.issued == other.issued
             && self.votes == other.votes
+    }
+
+    /// Ballots issued, when the report gives them.
+    pub fn issued(&self) -> Option<u32> {
+        (self.issued != NO_ISSUED).then_some(self.issued)
+    }
+
+    /// Voters who took a ballot, as researchers count turnout: ballots issued where the
+    /// report gives them, else ballots cast.
+    pub fn voted(&self) -> u32 {
+        self.issued().unwrap_or(self.ballots)
     }
 
     pub fn valid(&self) -> u64 {
@@ -203,10 +220,13 @@ fn entry_flags(c: &Entry, ctx: &CheckContext) -> u16 {
 }
 
 /// Turnout of at least 99% and one candidate with at least 99% of valid votes, registered ≥ 100.
+/// Turnout is ballots issued over registered where the report gives them (else ballots cast),
+/// as in Kobak, Shpilkin & Pshenichnikov (2016); on Russia 2018 this counts the 139 stations
+/// the literature reports (over valid and invalid ballots together it would be 114).
 pub fn is_unanimous(c: &Entry) -> bool {
     let valid = c.valid();
     c.registered >= 100
-        && u64::from(c.ballots) * 100 >= u64::from(c.registered) * 99
+        && u64::from(c.voted()) * 100 >= u64::from(c.registered) * 99
         && valid > 0
         && c.votes.iter().any(|&v| u64::from(v) * 100 >= valid * 99)
 }
@@ -224,6 +244,7 @@ pub(crate) mod tests {
             registered,
             ballots,
             invalid,
+            issued: NO_ISSUED,
             reported_at: Timestamp { unix: 1_000 + i64::from(revision), offset_seconds: 0 },
             explicit_time: true,
             votes: votes.into(),
@@ -307,5 +328,24 @@ pub(crate) mod tests {
         assert!(!is_unanimous(&entry(1, 1000, 989, 0, &[989])), "turnout 98.9%");
         assert!(!is_unanimous(&entry(1, 1000, 990, 0, &[979, 11])), "share 98.9%");
         assert!(!is_unanimous(&entry(1, 99, 99, 0, &[99])), "registered < 100");
+    }
+
+    #[test]
+    fn unanimous_reads_ballots_issued() {
+        // 990 of 1,000 took a ballot but only 980 are in the box: unanimous by ballots issued.
+        let mut e = entry(1, 1000, 980, 0, &[980]);
+        assert!(!is_unanimous(&e), "98% of ballots cast");
+        e.issued = 990;
+        assert!(is_unanimous(&e));
+        // And the other way: ballots cast are 99%, but only 985 were issued.
+        let mut e = entry(1, 1000, 990, 0, &[990]);
+        e.issued = 985;
+        assert!(!is_unanimous(&e));
+    }
+
+    #[test]
+    fn a_report_is_no_larger_for_its_ballots_issued() {
+        // The memory floor holds a million precincts: `issued` fits in padding.
+        assert!(std::mem::size_of::<Entry>() <= 72, "{}", std::mem::size_of::<Entry>());
     }
 }

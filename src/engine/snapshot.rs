@@ -65,7 +65,7 @@ pub struct RegionRow {
     pub anomalies: usize,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Held {
     pub precinct: String,
     pub reason: String,
@@ -153,7 +153,7 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
 
 /// Candidate indices by votes, most first (ties by id, so the order never depends on arrival).
 fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..engine.candidates.items.len()).collect();
+    let mut order: Vec<usize> = (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c)).collect();
     order.sort_by(|&a, &b| {
         t.votes_of(b)
             .cmp(&t.votes_of(a))
@@ -207,9 +207,10 @@ pub fn summarize(engine: &Engine) -> Summary {
             per_region[r as usize] += 1;
         }
     }
-    let mut region_order: Vec<usize> = (0..engine.regions.items.len()).collect();
-    // Manifest regions keep the manifest's order; learned ones follow, by id.
+    // Manifest regions keep the manifest's order; learned ones (named by some report) follow,
+    // by id.
     let listed = m.map_or(0, |m| m.regions.len());
+    let mut region_order: Vec<usize> = (0..engine.regions.items.len()).filter(|&r| engine.region_in_use(r)).collect();
     region_order[listed..].sort_by(|&a, &b| engine.regions.items[a].id.cmp(&engine.regions.items[b].id));
     let empty = Totals::default();
     let regions = region_order
@@ -231,6 +232,7 @@ pub fn summarize(engine: &Engine) -> Summary {
                 valid: rt.valid(),
                 turnout: rt.turnout(),
                 votes: (0..engine.candidates.items.len())
+                    .filter(|&c| engine.candidate_in_use(c))
                     .map(|c| (engine.candidates.items[c].id.clone(), rt.votes_of(c)))
                     .collect(),
                 leader: leader.map(|c| engine.candidates.items[c].id.clone()),
@@ -331,24 +333,27 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             }
         }
     }
-    for group in engine.identical_groups() {
+    for (group, same_total) in engine.identical_groups() {
         let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
+        let chance = super::identical::coincidence_chance(votes);
+        let expected = super::identical::expected_matches(votes, same_total);
         for &pi in &group {
             let p = &engine.precincts.items[pi as usize];
             let mut twins: Vec<&str> =
                 group.iter().filter(|&&q| q != pi).map(|&q| &*engine.precincts.items[q as usize].id).collect();
             twins.sort();
-            let chance = super::identical::coincidence_chance(votes);
             out.push(Anomaly {
                 kind: Kind::IdenticalResults.name(),
                 severity: Kind::IdenticalResults.severity(),
                 precinct: Some(p.id.to_string()),
                 region: region_id(engine, p),
                 message: format!(
-                    "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {})",
+                    "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {} per precinct of that total, and {} counted precincts have it: {:.1e} chance matches expected in the feed)",
                     twins.join(", "),
                     thousands(votes.iter().map(|&v| u64::from(v)).sum()),
-                    thousands((1.0 / chance).min(1e18) as u64)
+                    thousands((1.0 / chance).min(1e18) as u64),
+                    thousands(same_total as u64),
+                    expected
                 ),
             });
         }
@@ -423,8 +428,9 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
             let valid = c.valid();
             let (top, v) = c.votes.iter().enumerate().max_by_key(|(_, v)| **v)?;
             format!(
-                "turnout {} and {} {} of valid votes ({} registered)",
-                percent1(c.ballots.into(), c.registered.into()),
+                "turnout {}{} and {} {} of valid votes ({} registered)",
+                percent1(c.voted().into(), c.registered.into()),
+                if c.issued().is_some() { " of ballots issued" } else { "" },
                 candidate_id(engine, top),
                 percent1((*v).into(), valid),
                 thousands(c.registered.into())

@@ -64,12 +64,6 @@ pub fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
-/// `num / den` as a percentage rounded half-up to two decimals, in hundredths of a percent,
-/// computed with integers only (so 81.305% shows as 81.31, never as 81.30 by a float slip).
-pub fn percent_hundredths(num: u64, den: u64) -> Option<u64> {
-    (den > 0).then(|| ((u128::from(num) * 20_000 + u128::from(den)) / (2 * u128::from(den))) as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +84,7 @@ mod tests {
 
     #[test]
     fn percent_rounds_half_up_exactly() {
+        use crate::text::percent_hundredths;
         assert_eq!(percent_hundredths(81305, 100_000), Some(8131));
         assert_eq!(percent_hundredths(81304, 100_000), Some(8130));
         assert_eq!(percent_hundredths(1, 3), Some(3333));

@@ -43,7 +43,12 @@ pub fn is_ignored(rel: &Path) -> bool {
     let hidden =
         rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') && s != "." && s != ".."));
     let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    hidden || name.ends_with('~') || [".tmp", ".part", ".swp", ".crdownload"].iter().any(|s| name.ends_with(s))
+    hidden || is_temporary(name)
+}
+
+/// Temporary and backup names that writers use while a file is not finished.
+pub fn is_temporary(name: &str) -> bool {
+    name.ends_with('~') || [".tmp", ".part", ".swp", ".crdownload"].iter().any(|s| name.ends_with(s))
 }
 
 #[cfg(test)]

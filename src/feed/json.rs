@@ -7,6 +7,8 @@ use super::{Batch, Loc, Schema};
 
 /// Parses a whole JSON document.
 pub fn parse(bytes: &[u8], schema: &Schema) -> Batch {
+    // A UTF-8 byte-order mark, as some editors write, is not part of the document.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
         match serde_json::from_slice::<Vec<&RawValue>>(bytes) {

@@ -53,6 +53,11 @@ pub struct RegionInfo {
     pub precincts: Option<u64>,
     #[serde(default)]
     pub registered: Option<u64>,
+    /// `false` for stations whose numbers honestly differ from the rest (abroad, where lists
+    /// are made on the day; closed institutions): counted, but left out of every statistical
+    /// test (docs/ANOMALIES.md). Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<bool>,
 }
 
 /// One field of a CSV mapping: a single column, or several (joined for ids, summed for counts).
@@ -93,6 +98,10 @@ pub struct CsvMapping {
     pub ballots: Option<Columns>,
     #[serde(default)]
     pub invalid: Option<Columns>,
+    /// Ballots issued to voters (summed over several columns, e.g. early, in the station and
+    /// outside it).
+    #[serde(default)]
+    pub issued: Option<Columns>,
     /// Candidate id -> column(s) holding its votes.
     #[serde(default)]
     pub candidates: Option<HashMap<String, Columns>>,
@@ -141,7 +150,8 @@ impl Manifest {
     }
 
     pub fn from_slice(bytes: &[u8]) -> Result<Manifest> {
-        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| anyhow::anyhow!("not a valid manifest: {e}"))?;
+        let m: Manifest = serde_json::from_slice(bytes)
+            .map_err(|e| anyhow::anyhow!("not a valid manifest: {}", crate::feed::report::json_error_text(&e)))?;
         m.check()?;
         Ok(m)
     }
@@ -151,20 +161,55 @@ impl Manifest {
         for c in &self.candidates {
             crate::feed::report::check_id("candidate id", &c.id).map_err(anyhow::Error::msg)?;
             if !seen.insert(c.id.as_str()) {
-                bail!("candidate id {:?} is listed twice", c.id);
+                bail!("candidate id {} is listed twice", crate::text::quote(&c.id, 60));
+            }
+        }
+        // A name is how people (and commission CSV headers) tell candidates apart: it must
+        // name one candidate only.
+        let ids: std::collections::HashSet<&str> = self.candidates.iter().map(|c| c.id.as_str()).collect();
+        let mut names = std::collections::HashMap::new();
+        for c in &self.candidates {
+            let Some(name) = c.name.as_deref() else { continue };
+            if let Some(other) = names.insert(name, c.id.as_str()) {
+                bail!(
+                    "candidates {} and {} have the same name {}",
+                    crate::text::quote(other, 60),
+                    crate::text::quote(&c.id, 60),
+                    crate::text::quote(name, 60)
+                );
+            }
+            if name != c.id && ids.contains(name) {
+                bail!(
+                    "candidate {} is named {}, which is another candidate's id",
+                    crate::text::quote(&c.id, 60),
+                    crate::text::quote(name, 60)
+                );
             }
         }
         seen.clear();
         for r in &self.regions {
             crate::feed::report::check_id("region id", &r.id).map_err(anyhow::Error::msg)?;
             if !seen.insert(r.id.as_str()) {
-                bail!("region id {:?} is listed twice", r.id);
+                bail!("region id {} is listed twice", crate::text::quote(&r.id, 60));
             }
             if let Some(o) = &r.utc_offset {
-                parse_offset(o).with_context(|| format!("region {:?}", r.id))?;
+                parse_offset(o).with_context(|| format!("region {}", crate::text::quote(&r.id, 60)))?;
             }
             if let Some(t) = &r.polls_close {
-                parse_clock(t).with_context(|| format!("region {:?}", r.id))?;
+                parse_clock(t).with_context(|| format!("region {}", crate::text::quote(&r.id, 60)))?;
+            }
+        }
+        // A report may name its region by name: a name must name one region only.
+        let mut names = std::collections::HashMap::new();
+        for r in &self.regions {
+            let Some(name) = r.name.as_deref() else { continue };
+            if let Some(other) = names.insert(name, r.id.as_str()) {
+                bail!(
+                    "regions {} and {} have the same name {}",
+                    crate::text::quote(other, 60),
+                    crate::text::quote(&r.id, 60),
+                    crate::text::quote(name, 60)
+                );
             }
         }
         if let Some(d) = &self.date {
@@ -190,7 +235,7 @@ impl Manifest {
             && let Some(d) = &csv.delimiter
             && (d.len() != 1 || !d.is_ascii())
         {
-            bail!("csv.delimiter must be one ASCII character, got {d:?}");
+            bail!("csv.delimiter must be one ASCII character, got {}", crate::text::quote(d, 20));
         }
         Ok(())
     }
@@ -207,12 +252,12 @@ impl Manifest {
 
 fn parse_date(s: &str) -> Result<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| anyhow::anyhow!("date {s:?} is not of the form YYYY-MM-DD"))
+        .map_err(|_| anyhow::anyhow!("date {} is not of the form YYYY-MM-DD", crate::text::quote(s, 40)))
 }
 
 fn parse_clock(s: &str) -> Result<Time> {
     Time::parse(s, time::macros::format_description!("[hour]:[minute]"))
-        .map_err(|_| anyhow::anyhow!("polls_close {s:?} is not of the form HH:MM"))
+        .map_err(|_| anyhow::anyhow!("polls_close {} is not of the form HH:MM", crate::text::quote(s, 40)))
 }
 
 /// Parses "+06:00", "-03:30" or "Z".
@@ -221,7 +266,7 @@ pub fn parse_offset(s: &str) -> Result<UtcOffset> {
         return Ok(UtcOffset::UTC);
     }
     UtcOffset::parse(s, time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"))
-        .map_err(|_| anyhow::anyhow!("utc_offset {s:?} is not of the form +HH:MM"))
+        .map_err(|_| anyhow::anyhow!("utc_offset {} is not of the form +HH:MM", crate::text::quote(s, 40)))
 }
 
 #[cfg(test)]
@@ -246,6 +291,13 @@ mod tests {
     fn rejects_bad_manifests_with_reasons() {
         let cases: &[(&str, &str)] = &[
             (r#"{"id":"x","candidates":[{"id":"a"},{"id":"a"}]}"#, "listed twice"),
+            (
+                r#"{"id":"x","candidates":[{"id":"a","name":"Same"},{"id":"b","name":"Same"}]}"#,
+                "have the same name \"Same\"",
+            ),
+            (r#"{"id":"x","candidates":[{"id":"a"},{"id":"b","name":"a"}]}"#, "which is another candidate's id"),
+            (r#"{"id":"x","regions":[{"id":"r","name":"N"},{"id":"s","name":"N"}]}"#, "have the same name \"N\""),
+            (r#"{"id":"x","candidates":[{"id":"a\u202eb"}]}"#, "invisible or text-direction character"),
             (r#"{"id":"x","regions":[{"id":"r","utc_offset":"6"}]}"#, "utc_offset"),
             (r#"{"id":"x","date":"20.11.2022"}"#, "YYYY-MM-DD"),
             (r#"{"id":"x","contest":"party-list"}"#, "seats"),

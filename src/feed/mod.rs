@@ -84,9 +84,25 @@ pub fn too_big(what: &str, size: u64, cap: u64) -> String {
     format!("{what} is {}, above the size cap of {} (--max-file-size)", human_bytes(size), human_bytes(cap))
 }
 
+/// The reason a file that cannot be read is refused.
+pub fn unreadable(e: &std::io::Error) -> String {
+    format!("cannot read: {}", io_reason(e))
+}
+
+/// An I/O error as a reason: its message without the "(os error N)" suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    }
+}
+
 pub fn human_bytes(n: u64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
-    if n >= 1024 * 1024 {
+    if n >= 1 << 30 {
+        format!("{:.1} GiB", n as f64 / (MIB * 1024.0))
+    } else if n >= 1024 * 1024 {
         format!("{:.1} MiB", n as f64 / MIB)
     } else if n >= 1024 {
         format!("{:.1} KiB", n as f64 / 1024.0)

@@ -23,6 +23,9 @@ pub struct Progress {
     pub offset: u64,
     /// Full lines read so far (the next line's number is `lines + 1`).
     pub lines: u32,
+    /// The line starting at `offset` is over the size cap and has no newline yet: this many of
+    /// its bytes were passed over (it is refused, with its whole size, once it ends).
+    pub skipped: u64,
 }
 
 /// Parses the lines of `bytes` (newline-separated, the last one may lack its newline),
@@ -39,13 +42,15 @@ pub fn parse_lines(bytes: &[u8], first_line: u32, schema: &Schema) -> Batch {
     if start < bytes.len() {
         lines.push((n, &bytes[start..]));
     }
-    let parse_one = |&(line, text): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
-        let text = text.trim_ascii();
+    let parse_one = |&(line, raw): &(u32, &[u8])| -> Option<(Loc, Result<crate::feed::Report, String>)> {
+        // A byte-order mark before the first line is not part of it.
+        let raw = if line == 1 { raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw) } else { raw };
+        let text = raw.trim_ascii();
         if text.is_empty() {
             return None;
         }
         if text.len() as u64 > schema.max_file_size {
-            return Some((Loc::Line(line), Err(too_big("line", text.len() as u64, schema.max_file_size))));
+            return Some((Loc::Line(line), Err(too_big("line", trimmed_len(raw), schema.max_file_size))));
         }
         Some((Loc::Line(line), parse_json_report(text, schema)))
     };
@@ -71,27 +76,34 @@ pub fn read(
     take_tail: bool,
     sink: &mut dyn FnMut(Batch),
 ) -> std::io::Result<Progress> {
-    let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(from.offset))?;
+    let mut file: File = super::read::open_regular(path)?;
+    file.seek(SeekFrom::Start(from.offset + from.skipped))?;
     let mut progress = from;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK.min(1 << 16));
-    // Set while passing over the rest of a line that is over the cap.
-    let mut skipping = false;
+    let over_cap = |progress: &Progress, size: u64| {
+        Batch::rejected(Loc::Line(progress.lines + 1), too_big("line", size, schema.max_file_size))
+    };
     loop {
         let got = file.by_ref().take(BLOCK as u64).read_to_end(&mut buf)?;
         let eof = got == 0;
-        if skipping {
+        if progress.skipped > 0 {
+            // Passing over the rest of a line that is over the cap, counting its bytes.
             match memchr::memchr(b'\n', &buf) {
                 Some(nl) => {
-                    progress.offset += nl as u64 + 1;
+                    let size = progress.skipped + trimmed_len(&buf[..nl]);
+                    sink(over_cap(&progress, size));
+                    progress.offset += progress.skipped + nl as u64 + 1;
                     progress.lines += 1;
+                    progress.skipped = 0;
                     buf.drain(..=nl);
-                    skipping = false;
                 }
                 None => {
-                    progress.offset += buf.len() as u64;
+                    progress.skipped += buf.len() as u64;
                     buf.clear();
                     if eof {
+                        if take_tail {
+                            sink(over_cap(&progress, progress.skipped));
+                        }
                         break;
                     }
                     continue;
@@ -106,22 +118,23 @@ pub fn read(
             progress.lines += lines;
             buf.drain(..=last_nl);
         } else if buf.len() as u64 > schema.max_file_size {
-            sink(Batch::rejected(
-                Loc::Line(progress.lines + 1),
-                too_big("line", buf.len() as u64, schema.max_file_size),
-            ));
-            progress.offset += buf.len() as u64;
+            progress.skipped = buf.len() as u64;
             buf.clear();
-            skipping = true;
+            continue;
         }
         if eof {
-            if take_tail && !buf.is_empty() && !skipping {
+            if take_tail && !buf.is_empty() {
                 sink(parse_lines(&buf, progress.lines + 1, schema));
             }
             break;
         }
     }
     Ok(progress)
+}
+
+/// A line's length as reported when it is over the cap: every byte before its newline.
+fn trimmed_len(line: &[u8]) -> u64 {
+    line.len() as u64
 }
 
 #[cfg(test)]
@@ -151,7 +164,7 @@ mod tests {
         let mut got = Batch::default();
         let prog = read(&p, Progress::default(), &s, false, &mut |b| got.extend(b)).unwrap();
         assert_eq!((got.reports.len(), got.rejections.len()), (1, 0), "half a line is never counted");
-        assert_eq!(prog, Progress { offset: A.len() as u64 + 1, lines: 1 });
+        assert_eq!(prog, Progress { offset: A.len() as u64 + 1, lines: 1, skipped: 0 });
         std::fs::write(&p, format!("{A}\n{B}\n")).unwrap();
         let mut more = Batch::default();
         let prog = read(&p, prog, &s, false, &mut |b| more.extend(b)).unwrap();
@@ -193,5 +206,28 @@ mod tests {
                 .enumerate()
                 .all(|(i, (loc, r))| *loc == Loc::Line(i as u32 + 1) && *r.precinct == *format!("P{i}"))
         );
+    }
+
+    #[test]
+    fn a_long_line_is_measured_across_reads_and_refused_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.ndjson");
+        let s = Schema::default().with_max_file_size(100);
+        std::fs::write(&p, format!("{A}\n{}", "x".repeat(150))).unwrap();
+        let mut got = Batch::default();
+        let prog = read(&p, Progress::default(), &s, false, &mut |b| got.extend(b)).unwrap();
+        assert_eq!((got.reports.len(), got.rejections.len()), (1, 0), "not refused while it may grow");
+        assert_eq!(prog.skipped, 150);
+        // It grows, then ends: refused once, with its whole size.
+        std::fs::write(&p, format!("{A}\n{}\n{B}\n", "x".repeat(400))).unwrap();
+        let mut more = Batch::default();
+        let prog = read(&p, prog, &s, false, &mut |b| more.extend(b)).unwrap();
+        assert_eq!(more.rejections, vec![(Loc::Line(2), too_big("line", 400, 100))]);
+        assert_eq!(more.reports.len(), 1);
+        assert_eq!((prog.lines, prog.skipped), (3, 0));
+        // Read whole at once, the same.
+        let mut all = Batch::default();
+        read(&p, Progress::default(), &s, true, &mut |b| all.extend(b)).unwrap();
+        assert_eq!(all.rejections, more.rejections);
     }
 }

@@ -25,14 +25,16 @@ pub fn read_file(
         Format::Ndjson => ndjson::read(path, from, schema, take_tail, sink),
         Format::Csv => {
             let offset = csv::read(path, schema, take_tail, sink)?;
-            Ok(Progress { offset, lines: 0 })
+            Ok(Progress { offset, ..Progress::default() })
         }
         Format::Json => {
-            let size = std::fs::metadata(path)?.len();
+            let mut file = open_regular(path)?;
+            let size = file.metadata()?.len();
             if size > schema.max_file_size {
                 sink(Batch::rejected(Loc::Whole, too_big("file", size, schema.max_file_size)));
             } else {
-                let bytes = std::fs::read(path)?;
+                let mut bytes = Vec::with_capacity(size as usize);
+                std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, schema.max_file_size + 1), &mut bytes)?;
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     // An empty file is being created; nothing to count yet.
                     if take_tail {
@@ -42,9 +44,30 @@ pub fn read_file(
                     sink(json::parse(&bytes, schema));
                 }
             }
-            Ok(Progress { offset: size, lines: 0 })
+            Ok(Progress { offset: size, ..Progress::default() })
         }
     }
+}
+
+/// Opens a report file for reading, refusing anything but a regular file (a FIFO would block
+/// the reader, a device never end) without ever waiting on it.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "not a regular file but {}",
+            super::scan::kind_of(&meta.file_type())
+        )));
+    }
+    Ok(file)
 }
 
 /// Reads a whole file as finished, collecting everything.

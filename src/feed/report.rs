@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -28,7 +29,9 @@ pub struct Report {
     pub registered: u32,
     pub ballots: u32,
     pub invalid: u32,
-    /// Candidate id and votes, in the order written (no duplicates).
+    /// Ballots issued to voters, when the report gives them (turnout as researchers
+    /// compute it: docs/ANOMALIES.md).
+    pub issued: Option<u32>,
     /// Candidate and votes, in the order written (no duplicates).
     pub votes: Vec<(Name, u32)>,
 }
@@ -76,13 +79,15 @@ impl From<OffsetDateTime> for Timestamp {
     }
 }
 
-/// Checks an id: not empty, not too long, no control characters.
+/// Checks an id: not empty, not too long, no control, bidirectional or invisible character
+/// (an id is a name people compare by eye: `P\u{202e}1` must not pass for another).
 pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     if id.trim().is_empty() {
         return Err(format!("{what} is empty"));
     }
-    if id.chars().any(char::is_control) {
-        return Err(format!("{what} {:?} contains a control character", id));
+    if let Some(c) = id.chars().find(|&c| c.is_control() || crate::text::is_bidi_or_invisible(c)) {
+        let kind = if c.is_control() { "a control character" } else { "an invisible or text-direction character" };
+        return Err(format!("{what} {} contains {kind} ({})", crate::text::quote(id, 60), c.escape_unicode()));
     }
     if id.chars().count() > MAX_ID_CHARS {
         return Err(format!("{what} is longer than {MAX_ID_CHARS} characters"));
@@ -90,46 +95,92 @@ pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A count as written, before it is judged.
+/// A count as written, before it is judged. A count is an integer literal (`600`): `600.0`,
+/// `6e2` and a number past any integer type are numbers, but not counts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawCount {
     Whole(u64),
     Negative(i64),
-    Number(f64),
+    /// Digits past 64 bits, as written (cut to 40 characters); negative or not.
+    TooLong(String),
+    /// A fraction or an exponent (`600.0`, `6e2`), as written.
+    NotWhole(String),
+    /// A number the fast reader saw as a float, before its literal is looked up.
+    Float,
     Text(String),
     Other(&'static str),
 }
 
+/// The longest quote of input a message makes.
+const QUOTE: usize = 40;
+
 impl RawCount {
     /// The count, or why it is not one. `field` names it in the message.
     pub fn check(&self, field: impl fmt::Display) -> Result<u32, String> {
-        match *self {
-            RawCount::Whole(n) if n <= MAX_COUNT => Ok(n as u32),
+        match self {
+            RawCount::Whole(n) if *n <= MAX_COUNT => Ok(*n as u32),
             RawCount::Whole(n) => Err(format!("{field} is {n}, above the limit of 1,000,000,000")),
             RawCount::Negative(n) => Err(format!("{field} is {n}, a count cannot be negative")),
-            RawCount::Number(f) if f.fract() == 0.0 && f >= 0.0 && f <= MAX_COUNT as f64 => Ok(f as u32),
-            RawCount::Number(f) if f < 0.0 => Err(format!("{field} is {f}, a count cannot be negative")),
-            RawCount::Number(f) if f.fract() == 0.0 => Err(format!("{field} is {f}, above the limit of 1,000,000,000")),
-            RawCount::Number(f) => Err(format!("{field} is {f}, not a whole number")),
-            RawCount::Text(ref s) => Err(format!("{field} is the string {s:?}, expected a whole number")),
+            RawCount::TooLong(s) if s.starts_with('-') => Err(format!("{field} is {s}, a count cannot be negative")),
+            RawCount::TooLong(s) => Err(format!("{field} is {s}, above the limit of 1,000,000,000")),
+            RawCount::NotWhole(s) => {
+                Err(format!("{field} is {s}, not a whole number (a count is written as an integer, like 600)"))
+            }
+            RawCount::Float => {
+                Err(format!("{field} is not a whole number (a count is written as an integer, like 600)"))
+            }
+            RawCount::Text(s) => {
+                Err(format!("{field} is the string {}, expected a whole number", crate::text::quote(s, 40)))
+            }
             RawCount::Other(kind) => Err(format!("{field} is {kind}, expected a whole number")),
         }
     }
 
+    /// Reads a number literal strictly: digits (with a `-` for negatives) are an integer;
+    /// anything else a number may be is kept as written.
+    fn from_number(text: &str) -> RawCount {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            if text.starts_with('-') {
+                if digits.bytes().all(|b| b == b'0') {
+                    return RawCount::Whole(0);
+                }
+                if let Ok(n) = text.parse::<i64>() {
+                    return RawCount::Negative(n);
+                }
+            } else if let Ok(n) = text.parse::<u64>() {
+                return RawCount::Whole(n);
+            }
+            return RawCount::TooLong(crate::text::cut(text, QUOTE));
+        }
+        RawCount::NotWhole(crate::text::cut(text, QUOTE))
+    }
+
     /// Parses a CSV cell (already trimmed).
     pub fn from_cell(cell: &str) -> RawCount {
-        if let Ok(n) = cell.parse::<u64>() {
-            RawCount::Whole(n)
-        } else if let Ok(n) = cell.parse::<i64>() {
-            RawCount::Negative(n)
-        } else if let Ok(f) = cell.parse::<f64>()
-            && f.is_finite()
-        {
-            RawCount::Number(f)
+        let numeric = cell.parse::<f64>().is_ok() && cell.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+        if numeric {
+            RawCount::from_number(cell.strip_prefix('+').unwrap_or(cell))
         } else if cell.is_empty() {
             RawCount::Other("empty")
         } else {
-            RawCount::Text(cell.chars().take(40).collect())
+            RawCount::Text(cell.chars().take(QUOTE).collect())
+        }
+    }
+
+    /// A JSON value as written (a number, a string, or another kind), for the slow path that
+    /// quotes what was written.
+    fn from_json(raw: &str) -> RawCount {
+        let raw = raw.trim();
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                RawCount::Text(serde_json::from_str::<String>(raw).unwrap_or_default().chars().take(QUOTE).collect())
+            }
+            Some(b't' | b'f') => RawCount::Other("a true/false value"),
+            Some(b'n') => RawCount::Other("null"),
+            Some(b'[') => RawCount::Other("a list"),
+            Some(b'{') => RawCount::Other("an object"),
+            _ => RawCount::from_number(raw),
         }
     }
 }
@@ -147,11 +198,12 @@ impl<'de> Visitor<'de> for CountVisitor {
     fn visit_i64<E>(self, v: i64) -> Result<RawCount, E> {
         Ok(if v < 0 { RawCount::Negative(v) } else { RawCount::Whole(v as u64) })
     }
-    fn visit_f64<E>(self, v: f64) -> Result<RawCount, E> {
-        Ok(RawCount::Number(v))
+    fn visit_f64<E>(self, _: f64) -> Result<RawCount, E> {
+        // Not an integer literal; which literal it was is looked up if it matters.
+        Ok(RawCount::Float)
     }
     fn visit_str<E>(self, v: &str) -> Result<RawCount, E> {
-        Ok(RawCount::Text(v.chars().take(40).collect()))
+        Ok(RawCount::Text(v.chars().take(QUOTE).collect()))
     }
     fn visit_bool<E>(self, _: bool) -> Result<RawCount, E> {
         Ok(RawCount::Other("a true/false value"))
@@ -323,6 +375,8 @@ pub struct RawReport<'a> {
     pub ballots: Option<RawCount>,
     #[serde(default)]
     pub invalid: Option<RawCount>,
+    #[serde(default)]
+    pub issued: Option<RawCount>,
     #[serde(borrow, default, deserialize_with = "present_votes")]
     pub votes: Option<RawVotes<'a>>,
 }
@@ -358,6 +412,10 @@ impl RawReport<'_> {
             None => 0,
             Some(c) => c.check("invalid")?,
         };
+        let issued = match &self.issued {
+            None => None,
+            Some(c) => Some(c.check("issued")?),
+        };
         let revision = match &self.revision {
             None => 1,
             Some(c) => c.check("revision")?,
@@ -377,10 +435,19 @@ impl RawReport<'_> {
                 return Err(format!("votes is {kind}, expected an object of candidate votes"));
             }
             Some(RawVotes::Map(m)) => {
+                if !schema.knows_candidates() && m.len() > crate::engine::MAX_LEARNED_CANDIDATES {
+                    return Err(format!(
+                        "votes names {} candidates, more than the {} a feed whose manifest lists no candidates may name (list them in election.json)",
+                        crate::text::thousands(m.len() as u64),
+                        crate::text::thousands(crate::engine::MAX_LEARNED_CANDIDATES as u64)
+                    ));
+                }
                 let mut out: Vec<(Name, u32)> = Vec::with_capacity(m.len());
                 let mut hint = 0;
-                // Candidates 0..64 of the manifest seen so far, as bits (others by comparison).
+                // Candidates 0..64 of the manifest seen so far, as bits; others in a set once
+                // there are many (so a long list costs its length, not its square).
                 let mut seen = 0u64;
+                let mut named: std::collections::HashSet<Name> = std::collections::HashSet::new();
                 for (cand, count) in m {
                     let id = schema.candidate_hinted(cand, hint)?;
                     let n = count.check(format_args!("votes.{cand}"))?;
@@ -391,25 +458,47 @@ impl RawReport<'_> {
                             seen |= 1 << i;
                             before & 1 << i != 0
                         }
-                        _ => out.iter().any(|(c, _)| *c == id),
+                        _ if out.len() < 16 => out.iter().any(|(c, _)| *c == id),
+                        _ => {
+                            if named.is_empty() {
+                                named.extend(out.iter().map(|(c, _)| c.clone()));
+                            }
+                            !named.insert(id.clone())
+                        }
                     };
                     if twice {
-                        return Err(format!("candidate {cand:?} appears twice in votes"));
+                        return Err(format!("candidate {} appears twice in votes", crate::text::quote(cand, 60)));
                     }
                     out.push((id, n));
                 }
                 out
             }
         };
-        Ok(Report { precinct: precinct.into(), region, reported_at, revision, registered, ballots, invalid, votes })
+        Ok(Report {
+            precinct: precinct.into(),
+            region,
+            reported_at,
+            revision,
+            registered,
+            ballots,
+            invalid,
+            issued,
+            votes,
+        })
     }
 }
 
 /// Parses an RFC 3339 timestamp, or says what a good one looks like.
 pub fn parse_time(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(s.trim()).ok_or_else(|| {
+    // RFC 3339 separates date and time with a `T` (or, as it allows, a space); the parser
+    // underneath takes any character there.
+    let sep_ok = matches!(s.trim().as_bytes().get(10), Some(b'T' | b't' | b' '));
+    sep_ok.then(|| Timestamp::parse(s.trim())).flatten().ok_or_else(|| {
         let shown: String = s.chars().take(40).collect();
-        format!("reported_at {shown:?} is not an RFC 3339 timestamp with a UTC offset (e.g. 2022-11-20T21:14:05+06:00)")
+        format!(
+            "reported_at {} is not an RFC 3339 timestamp with a UTC offset (e.g. 2022-11-20T21:14:05+06:00)",
+            crate::text::quote(&shown, 40)
+        )
     })
 }
 
@@ -429,15 +518,149 @@ pub fn parse_json_report(bytes: &[u8], schema: &Schema) -> Result<Report, String
         };
         return Err(format!("a report must be a JSON object, found {found}"));
     }
+    check_text(bytes)?;
     // sonic-rs (SIMD) reads well-formed reports several times faster; when it refuses one,
     // serde_json reads it again to say why in its familiar words.
-    match sonic_rs::from_slice::<RawReport>(bytes) {
-        Ok(raw) => raw.validate(schema),
-        Err(_) => {
-            let raw: RawReport = serde_json::from_slice(bytes).map_err(|e| describe_json_error(&e))?;
-            raw.validate(schema)
+    let mut raw = match sonic_rs::from_slice::<RawReport>(bytes) {
+        Ok(raw) => raw,
+        Err(_) => serde_json::from_slice(bytes).map_err(|e| describe_json_error(&e))?,
+    };
+    if raw.has_float() {
+        raw.quote_literals(bytes);
+    }
+    raw.validate(schema)
+}
+
+/// The count fields of a report as written, for quoting a number that is not a count.
+#[derive(Deserialize)]
+struct Literals<'a> {
+    #[serde(borrow, default)]
+    revision: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    registered: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    ballots: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    invalid: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    issued: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    votes: Option<LiteralVotes<'a>>,
+}
+
+/// The `votes` object's values as written, in order.
+struct LiteralVotes<'a>(Vec<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LiteralVotes<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LiteralVotes<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("votes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((_, v)) = map.next_entry::<IgnoredAny, &'de RawValue>()? {
+                    out.push(v);
+                }
+                Ok(LiteralVotes(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LiteralVotes(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(LiteralVotes(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl RawReport<'_> {
+    fn counts_mut(&mut self) -> [&mut Option<RawCount>; 5] {
+        [&mut self.revision, &mut self.registered, &mut self.ballots, &mut self.invalid, &mut self.issued]
+    }
+
+    /// Whether a number was read that is not an integer literal (its literal is wanted).
+    fn has_float(&self) -> bool {
+        let float = |c: &Option<RawCount>| matches!(c, Some(RawCount::Float));
+        [&self.revision, &self.registered, &self.ballots, &self.invalid, &self.issued].into_iter().any(float)
+            || matches!(&self.votes, Some(RawVotes::Map(m)) if m.iter().any(|(_, c)| *c == RawCount::Float))
+    }
+
+    /// Looks up, in the report's text, the literal of every number that is not a count.
+    fn quote_literals(&mut self, bytes: &[u8]) {
+        let Ok(lit) = serde_json::from_slice::<Literals>(bytes) else { return };
+        let written = [lit.revision, lit.registered, lit.ballots, lit.invalid, lit.issued];
+        for (count, raw) in self.counts_mut().into_iter().zip(written) {
+            if let (Some(c @ RawCount::Float), Some(raw)) = (count.as_mut(), raw) {
+                *c = RawCount::from_json(raw.get());
+            }
+        }
+        if let (Some(RawVotes::Map(m)), Some(LiteralVotes(raw))) = (&mut self.votes, lit.votes) {
+            for ((_, c), raw) in m.iter_mut().zip(raw) {
+                if *c == RawCount::Float {
+                    *c = RawCount::from_json(raw.get());
+                }
+            }
         }
     }
+}
+
+/// Refuses text JSON must not hold even where it is not read: bytes that are not UTF-8, and
+/// an escaped UTF-16 surrogate without its pair (`"\ud800"`), in any string.
+fn check_text(bytes: &[u8]) -> Result<(), String> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to()));
+    }
+    if memchr::memchr(b'\\', bytes).is_none() {
+        return Ok(());
+    }
+    // Escapes: a high surrogate must be followed by a low one, and a low one preceded by a high.
+    let mut i = 0;
+    let mut in_string = false;
+    let hex = |at: usize| -> Option<u32> {
+        let s = bytes.get(at..at + 4)?;
+        u32::from_str_radix(std::str::from_utf8(s).ok()?, 16).ok()
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !in_string {
+            in_string = b == b'"';
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => in_string = false,
+            b'\\' if bytes.get(i + 1) == Some(&b'u') => {
+                if let Some(u) = hex(i + 2) {
+                    if (0xD800..0xDC00).contains(&u) {
+                        let paired = bytes.get(i + 6..i + 8) == Some(b"\\u")
+                            && hex(i + 8).is_some_and(|l| (0xDC00..0xE000).contains(&l));
+                        if !paired {
+                            return Err(format!("a string holds a lone UTF-16 surrogate (\\u{u:04x})"));
+                        }
+                        i += 12;
+                        continue;
+                    }
+                    if (0xDC00..0xE000).contains(&u) {
+                        return Err(format!("a string holds a lone UTF-16 surrogate (\\u{u:04x})"));
+                    }
+                }
+                i += 2;
+                continue;
+            }
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// The deepest nesting of arrays and objects a report may have (a report needs 2).
@@ -478,9 +701,20 @@ fn check_depth(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A serde_json error's text with what it quotes of the input cut short (an unknown field's
+/// name may be a megabyte long), and where it is.
+pub fn json_error_text(e: &serde_json::Error) -> String {
+    let text = crate::text::escape_controls(&e.to_string());
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(head) => format!("{}{suffix}", crate::text::cut(head, 200)),
+        None => crate::text::cut(&text, 240),
+    }
+}
+
 /// Turns a serde_json error into a reason a person understands.
 pub fn describe_json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
+    let text = json_error_text(e);
     if text.contains("recursion limit exceeded") {
         return format!("nesting too deep (more than 128 levels) at line {} column {}", e.line(), e.column());
     }
@@ -537,7 +771,7 @@ mod tests {
     #[test]
     fn defaults_revision_invalid_and_time() {
         let r = parse(r#"{"precinct":"P1","region":"north","registered":10,"ballots":5,"votes":{"a":5}}"#).unwrap();
-        assert_eq!((r.revision, r.invalid, r.reported_at), (1, 0, None));
+        assert_eq!((r.revision, r.invalid, r.reported_at, r.issued), (1, 0, None, None));
     }
 
     #[test]
@@ -563,9 +797,29 @@ mod tests {
             (with("\"ballots\":60", "\"ballots\":60.5"), "ballots is 60.5, not a whole number"),
             (with("\"ballots\":60", "\"ballots\":\"60\""), "ballots is the string \"60\", expected a whole number"),
             (with("\"ballots\":60", "\"ballots\":1000000001"), "above the limit of 1,000,000,000"),
-            (with("\"ballots\":60", "\"ballots\":1e12"), "above the limit"),
+            (with("\"ballots\":60", "\"ballots\":1e12"), "ballots is 1e12, not a whole number"),
+            (with("\"ballots\":60", "\"ballots\":60.0"), "ballots is 60.0, not a whole number"),
+            (with("\"ballots\":60", "\"ballots\":6e1"), "ballots is 6e1, not a whole number"),
+            (with("\"a\":50", "\"a\":999999999.99999999999"), "votes.a is 999999999.99999999999, not a whole number"),
+            (with("\"a\":50", "\"a\":2.0000000000000001"), "votes.a is 2.0000000000000001, not a whole number"),
+            (
+                with("\"ballots\":60", "\"ballots\":9999999999999999999999"),
+                "ballots is 9999999999999999999999, above the limit",
+            ),
+            (
+                with("\"registered\"", r#""reported_at":"2022-11-20e21:22:15+06:00","registered""#),
+                "not an RFC 3339 timestamp",
+            ),
+            (
+                with("\"registered\"", r#""reported_at":"2022-11-20_21:22:15+06:00","registered""#),
+                "not an RFC 3339 timestamp",
+            ),
+            (with("\"registered\"", r#""note":"\ud800","registered""#), "lone UTF-16 surrogate (\\ud800)"),
+            (with("\"registered\"", r#""note":"\udc00\ud800","registered""#), "lone UTF-16 surrogate"),
             (with("\"ballots\":60", "\"ballots\":null"), "ballots is null"),
             (with("\"ballots\":60", "\"ballots\":true"), "ballots is a true/false value"),
+            (with("\"ballots\":60", "\"ballots\":60,\"issued\":-2"), "issued is -2, a count cannot be negative"),
+            (with("\"ballots\":60", "\"ballots\":60,\"issued\":\"61\""), "issued is the string \"61\""),
             (with("\"a\":50", "\"a\":-1"), "votes.a is -1"),
             (with("\"a\":50", "\"a\":1.25"), "votes.a is 1.25, not a whole number"),
             (with("\"a\":50", "\"zz\":1"), "unknown candidate \"zz\""),
@@ -600,6 +854,26 @@ mod tests {
     }
 
     #[test]
+    fn strict_text_times_and_byte_order_marks() {
+        // A pair of surrogates is one character, and fine.
+        assert!(parse(&GOOD.replace("\"extra\"", "\"note\":\"\\ud83d\\uddf3\",\"extra\"")).is_ok());
+        // Bytes that are not UTF-8, even in a field nobody reads.
+        let mut bad = GOOD.as_bytes().to_vec();
+        let at = GOOD.find("[1,2]").unwrap();
+        bad.splice(at..at, b"\"\xff\",".iter().copied());
+        let err = parse_json_report(&bad, &schema()).unwrap_err();
+        assert!(err.contains("not valid UTF-8"), "{err}");
+        // A space or a lower-case t may separate date and time, as RFC 3339 allows.
+        assert!(parse(&GOOD.replace("2022-11-20T21", "2022-11-20 21")).is_ok());
+        assert!(parse(&GOOD.replace("2022-11-20T21", "2022-11-20t21")).is_ok());
+        // A byte-order mark before a JSON document is not part of it.
+        let b = crate::feed::json::parse(format!("\u{feff}{GOOD}").as_bytes(), &schema());
+        assert_eq!((b.reports.len(), b.rejections.len()), (1, 0));
+        let b = crate::feed::ndjson::parse_lines(format!("\u{feff}{GOOD}\n{GOOD}").as_bytes(), 1, &schema());
+        assert_eq!(b.reports.len(), 2);
+    }
+
+    #[test]
     fn brackets_inside_strings_are_not_nesting() {
         let text = format!(
             r#"{{"precinct":"P1","note":"{}\"[","region":"north","registered":1,"ballots":1,"votes":{{"a":1}}}}"#,
@@ -612,10 +886,22 @@ mod tests {
     fn count_bounds_are_exact() {
         assert_eq!(RawCount::Whole(1_000_000_000).check("x"), Ok(1_000_000_000));
         assert!(RawCount::Whole(1_000_000_001).check("x").is_err());
-        assert_eq!(RawCount::Number(12.0).check("x"), Ok(12));
+        assert!(RawCount::from_json("12.0").check("x").unwrap_err().contains("x is 12.0, not a whole number"));
+        assert!(RawCount::from_json("6e2").check("x").unwrap_err().contains("x is 6e2, not a whole number"));
+        assert!(
+            RawCount::from_json("9999999999999999999999")
+                .check("x")
+                .unwrap_err()
+                .contains("x is 9999999999999999999999, above")
+        );
+        assert!(RawCount::from_json("-99999999999999999999").check("x").unwrap_err().contains("cannot be negative"));
+        assert_eq!(RawCount::from_json("-0"), RawCount::Whole(0));
+        assert_eq!(RawCount::from_json(&"9".repeat(100)), RawCount::TooLong(format!("{}…", "9".repeat(40))));
         assert_eq!(RawCount::from_cell("007"), RawCount::Whole(7));
         assert_eq!(RawCount::from_cell("-3"), RawCount::Negative(-3));
-        assert_eq!(RawCount::from_cell("2.5"), RawCount::Number(2.5));
+        assert_eq!(RawCount::from_cell("2.5"), RawCount::NotWhole("2.5".into()));
+        assert_eq!(RawCount::from_cell("600.0"), RawCount::NotWhole("600.0".into()));
+        assert_eq!(RawCount::from_cell("inf"), RawCount::Text("inf".into()));
         assert_eq!(RawCount::from_cell("abc"), RawCount::Text("abc".into()));
         assert_eq!(RawCount::from_cell(""), RawCount::Other("empty"));
     }

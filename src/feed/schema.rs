@@ -100,7 +100,7 @@ impl Schema {
                 Some(&i) => Ok(Name::Listed(i)),
                 None => {
                     check_id("candidate id", id)?;
-                    Err(format!("unknown candidate {id:?} (not in election.json)"))
+                    Err(format!("unknown candidate {} (not in election.json)", crate::text::quote(id, 60)))
                 }
             },
             None => {
@@ -123,7 +123,7 @@ impl Schema {
                 Some(&i) => Ok(Some(Name::Listed(i))),
                 None => {
                     check_id("region", r)?;
-                    Err(format!("unknown region {r:?} (not in election.json)"))
+                    Err(format!("unknown region {} (not in election.json)", crate::text::quote(r, 60)))
                 }
             },
         }

@@ -82,7 +82,7 @@ fn open_unit(v: f64) -> bool {
 
 /// A number strictly between 0 and 1.
 fn fraction(s: &str) -> Result<f64, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number"))?;
+    let v: f64 = s.trim().parse().map_err(|_| format!("{} is not a number", crate::text::quote(s, 40)))?;
     if open_unit(v) { Ok(v) } else { Err(format!("{v} must be between 0 and 1 (exclusive)")) }
 }
 

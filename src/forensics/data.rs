@@ -2,15 +2,18 @@
 
 use crate::engine::Engine;
 
-/// A counted precinct as the tests see it: 24 bytes, a million of them in 24 MB. (Single
+/// A counted precinct as the tests see it: 32 bytes, a million of them in 32 MB. (Single
 /// counts are at most 10⁹ and fit 32 bits; valid votes, a sum of counts, may not.)
 #[derive(Debug, Clone, Copy)]
 pub struct Point {
     pub precinct: u32,
     registered: u32,
     ballots: u32,
+    /// Ballots issued where the report gives them, else ballots cast.
+    voted: u32,
     /// Votes of the national leader.
     leader: u32,
+    invalid: u32,
     valid: u64,
 }
 
@@ -23,16 +26,33 @@ impl Point {
         self.ballots.into()
     }
 
+    /// Voters who took a ballot: ballots issued where the report gives them, else ballots cast.
+    pub fn voted(&self) -> u64 {
+        self.voted.into()
+    }
+
     pub fn valid(&self) -> u64 {
         self.valid
+    }
+
+    /// Valid and invalid ballots together: the denominator of the leader's share in the
+    /// integer-percent test, as in the literature.
+    pub fn cast(&self) -> u64 {
+        self.valid + u64::from(self.invalid)
     }
 
     pub fn leader(&self) -> u64 {
         self.leader.into()
     }
 
+    /// Valid votes for everyone but the leader.
+    pub fn others(&self) -> u64 {
+        self.valid - u64::from(self.leader)
+    }
+
+    /// Turnout as researchers compute it: voters who took a ballot over registered.
     pub fn turnout(&self) -> f64 {
-        if self.registered == 0 { 0.0 } else { f64::from(self.ballots) / f64::from(self.registered) }
+        if self.registered == 0 { 0.0 } else { f64::from(self.voted) / f64::from(self.registered) }
     }
 
     pub fn share(&self) -> f64 {
@@ -42,15 +62,30 @@ impl Point {
 
 #[cfg(test)]
 impl Point {
-    /// A test point whose valid votes equal its ballots.
+    /// A test point whose valid votes equal its ballots (and ballots issued).
     pub fn test(precinct: u32, registered: u64, ballots: u64, leader: u64) -> Point {
+        Point::full(precinct, registered, ballots, ballots, 0, leader, ballots)
+    }
+
+    /// A test point with every count given.
+    pub fn full(
+        precinct: u32,
+        registered: u64,
+        ballots: u64,
+        voted: u64,
+        invalid: u64,
+        leader: u64,
+        valid: u64,
+    ) -> Point {
         let small = |n: u64| u32::try_from(n).expect("a count of at most 10⁹");
         Point {
             precinct,
             registered: small(registered),
             ballots: small(ballots),
+            voted: small(voted),
             leader: small(leader),
-            valid: ballots,
+            invalid: small(invalid),
+            valid,
         }
     }
 }
@@ -76,7 +111,7 @@ impl Data {
     /// Points (with the votes of `leader`) of the regions where `wanted` is true; counts and
     /// latest times of all.
     pub fn gather(engine: &Engine, leader: Option<usize>, wanted: &[bool]) -> Data {
-        // Sized exactly: a million points are 24 MB, and doubling would waste as much.
+        // Sized exactly: a million points are 32 MB, and doubling would waste as much.
         let regions = engine.regions().len();
         let mut counted = vec![0usize; regions];
         let mut latest: Vec<Option<i64>> = vec![None; regions];
@@ -99,7 +134,9 @@ impl Data {
                 precinct: i as u32,
                 registered: e.registered,
                 ballots: e.ballots,
+                voted: e.voted(),
                 leader: leader.map_or(0, |c| e.vote(c)),
+                invalid: e.invalid,
                 valid: e.valid(),
             });
         }

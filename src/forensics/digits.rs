@@ -44,7 +44,7 @@ pub fn test(region: u32, h: [u64; 10], min: u64) -> Option<Test> {
         region: Some(region),
         precinct: None,
         p,
-        values: [chi2, zero_five, n as f64, 0.0],
+        values: [chi2, zero_five, n as f64, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     })
 }
 

@@ -1,4 +1,7 @@
-//! Benjamini–Hochberg: which of many p-values survive a false-discovery rate `q`.
+//! Benjamini–Hochberg: which of many p-values survive a false-discovery rate `q`; and the
+//! two-level control for many families of tests (Benjamini & Bogomolov, "Selective inference on
+//! multiple families of hypotheses", JRSS B 76(1), 2014), so that one family's flood of
+//! discoveries does not lower the bar in the others.
 
 /// The BH-adjusted p-values (q-values), in the input order.
 pub fn adjust(p: &[f64]) -> Vec<f64> {
@@ -21,6 +24,26 @@ pub fn adjust_of(p: &[f64], m: usize) -> Vec<f64> {
     out
 }
 
+/// Benjamini–Bogomolov over families, each given as the p-values kept (the smallest ones) and
+/// its size. A family is selected when its Simes p-value (its smallest BH q-value) survives BH
+/// across the families at `level`; within each of the R selected families of F, BH runs at
+/// level·R/F. Returns each kept p-value's adjusted value on the `level` scale (its BH q-value
+/// within the family × F/R; 1 in a family not selected): at most `level` means flagged. Under
+/// the null of each test, the expected share of false discoveries, averaged over the selected
+/// families, is at most `level`.
+pub fn hierarchical(families: &[(Vec<f64>, usize)], level: f64) -> Vec<Vec<f64>> {
+    let within: Vec<Vec<f64>> = families.iter().map(|(p, m)| adjust_of(p, *m)).collect();
+    let simes: Vec<f64> = within.iter().map(|q| q.iter().copied().fold(1.0, f64::min)).collect();
+    let across = adjust(&simes);
+    let selected = across.iter().filter(|&&q| q <= level).count();
+    let scale = families.len() as f64 / selected.max(1) as f64;
+    within
+        .into_iter()
+        .zip(across)
+        .map(|(q, a)| q.into_iter().map(|x| if a <= level { (x * scale).min(1.0) } else { 1.0 }).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +61,24 @@ mod tests {
         // Keeping only the two smallest of the five gives them the same q-values.
         let q = adjust_of(&[0.01, 0.005], 5);
         assert!((q[0] - 0.025).abs() < 1e-12 && (q[1] - 0.025).abs() < 1e-12, "{q:?}");
+    }
+
+    #[test]
+    fn one_familys_flood_does_not_lower_the_bar_in_another() {
+        // Family 0: a flood of tiny p-values. Family 1: one test at 0.003 among 1,000 (its BH
+        // q-value is 3: no discovery on its own). Pooled, the flood's ranks would carry it.
+        let flood: Vec<f64> = (1..=500).map(|i| 1e-9 * i as f64).collect();
+        let pooled: Vec<f64> = flood.iter().copied().chain([0.003]).collect();
+        let q_pooled = adjust_of(&pooled, 1500);
+        assert!(q_pooled[500] <= 0.01, "pooled BH flags it: {}", q_pooled[500]);
+        let q = hierarchical(&[(flood.clone(), 500), (vec![0.003], 1000)], 0.01);
+        assert!(q[0].iter().all(|&x| x <= 0.01));
+        assert_eq!(q[1], vec![1.0], "its family is not selected");
+        // Twenty families of which only the first has anything: its tests at level·1/20.
+        let mut fams = vec![(vec![1e-7, 2e-7], 100)];
+        fams.extend((0..19).map(|_| (vec![], 100)));
+        let q = hierarchical(&fams, 0.01);
+        // Within: BH q = 1e-5 for both; selected 1 of 20 families, so × 20.
+        assert!(q[0].iter().all(|&x| (x - 2e-4).abs() < 1e-12), "{:?}", q[0]);
     }
 }

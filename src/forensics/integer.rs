@@ -3,7 +3,9 @@
 //! written up rather than counted (Kobak, Shpilkin & Pshenichnikov, "Integer percentages as
 //! electoral falsification fingerprints", Annals of Applied Statistics 10(1), 2016).
 //!
-//! Inclusion as in the paper: registered ≥ 100, turnout ≤ 99% and leader's share ≤ 99%. For each
+//! Definitions and inclusion as in the paper: turnout is ballots issued over registered (ballots
+//! cast where a report does not give ballots issued), the leader's share is over valid and
+//! invalid ballots together; registered ≥ 100, turnout ≤ 99% and leader's share ≤ 99%. For each
 //! precinct the chance of landing on a whole percent is computed exactly under Binomial(n, p̂)
 //! with p̂ its observed fraction (summing the probability of every count k whose 100·k/n is
 //! within the window); the expected number of whole-percent precincts is the sum of those
@@ -96,14 +98,14 @@ pub const EXACT_UP_TO: u64 = 5_000;
 pub fn tally<'a>(points: impl Iterator<Item = &'a Point> + Clone) -> Tally {
     let qualifies = |p: &&Point| {
         !(p.registered() < 100
-            || p.valid() == 0
-            || p.ballots() * 100 > p.registered() * 99
-            || p.leader() * 100 > p.valid() * 99)
+            || p.cast() == 0
+            || p.voted() * 100 > p.registered() * 99
+            || p.leader() * 100 > p.cast() * 99)
     };
     let mut t = Tally::default();
     for p in points.clone().filter(qualifies) {
         t.included += 1;
-        if on_integer(p.ballots(), p.registered()) || on_integer(p.leader(), p.valid()) {
+        if on_integer(p.voted(), p.registered()) || on_integer(p.leader(), p.cast()) {
             t.observed += 1;
         }
     }
@@ -111,7 +113,7 @@ pub fn tally<'a>(points: impl Iterator<Item = &'a Point> + Clone) -> Tally {
     let (mut sum, mut sum_sq, mut var, mut sampled) = (0.0, 0.0, 0.0, 0u64);
     for p in points.filter(qualifies).step_by(step as usize) {
         let pt = chance_on_integer(p.registered(), p.turnout());
-        let ps = chance_on_integer(p.valid(), p.share());
+        let ps = chance_on_integer(p.cast(), p.leader() as f64 / p.cast() as f64);
         let either = 1.0 - (1.0 - pt) * (1.0 - ps);
         sum += either;
         sum_sq += either * either;
@@ -144,7 +146,7 @@ pub fn test(region: Option<u32>, t: Tally, min: u64) -> Option<Test> {
         region,
         precinct: None,
         p,
-        values: [t.observed as f64, t.expected, z, t.included as f64],
+        values: [t.observed as f64, t.expected, z, t.included as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
     })
 }
 
@@ -210,6 +212,20 @@ mod tests {
         let rigged_test = test(None, t, 100).unwrap();
         assert!(rigged_test.p < 1e-20, "{t:?}");
         assert!(t.observed as f64 > t.expected + 500.0);
+    }
+
+    #[test]
+    fn turnout_is_ballots_issued_and_the_share_is_over_all_ballots() {
+        // Turnout 600 issued of 1,000 is whole (60%), though 598 ballots were cast: counted.
+        let issued = Point::full(0, 1000, 598, 600, 0, 301, 598);
+        assert_eq!(tally([issued].iter()).observed, 1);
+        let cast = Point::full(0, 1000, 598, 598, 0, 301, 598);
+        assert_eq!(tally([cast].iter()).observed, 0, "59.8% and 50.33%: neither whole");
+        // The leader's 300 of 592 valid + 8 invalid = 600 ballots is 50% exactly.
+        let share = Point::full(0, 1003, 600, 600, 8, 300, 592);
+        assert_eq!(tally([share].iter()).observed, 1);
+        let valid_only = Point::full(0, 1003, 600, 600, 0, 300, 592);
+        assert_eq!(tally([valid_only].iter()).observed, 0, "300 of 592 is 50.68%");
     }
 
     #[test]

@@ -1,219 +1,446 @@
-//! `turnout_share_skew`: the Klimek et al. fingerprint (PNAS 109(41), 2012): the leader's share
-//! rising with turnout, votes piling up towards high turnout and a high share. Measured against
-//! the region's clean peak in the manner of Shpilkin's estimate: the turnout where the bulk of
-//! the voters are (the voter-weighted median) and the leader's share in the precincts within 5
-//! points of it stand for a clean count; in precincts above that turnout, the leader's
-//! votes beyond what that share of their other votes implies are counted as excess.
+//! `turnout_share_skew`: more votes for the leader than the other candidates' votes imply, by a
+//! reference relation that a region's own manipulation cannot move.
 //!
-//! The test statistic is the weighted correlation (within the region) between turnout and the
-//! leader's share across precincts, with its p-value from Fisher's z; a flag needs it
-//! significant after the false-discovery control and an excess of at least `min_excess` of the
-//! leader's votes — a correlation alone can come from honest urban/rural differences.
+//! Ballots stuffed for the leader raise the leader's votes per registered voter and leave the
+//! other candidates' votes per registered voter where they were (Kobak, Shpilkin &
+//! Pshenichnikov, "Statistical fingerprints of electoral fraud?", Significance 13(4), 2016;
+//! Shpilkin's excess over a clean reference). So each precinct is placed by o = others' votes /
+//! registered, and its leader's votes are compared with what the **reference relation** gives at
+//! that o: h(o), the typical leader's votes per registered voter of precincts with the same o in
+//! the cleanest regions — the half of the regions with the lowest turnout (ballot stuffing raises
+//! turnout, so a stuffed region leaves the reference), the median over those regions in bins of
+//! o one point wide, over the central 90% of their precincts' o and held at its edge value
+//! beyond. An honest gradient (rural precincts voting more, and more for the leader) follows
+//! the relation wherever it is, because it is a relation and not a level.
+//!
+//! A region's excess is E = Σ (L − R·h(o)) in votes (signed, so honest noise cancels), with its
+//! standard error from the spread between territorial units (the part of a precinct id before
+//! its last `/`, e.g. region/tik/uik) or between precincts, whichever is larger. Regions differ
+//! honestly too, so the test asks whether a region's excess per registered voter d is beyond
+//! the typical region's (the median d) by more than regions honestly differ (τ, the robust
+//! spread of d among the reference regions, beyond their sampling error):
+//! z = (d − median d) / √(se² + τ²), one-sided. That catches a region stuffed throughout. A region
+//! with some boxes stuffed shows it in its own gradient: its slope of the leader's share on
+//! turnout (`slope`) is judged the same way against the other regions' slopes. The region's
+//! p-value is the smaller of the two, doubled (Bonferroni). The nation: the regions' excesses
+//! over the typical region added up, judged against the same honest spread.
+//!
+//! (Over 400 lines: the reference, the regions' measures and the test are one method, kept with
+//! the tests that pin its behaviour on constructed regions; the slope is in `slope`.)
 
-use super::data::Point;
 use super::{Kind, Test};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Skew {
-    /// Turnout of the clean peak (fraction): the voter-weighted median.
-    pub peak: f64,
-    /// The leader's share around the peak.
-    pub clean_share: f64,
-    /// Estimated excess votes for the leader.
-    pub excess: f64,
-    pub leader_votes: u64,
-    /// Correlation of turnout and share (weighted by ballots) and its p-value.
-    pub r: f64,
-    pub p: f64,
+/// Bins of others' votes per registered voter, one point wide.
+const BINS: usize = 100;
+/// Precincts a region needs in a bin for its ratio there to count towards the reference.
+const MIN_IN_BIN: u32 = 10;
+/// Reference regions needed in a bin for their median (else their pooled ratio is used).
+const MIN_REGIONS_IN_BIN: usize = 3;
+/// Regions needed to judge any of them against the others.
+pub const MIN_REGIONS: usize = 4;
+/// The central part of the reference precincts' o (registered-weighted) where the reference is
+/// read from the data; beyond, it is held at the edge.
+const BULK: (f64, f64) = (0.05, 0.95);
+/// The normal quantile of a two-sided 90% interval.
+const Z90: f64 = 1.6449;
+
+/// One bin's sums: precincts, registered voters R, leader's votes L, and the second moments
+/// for the spread between precincts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Bin {
+    n: u32,
+    r: f64,
+    l: f64,
+    rr: f64,
+    lr: f64,
+    ll: f64,
+}
+
+/// A territorial unit's leader's votes and registered voters, the latter by bin.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Unit {
+    l: f64,
+    r: f64,
+    bins: Vec<(u8, f64)>,
+}
+
+/// What the test needs of one region, kept while its reports do not change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionSums {
+    bins: Vec<Bin>,
+    /// Territorial units, when precinct ids name them (empty otherwise).
+    units: Vec<Unit>,
+    /// Turnout where half of the region's voters are (voter-weighted median).
+    pub median_turnout: f64,
     pub precincts: usize,
-    /// The sums behind `r`, for pooling regions into the national test.
-    moments: Moments,
+    pub registered: u64,
+    pub leader_votes: u64,
+    /// The slope of the leader's share on turnout within the region, and its standard error.
+    pub slope: Option<(f64, f64)>,
 }
 
-pub fn measure(points: &[&Point]) -> Option<Skew> {
-    let pts: Vec<&&Point> =
-        points.iter().filter(|p| p.registered() >= 100 && p.valid() > 0 && p.ballots() > 0).collect();
-    if pts.len() < 3 {
+/// A precinct as the test reads it: 24 bytes (single counts fit 32 bits).
+pub struct Precinct {
+    registered: u32,
+    voted: u32,
+    leader: u32,
+    /// Its territorial unit among the region's, or `u32::MAX`.
+    unit: u32,
+    others: u64,
+}
+
+impl Precinct {
+    pub fn new(registered: u64, voted: u64, leader: u64, others: u64, unit: Option<u32>) -> Precinct {
+        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Precinct {
+            registered: small(registered),
+            voted: small(voted),
+            leader: small(leader),
+            unit: unit.unwrap_or(u32::MAX),
+            others,
+        }
+    }
+
+    fn unit(&self) -> Option<usize> {
+        (self.unit != u32::MAX).then_some(self.unit as usize)
+    }
+
+    fn obs(&self) -> super::slope::Obs {
+        let (r, l) = (f64::from(self.registered), f64::from(self.leader));
+        super::slope::Obs {
+            turnout: f64::from(self.voted) / r,
+            share: l / (l + self.others as f64),
+            weight: f64::from(self.voted),
+            unit: self.unit(),
+        }
+    }
+}
+
+fn bin_of(others: u64, registered: u64) -> usize {
+    ((others as f64 / registered as f64 * BINS as f64) as usize).min(BINS - 1)
+}
+
+impl RegionSums {
+    /// The sums of a region's precincts (those with at least `min_size` registered and valid
+    /// votes); `units` territorial units are named by the precincts.
+    pub fn new(precincts: &[Precinct], units: usize) -> RegionSums {
+        let mut bins = vec![Bin::default(); BINS];
+        let mut unit_sums = vec![Unit::default(); units];
+        let mut by_turnout = Vec::with_capacity(precincts.len());
+        let (mut registered, mut leader_votes) = (0, 0);
+        for p in precincts {
+            let b = bin_of(p.others, p.registered.into());
+            let (r, l) = (f64::from(p.registered), f64::from(p.leader));
+            let s = &mut bins[b];
+            s.n += 1;
+            s.r += r;
+            s.l += l;
+            s.rr += r * r;
+            s.lr += l * r;
+            s.ll += l * l;
+            if let Some(u) = p.unit() {
+                let u = &mut unit_sums[u];
+                u.l += l;
+                u.r += r;
+                match u.bins.iter_mut().find(|(x, _)| *x as usize == b) {
+                    Some((_, sum)) => *sum += r,
+                    None => u.bins.push((b as u8, r)),
+                }
+            }
+            by_turnout.push((f64::from(p.voted) / r, p.voted));
+            registered += u64::from(p.registered);
+            leader_votes += u64::from(p.leader);
+        }
+        by_turnout.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
+        let mut acc = 0;
+        let median_turnout = by_turnout
+            .iter()
+            .find(|x| {
+                acc += u64::from(x.1);
+                acc > half
+            })
+            .map_or(0.0, |x| x.0);
+        let slope = super::slope::slope(|| precincts.iter().map(Precinct::obs), units);
+        RegionSums {
+            bins,
+            units: unit_sums,
+            median_turnout,
+            precincts: precincts.len(),
+            registered,
+            leader_votes,
+            slope,
+        }
+    }
+
+    /// The excess over the reference in votes, and its standard error.
+    fn excess(&self, h: &[f64]) -> (f64, f64) {
+        let total = self.registered as f64;
+        let e: f64 = self.bins.iter().zip(h).map(|(b, h)| b.l - h * b.r).sum();
+        let d = e / total;
+        // Between precincts: Σ (L − (h + d)·R)², from the bins' moments.
+        let ss: f64 = self
+            .bins
+            .iter()
+            .zip(h)
+            .map(|(b, h)| {
+                let k = h + d;
+                (b.ll - 2.0 * k * b.lr + k * k * b.rr).max(0.0)
+            })
+            .sum();
+        let n = self.precincts as f64;
+        let mut var = if n > 1.0 { ss * n / (n - 1.0) } else { 0.0 };
+        // Between territorial units, where there are enough of them to say.
+        let c = self.units.len() as f64;
+        if c > 1.0 {
+            let su: f64 = self
+                .units
+                .iter()
+                .map(|u| {
+                    let expected: f64 = u.bins.iter().map(|&(b, r)| h[b as usize] * r).sum();
+                    (u.l - expected - d * u.r).powi(2)
+                })
+                .sum();
+            var = var.max(su * c / (c - 1.0));
+        }
+        (e, var.sqrt())
+    }
+}
+
+/// The reference relation h(o), leader's votes per registered voter by bin of o, from the
+/// cleanest regions. `None` with fewer than [`MIN_REGIONS`] regions.
+fn reference(regions: &[&RegionSums]) -> Option<Vec<f64>> {
+    if regions.len() < MIN_REGIONS {
         return None;
     }
-    // The clean peak: the voter-weighted median turnout. (The mode would do in a clean count,
-    // but a block of stuffed precincts at one turnout can outweigh any clean 1% bin; the
-    // median stays in the clean bulk while fewer than half the voters are affected.)
-    let mut by_turnout: Vec<(f64, u64)> = pts.iter().map(|p| (p.turnout(), p.ballots())).collect();
-    by_turnout.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let half = by_turnout.iter().map(|x| x.1).sum::<u64>() / 2;
-    let mut acc = 0;
-    let peak = by_turnout
-        .iter()
-        .find(|x| {
-            acc += x.1;
-            acc > half
-        })?
-        .0;
-    let (mut lv, mut vv) = (0u64, 0u64);
-    for p in pts.iter().filter(|p| (p.turnout() - peak).abs() <= 0.05) {
-        lv += p.leader();
-        vv += p.valid();
-    }
-    if vv == 0 {
+    let mut turnouts: Vec<f64> = regions.iter().map(|r| r.median_turnout).collect();
+    let cut = super::data::median(&mut turnouts)?;
+    let refs: Vec<&RegionSums> = regions.iter().filter(|r| r.median_turnout <= cut).copied().collect();
+    // The central 90% of the reference precincts' o, by registered voters.
+    let weight: Vec<f64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
+    let total: f64 = weight.iter().sum();
+    if total <= 0.0 {
         return None;
     }
-    let clean_share = lv as f64 / vv as f64;
-    // Signed, so that honest noise cancels out; a net shortfall is no excess.
-    let mut excess = 0.0;
-    for p in pts.iter().filter(|p| p.turnout() > peak + 0.05) {
-        let others = (p.valid() - p.leader()) as f64;
-        let expected = if clean_share < 1.0 { others * clean_share / (1.0 - clean_share) } else { p.leader() as f64 };
-        excess += p.leader() as f64 - expected;
-    }
-    let excess = excess.max(0.0);
-    let mut moments = Moments::default();
-    moments.add(&pts);
-    let (r, p) = moments.correlation();
-    let leader_votes = pts.iter().map(|p| p.leader()).sum();
-    Some(Skew { peak, clean_share, excess, leader_votes, r, p, precincts: pts.len(), moments })
-}
-
-/// Ballot-weighted sums for the correlation of turnout and share, each set centred on its
-/// own weighted means (so pooling regions measures the slope within them, not between them).
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-struct Moments {
-    sxy: f64,
-    sxx: f64,
-    syy: f64,
-    n: usize,
-}
-
-impl Moments {
-    fn add(&mut self, pts: &[&&Point]) {
-        // Centred on this set's own means, then added.
-        let w_sum: f64 = pts.iter().map(|p| p.ballots() as f64).sum();
-        if w_sum == 0.0 {
-            return;
+    let mut acc = 0.0;
+    let (mut lo, mut hi) = (None, 0);
+    for (b, w) in weight.iter().enumerate() {
+        acc += w;
+        if lo.is_none() && acc >= BULK.0 * total {
+            lo = Some(b);
         }
-        let mx = pts.iter().map(|p| p.ballots() as f64 * p.turnout()).sum::<f64>() / w_sum;
-        let my = pts.iter().map(|p| p.ballots() as f64 * p.share()).sum::<f64>() / w_sum;
-        for p in pts {
-            let w = p.ballots() as f64;
-            let (dx, dy) = (p.turnout() - mx, p.share() - my);
-            self.sxy += w * dx * dy;
-            self.sxx += w * dx * dx;
-            self.syy += w * dy * dy;
+        if acc >= BULK.1 * total {
+            hi = b;
+            break;
         }
-        self.n += pts.len();
     }
-
-    fn pool(&mut self, other: &Moments) {
-        self.sxy += other.sxy;
-        self.sxx += other.sxx;
-        self.syy += other.syy;
-        self.n += other.n;
-    }
-
-    /// The correlation and its one-sided p-value (Fisher's z): only a share rising with
-    /// turnout is the fingerprint.
-    fn correlation(&self) -> (f64, f64) {
-        let r = if self.sxx > 0.0 && self.syy > 0.0 {
-            (self.sxy / (self.sxx * self.syy).sqrt()).clamp(-0.999_999, 0.999_999)
+    let lo = lo.unwrap_or(0);
+    let mut h: Vec<Option<f64>> = vec![None; BINS];
+    for (b, slot) in h.iter_mut().enumerate().take(hi + 1).skip(lo) {
+        let mut ratios: Vec<f64> =
+            refs.iter().map(|r| r.bins[b]).filter(|x| x.n >= MIN_IN_BIN && x.r > 0.0).map(|x| x.l / x.r).collect();
+        *slot = if ratios.len() >= MIN_REGIONS_IN_BIN {
+            super::data::median(&mut ratios)
         } else {
-            0.0
+            let (l, r) = refs.iter().fold((0.0, 0.0), |(l, r), x| (l + x.bins[b].l, r + x.bins[b].r));
+            (r > 0.0).then(|| l / r)
         };
-        let z = 0.5 * ((1.0 + r) / (1.0 - r)).ln() * (self.n as f64 - 3.0).max(1.0).sqrt();
-        (r, 0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2))
     }
-}
-
-/// The national test from the regions' own measures (those large enough to be measured):
-/// their excesses added up, and the correlation within regions (honest differences between
-/// regions — a city voting less and differently — are not the fingerprint).
-pub fn national(regions: &[Skew], min: usize, min_excess: f64) -> Option<(Test, Skew)> {
-    let mut moments = Moments::default();
-    let (mut excess, mut leader_votes, mut precincts) = (0.0, 0u64, 0usize);
-    for s in regions {
-        moments.pool(&s.moments);
-        excess += s.excess;
-        leader_votes += s.leader_votes;
-        precincts += s.precincts;
-    }
-    if precincts < min {
+    // Empty bins and those beyond the bulk take the nearest value read.
+    let known: Vec<usize> = (0..BINS).filter(|&b| h[b].is_some()).collect();
+    if known.is_empty() {
         return None;
     }
-    let (r, p) = moments.correlation();
-    let s = Skew { peak: f64::NAN, clean_share: f64::NAN, excess, leader_votes, r, p, precincts, moments };
-    let big_enough = leader_votes > 0 && excess >= min_excess * leader_votes as f64;
-    Some((
-        Test {
-            kind: Kind::TurnoutShareSkew,
-            region: None,
-            precinct: None,
-            p: if big_enough { p } else { 1.0 },
-            values: [excess, r, f64::NAN, f64::NAN],
-        },
-        s,
-    ))
+    let filled = (0..BINS)
+        .map(|b| {
+            let nearest = known.iter().min_by_key(|&&k| k.abs_diff(b)).copied().unwrap_or(b);
+            h[nearest].unwrap_or(0.0)
+        })
+        .collect();
+    Some(filled)
 }
 
-/// The test, when the set is large enough and the excess reaches `min_excess` of the leader's
-/// votes (otherwise its p-value is reported as 1: nothing to flag however significant).
-pub fn test(region: Option<u32>, points: &[&Point], min: usize, min_excess: f64) -> Option<(Test, Skew)> {
-    if points.len() < min {
-        return None;
-    }
-    let s = measure(points)?;
-    let big_enough = s.leader_votes > 0 && s.excess >= min_excess * s.leader_votes as f64;
-    let p = if big_enough { s.p } else { 1.0 };
-    Some((
-        Test {
+/// One region's measure against the reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    /// Votes above the reference relation, and its standard error.
+    pub excess: f64,
+    pub se: f64,
+    /// Excess per registered voter.
+    pub d: f64,
+    pub registered: f64,
+    pub leader_votes: u64,
+}
+
+/// The typical value among regions (the median) and how much regions honestly differ: the
+/// spread of those below the typical one — stuffing only raises a region's excess and steepens
+/// its slope, so the lower half is the honest side — as (median − lower quartile) / 0.6745,
+/// less their median sampling variance.
+fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let typical = quantile(&sorted, 0.5);
+    let spread = (typical - quantile(&sorted, 0.25)) / 0.6745;
+    let mut se2: Vec<f64> = se.iter().map(|s| s * s).collect();
+    let tau2 = (spread * spread - super::data::median(&mut se2).unwrap_or(0.0)).max(0.0);
+    (typical, tau2.sqrt())
+}
+
+/// The tests of every region large enough (`regions`: index and sums), and the nation's.
+/// Returns the tests (regions', then the nation's), and the national excess over the reference
+/// relation with its 90% interval.
+pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Option<[f64; 3]>) {
+    let sums: Vec<&RegionSums> = regions.iter().map(|(_, s)| *s).collect();
+    let Some(h) = reference(&sums) else { return (Vec::new(), None) };
+    let measures: Vec<Measure> = sums
+        .iter()
+        .map(|s| {
+            let (excess, se) = s.excess(&h);
+            let registered = s.registered as f64;
+            Measure { excess, se, d: excess / registered, registered, leader_votes: s.leader_votes }
+        })
+        .collect();
+    let d: Vec<f64> = measures.iter().map(|m| m.d).collect();
+    let se_d: Vec<f64> = measures.iter().map(|m| m.se / m.registered).collect();
+    let (typical, tau) = typical_and_spread(&d, &se_d);
+    let slopes: Vec<(f64, f64)> = sums.iter().filter_map(|s| s.slope).collect();
+    let (b, se_b): (Vec<f64>, Vec<f64>) = slopes.iter().copied().unzip();
+    let (typical_b, tau_b) = typical_and_spread(&b, &se_b);
+    let mut out = Vec::new();
+    let (mut above, mut var_null, mut excess, mut var_est, mut leader) = (0.0, 0.0, 0.0, 0.0, 0u64);
+    for (((r, s), m), se_d) in regions.iter().zip(&measures).zip(se_d) {
+        let over = (m.d - typical) * m.registered;
+        let z = (m.d - typical) / (se_d * se_d + tau * tau).sqrt().max(f64::MIN_POSITIVE);
+        let (slope, z_slope) = match s.slope {
+            Some((b, se)) => (b, (b - typical_b) / (se * se + tau_b * tau_b).sqrt().max(f64::MIN_POSITIVE)),
+            None => (f64::NAN, f64::NEG_INFINITY),
+        };
+        // The level counts only when its excess over the typical region is worth a look; the
+        // gradient stands on its own (a partly stuffed region that honestly favours the leader
+        // less than the others can sit below the typical level).
+        let level = if over >= min_excess * m.leader_votes as f64 { upper_tail(z) } else { 1.0 };
+        let p = (2.0 * level.min(upper_tail(z_slope))).min(1.0);
+        out.push(Test {
             kind: Kind::TurnoutShareSkew,
-            region,
+            region: Some(*r),
             precinct: None,
             p,
-            values: [s.excess, s.r, s.peak, s.clean_share],
-        },
-        s,
-    ))
+            values: [
+                m.excess,
+                m.excess - Z90 * m.se,
+                m.excess + Z90 * m.se,
+                over,
+                tau * m.registered,
+                z,
+                slope,
+                typical_b,
+                z_slope,
+            ],
+        });
+        above += over;
+        var_null += m.registered * m.registered * (se_d * se_d + tau * tau);
+        excess += m.excess;
+        var_est += m.se * m.se;
+        leader += m.leader_votes;
+    }
+    let z = above / var_null.sqrt().max(f64::MIN_POSITIVE);
+    let half = Z90 * var_est.sqrt();
+    out.push(Test {
+        kind: Kind::TurnoutShareSkew,
+        region: None,
+        precinct: None,
+        p: if above >= min_excess * leader as f64 { upper_tail(z) } else { 1.0 },
+        values: [excess, excess - half, excess + half, above, var_null.sqrt(), z, f64::NAN, typical_b, f64::NAN],
+    });
+    (out, Some([excess, excess - half, excess + half]))
+}
+
+/// The `q` quantile of sorted values, interpolated between neighbours.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else { return 0.0 };
+    let at = q * last as f64;
+    let (i, f) = (at.floor() as usize, at.fract());
+    sorted[i] + f * (sorted[(i + 1).min(last)] - sorted[i])
+}
+
+/// One-sided: only an excess for the leader is the fingerprint.
+fn upper_tail(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use super::super::data::Point;
-
-    fn pt(i: u32, registered: u64, ballots: u64, leader: u64) -> Point {
-        Point::test(i, registered, ballots, leader)
+    /// A deterministic stand-in for sampling noise in [-1, 1].
+    fn jitter(i: u64, salt: u64) -> f64 {
+        let x = (i.wrapping_add(salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64;
+        2.0 * x - 1.0
     }
 
-    #[test]
-    fn clean_blob_has_no_excess_and_stuffing_does() {
-        // Clean: turnout 55–70%, share ~60% whatever the turnout.
-        let clean: Vec<Point> = (0..400)
+    /// A region of `n` precincts of 1,000 voters in units of 25, where rurality u (0 to 1)
+    /// raises turnout 0.50 + g·u and the leader's share 0.60 + g·u; `stuff(i)` is a turnout to
+    /// push precinct i to with ballots for the leader.
+    fn region(n: u64, salt: u64, g: f64, stuff: impl Fn(u64) -> Option<f64>) -> RegionSums {
+        let precincts: Vec<Precinct> = (0..n)
             .map(|i| {
-                let b = 550 + (i as u64 * 37) % 150;
-                pt(i, 1000, b, b * 60 / 100 + (i as u64 * 11) % 7)
+                let u = (jitter(i, salt) + 1.0) / 2.0;
+                let t = 0.50 + g * u + 0.03 * jitter(i, salt + 7);
+                let s = 0.60 + g * u + 0.03 * jitter(i, salt + 13);
+                let voted = (1000.0 * t).round() as u64;
+                let leader = (voted as f64 * s).round() as u64;
+                let others = voted - leader;
+                let extra = stuff(i).map_or(0, |to| ((1000.0 * to) as u64).saturating_sub(voted));
+                Precinct::new(1000, voted + extra, leader + extra, others, Some((i / 25) as u32))
             })
             .collect();
-        let refs: Vec<&Point> = clean.iter().collect();
-        let (t, s) = test(None, &refs, 50, 0.01).unwrap();
-        assert!(t.p > 0.01, "{s:?}");
-        assert!(s.excess < 0.01 * s.leader_votes as f64, "{s:?}");
-        // Stuffed: a quarter of them pushed to 90% turnout, the extra ballots all for the leader.
-        let stuffed: Vec<Point> = clean
-            .iter()
-            .enumerate()
-            .map(|(i, p)| if i % 4 == 0 { pt(p.precinct, 1000, 900, p.leader() + (900 - p.ballots())) } else { *p })
-            .collect();
-        let refs: Vec<&Point> = stuffed.iter().collect();
-        let (t, s) = test(None, &refs, 50, 0.01).unwrap();
-        assert!(t.p < 1e-6, "{s:?}");
-        let planted: u64 = clean.iter().enumerate().filter(|(i, _)| i % 4 == 0).map(|(_, p)| 900 - p.ballots()).sum();
-        assert!((s.excess - planted as f64).abs() < 0.25 * planted as f64, "excess {} vs planted {planted}", s.excess);
+        RegionSums::new(&precincts, n.div_ceil(25) as usize)
+    }
+
+    fn judged(regions: &[RegionSums]) -> Vec<Test> {
+        let list: Vec<(u32, &RegionSums)> = regions.iter().enumerate().map(|(i, r)| (i as u32, r)).collect();
+        tests(&list, 0.01).0
     }
 
     #[test]
-    fn needs_its_minimum() {
-        let pts: Vec<Point> = (0..10).map(|i| pt(i, 1000, 600, 360)).collect();
-        let refs: Vec<&Point> = pts.iter().collect();
-        assert!(test(None, &refs, 50, 0.01).is_none());
+    fn an_honest_gradient_is_not_an_excess() {
+        // Twenty regions where the leader honestly does better where more people vote.
+        let regions: Vec<RegionSums> = (0..20).map(|r| region(500, r * 1000, 0.10, |_| None)).collect();
+        for t in judged(&regions) {
+            assert!(t.p > 1e-3, "{t:?}");
+            // Within 1% of the leader's votes (about 330 a precinct).
+            let leader = if t.region.is_some() { 500.0 * 330.0 } else { 20.0 * 500.0 * 330.0 };
+            assert!(t.values[0].abs() < 0.01 * leader, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_tenth_stuffed_and_a_region_stuffed_throughout_are_flagged_and_only_they() {
+        let mut regions: Vec<RegionSums> = (0..20).map(|r| region(500, r * 1000, 0.10, |_| None)).collect();
+        regions[3] = region(500, 3000, 0.10, |i| (i % 10 == 0).then_some(0.85 + 0.01 * (i % 11) as f64));
+        regions[7] = region(500, 7000, 0.10, |i| Some(0.85 + 0.01 * (i % 11) as f64));
+        let t = judged(&regions);
+        for r in &t[..20] {
+            let region = r.region.unwrap();
+            if region == 3 || region == 7 {
+                assert!(r.p < 1e-6, "{r:?}");
+            } else {
+                assert!(r.p > 1e-3, "{r:?}");
+            }
+        }
+        // The tenth: 50 precincts from about 550 to about 900 voters, all for the leader.
+        let planted: f64 = (0..500u64).filter(|i| i % 10 == 0).map(|i| 850.0 + 10.0 * (i % 11) as f64 - 550.0).sum();
+        let [e, lo, hi, ..] = t[3].values;
+        assert!((e - planted).abs() < 0.2 * planted, "{e} vs {planted}");
+        assert!(lo < e && e < hi);
+        assert!(t[20].region.is_none() && t[20].p < 1e-6, "the nation: {:?}", t[20]);
+    }
+
+    #[test]
+    fn needs_its_minimum_of_regions() {
+        let regions: Vec<RegionSums> = (0..3).map(|r| region(100, r, 0.1, |_| None)).collect();
+        assert!(judged(&regions).is_empty());
+        let regions: Vec<RegionSums> = (0..4).map(|r| region(100, r, 0.1, |_| None)).collect();
+        assert_eq!(judged(&regions).len(), 5);
     }
 }

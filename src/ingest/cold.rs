@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::feed::read::read_file;
-use crate::feed::scan::FeedFile;
+use crate::feed::scan::{FeedFile, Refused, Scan};
 use crate::feed::{Batch, Loc, Schema, Timestamp};
 
 use super::FeedSpec;
@@ -17,7 +17,7 @@ const LARGE_FILE: u64 = 4 << 20;
 pub fn read_finished(file: &FeedFile, schema: &Schema) -> Batch {
     let mut all = Batch::default();
     if let Err(e) = read_file(&file.path, file.format, Default::default(), schema, true, &mut |b| all.extend(b)) {
-        return Batch::rejected(Loc::Whole, format!("cannot read: {e}"));
+        return Batch::rejected(Loc::Whole, crate::feed::unreadable(&e));
     }
     all
 }
@@ -62,16 +62,33 @@ pub fn load_into(engine: &mut Engine, spec: &FeedSpec, files: &[FeedFile], seen:
         });
         if let Err(e) = result {
             engine.withdraw_file(&f.rel);
-            engine.ingest(&f.rel, Batch::rejected(Loc::Whole, format!("cannot read: {e}")), seen);
+            engine.ingest(&f.rel, Batch::rejected(Loc::Whole, crate::feed::unreadable(&e)), seen);
         }
     }
 }
 
-/// A fresh engine holding the whole feed as it is now.
+/// A fresh engine holding the whole feed as it is now. Paths that cannot be read are
+/// rejections (a feed root that cannot be listed is one, named `./`).
 pub fn load(spec: &FeedSpec) -> Engine {
+    let scan = spec.scan().unwrap_or_else(|e| Scan {
+        refused: vec![Refused {
+            rel: "./".into(),
+            reason: format!("cannot read the feed: {}", crate::feed::io_reason(&e)),
+        }],
+        ..Scan::default()
+    });
+    load_scanned(spec, &scan)
+}
+
+/// A fresh engine holding what `scan` (of `spec`) found.
+pub fn load_scanned(spec: &FeedSpec, scan: &Scan) -> Engine {
     let mut engine = Engine::new(spec.manifest.clone());
     engine.defer_indexes();
-    load_into(&mut engine, spec, &spec.files(), super::now());
+    let now = super::now();
+    load_into(&mut engine, spec, &scan.files, now);
+    for r in &scan.refused {
+        engine.ingest(&r.rel, Batch::rejected(Loc::Whole, r.reason.clone()), now);
+    }
     engine.build_indexes();
     engine
 }

@@ -6,9 +6,14 @@
 //! file that does not parse yet, which may be half written and keeps its old contribution.
 //! Once a file has been quiet for the settle time it is read as finished: the last line of a
 //! log without its newline is taken (or refused), and a JSON file that still does not parse is
-//! refused. Nothing here knows about notify: the caller reports which paths changed.
+//! refused. Paths are judged by the same walk as a `tally` ([`crate::feed::scan`]), so an
+//! unreadable folder, a name that is not UTF-8 or a FIFO is refused here exactly as there.
+//!
+//! Nothing here knows about notify: the caller says which paths changed (or that everything
+//! must be compared again), and is told, through `before_listing`, each folder about to be
+//! listed so that it can watch it first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,10 +22,12 @@ use rayon::prelude::*;
 use crate::engine::Engine;
 use crate::feed::ndjson::Progress;
 use crate::feed::read::read_file;
-use crate::feed::scan::{FeedFile, relative};
+use crate::feed::scan::{FeedFile, Scan, display_rel};
 use crate::feed::{Batch, Format, Loc, Schema};
 
 use super::FeedSpec;
+use super::record::Recorder;
+use super::spec::ManifestChange;
 
 /// How long a file must be quiet before it is read as finished.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(500);
@@ -72,11 +79,11 @@ struct Track {
 
 /// One read of a file, done without the engine (so many can run in parallel).
 enum Outcome {
-    /// The file is gone.
+    /// The file is gone (or is no longer a regular file: the walk judges it next).
     Gone,
     /// Nothing changed since the last read.
     Same,
-    /// New lines of a log: withdraw from `from` (a tail taken before), then add.
+    /// New lines of a log: what was read from `from` on (a tail taken before) is replaced.
     Append { from: Loc, batch: Batch, track: Track },
     /// The file's whole contribution is replaced.
     Replace { batch: Batch, track: Track },
@@ -88,7 +95,7 @@ fn tail_check(path: &Path, offset: u64) -> Vec<u8> {
     use std::io::{Read, Seek, SeekFrom};
     let start = offset.saturating_sub(CHECK_BYTES);
     let mut buf = vec![0u8; (offset - start) as usize];
-    let ok = std::fs::File::open(path)
+    let ok = crate::feed::read::open_regular(path)
         .and_then(|mut f| {
             f.seek(SeekFrom::Start(start))?;
             f.read_exact(&mut buf)
@@ -107,6 +114,16 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
     {
         return Outcome::Same;
     }
+    let unreadable = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Outcome::Gone
+        } else {
+            Outcome::Replace {
+                batch: Batch::rejected(Loc::Whole, crate::feed::unreadable(&e)),
+                track: Track::default(),
+            }
+        }
+    };
     let mut batch = Batch::default();
     match file.format {
         Format::Ndjson => {
@@ -115,16 +132,12 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
             let resume = old.filter(|o| {
                 o.stamp.dev == stamp.dev
                     && o.stamp.ino == stamp.ino
-                    && stamp.size >= o.progress.offset
+                    && stamp.size >= o.progress.offset + o.progress.skipped
                     && tail_check(&file.path, o.progress.offset) == o.check
             });
             let from = resume.map_or(Progress::default(), |o| o.progress);
             match read_file(&file.path, file.format, from, schema, finished, &mut |b| batch.extend(b)) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Gone,
-                Err(e) => Outcome::Replace {
-                    batch: Batch::rejected(Loc::Whole, format!("cannot read: {e}")),
-                    track: Track::default(),
-                },
+                Err(e) => unreadable(e),
                 Ok(progress) => {
                     let track =
                         Track { stamp, progress, check: tail_check(&file.path, progress.offset), settled: finished };
@@ -137,11 +150,7 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
         }
         Format::Csv | Format::Json => {
             match read_file(&file.path, file.format, Progress::default(), schema, finished, &mut |b| batch.extend(b)) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Gone,
-                Err(e) => Outcome::Replace {
-                    batch: Batch::rejected(Loc::Whole, format!("cannot read: {e}")),
-                    track: Track::default(),
-                },
+                Err(e) => unreadable(e),
                 Ok(_) => {
                     let unparsed = file.format == Format::Json
                         && (batch.is_empty() || batch.rejections.iter().any(|(l, _)| *l == Loc::Whole));
@@ -160,58 +169,91 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
 pub struct LiveFeed {
     pub spec: FeedSpec,
     pub engine: Engine,
+    /// Report files read, by feed-relative name.
     tracks: HashMap<String, Track>,
+    /// Paths refused by the walk (unreadable folders, strange names, FIFOs…), with the reason.
+    refused: HashMap<String, String>,
+    /// The names of both, in order (a folder's contents are a range of it).
+    keys: BTreeSet<String>,
+    /// Report files reached through a symbolic link.
+    links: BTreeSet<String>,
     /// Files changed and not yet settled, by when they last changed.
     unsettled: BTreeMap<String, Instant>,
     settle: Duration,
-    /// Set when the manifest changed and could not be read.
-    pub manifest_error: Option<String>,
+    /// Set while the manifest on disk cannot be used (the one read before stays in use).
+    manifest_error: Option<String>,
+    /// Set while the feed directory itself is gone.
+    root_error: Option<String>,
+    /// Set when the recording failed.
+    record_error: Option<String>,
     /// Where every change is written down, with `watch --record`.
-    recorder: Option<super::record::Recorder>,
+    recorder: Option<Recorder>,
 }
+
+/// A folder about to be listed (so that a watcher can be set on it first).
+pub type BeforeListing<'a> = &'a mut dyn FnMut(&Path);
 
 impl LiveFeed {
     /// Starts following `spec`: every file present is read now.
     pub fn start(spec: FeedSpec, settle: Duration) -> LiveFeed {
-        Self::start_recorded(spec, settle, None)
+        Self::start_recorded(spec, settle, None, &mut |_| {})
     }
 
     /// Starts following `spec`, writing every change into `recorder` (from the first read on).
-    pub fn start_recorded(spec: FeedSpec, settle: Duration, recorder: Option<super::record::Recorder>) -> LiveFeed {
+    pub fn start_recorded(
+        spec: FeedSpec,
+        settle: Duration,
+        recorder: Option<Recorder>,
+        before_listing: BeforeListing,
+    ) -> LiveFeed {
         let engine = Engine::new(spec.manifest.clone());
         let mut live = LiveFeed {
             spec,
             engine,
             tracks: HashMap::new(),
+            refused: HashMap::new(),
+            keys: BTreeSet::new(),
+            links: BTreeSet::new(),
             unsettled: BTreeMap::new(),
             settle,
             manifest_error: None,
+            root_error: None,
+            record_error: None,
             recorder,
         };
-        live.rescan(Instant::now());
+        live.rescan(Instant::now(), before_listing);
         live
     }
 
-    /// Withdraws (and records the withdrawal of) what `rel` gave from `from` on.
-    fn withdraw(&mut self, rel: &str, from: Loc) {
-        if let Some(r) = &mut self.recorder
-            && let Err(e) = r.withdraw(rel, from)
-        {
-            self.manifest_error = Some(format!("recording stopped: {e:#}"));
-            self.recorder = None;
-        }
-        self.engine.withdraw(rel, from);
+    /// What is wrong with the feed as a whole now (the directory gone, the manifest unusable,
+    /// the recording stopped), if anything.
+    pub fn error(&self) -> Option<String> {
+        let all: Vec<&str> = [&self.root_error, &self.manifest_error, &self.record_error]
+            .into_iter()
+            .filter_map(|e| e.as_deref())
+            .collect();
+        (!all.is_empty()).then(|| all.join("; "))
     }
 
-    /// Ingests (and records) a batch read from `rel`.
-    fn ingest(&mut self, rel: &str, batch: Batch, seen: crate::feed::Timestamp) {
-        if let Some(r) = &mut self.recorder {
-            let result = r.ingest(rel, &batch, &self.engine).and_then(|_| r.flush());
-            if let Err(e) = result {
-                self.manifest_error = Some(format!("recording stopped: {e:#}"));
-                self.recorder = None;
-            }
+    /// Whether the feed directory is gone (and is being waited for).
+    pub fn root_is_lost(&self) -> bool {
+        self.root_error.is_some()
+    }
+
+    /// Runs `f` on the recorder; a failure stops the recording and is said.
+    fn record(&mut self, f: impl FnOnce(&mut Recorder, &Engine) -> anyhow::Result<()>) {
+        if let Some(r) = &mut self.recorder
+            && let Err(e) = f(r, &self.engine).and_then(|_| r.flush())
+        {
+            self.record_error = Some(format!("recording stopped: {e:#}"));
+            self.recorder = None;
         }
+    }
+
+    /// Replaces what `rel` gave from `from` on (`Loc::Whole`: everything) with `batch`.
+    fn replace(&mut self, rel: &str, from: Loc, batch: Batch, seen: crate::feed::Timestamp) {
+        self.record(|r, engine| r.replace(rel, from, &batch, engine));
+        self.engine.withdraw(rel, from);
         self.engine.ingest(rel, batch, seen);
     }
 
@@ -219,83 +261,107 @@ impl LiveFeed {
         self.settle
     }
 
-    /// The feed-relative name of an absolute or root-relative path, if it is a report file.
-    fn feed_file(&self, path: &Path) -> Option<FeedFile> {
-        let rel = relative(&self.spec.root, path)
-            .or_else(|| path.is_relative().then(|| path.to_string_lossy().into_owned()))?;
-        if let Some(single) = &self.spec.single {
-            return (single.rel == rel).then(|| single.clone());
-        }
-        let format = Format::of(Path::new(&rel))?;
-        Some(FeedFile { path: self.spec.root.join(&rel), rel, format })
-    }
-
-    fn is_manifest(&self, path: &Path) -> bool {
-        let m = self
-            .spec
-            .manifest_path
-            .clone()
-            .unwrap_or_else(|| self.spec.root.join(crate::feed::manifest::MANIFEST_FILE));
-        path == m || std::fs::canonicalize(path).ok().zip(std::fs::canonicalize(&m).ok()).is_some_and(|(a, b)| a == b)
-    }
-
-    /// Files that changed (or may have): read each now. Folders are scanned; paths that are
-    /// gone withdraw whatever was read from or below them.
-    pub fn changed(&mut self, paths: &[PathBuf], now: Instant) {
-        let mut files: Vec<FeedFile> = Vec::new();
-        for path in paths {
-            if self.is_manifest(path) {
-                self.manifest_changed(now);
-                return;
-            }
-            if path.is_dir() {
-                let rel = relative(&self.spec.root, path).unwrap_or_default();
-                files.extend(crate::feed::scan::scan(path).into_iter().filter_map(|f| {
-                    let rel = if rel.is_empty() { f.rel } else { format!("{rel}/{}", f.rel) };
-                    self.feed_file(Path::new(&rel))
-                }));
-            } else if path.exists() {
-                files.extend(self.feed_file(path));
-            } else if let Some(rel) = relative(&self.spec.root, path) {
-                // Gone: the file itself, or everything below a folder that was removed.
-                let prefix = format!("{rel}/");
-                let gone: Vec<String> =
-                    self.tracks.keys().filter(|k| **k == rel || k.starts_with(&prefix)).cloned().collect();
-                for k in gone {
-                    self.forget(&k);
-                }
-            }
-        }
-        files.sort();
-        files.dedup();
-        self.read(files, false, now);
-    }
-
     fn forget(&mut self, rel: &str) {
-        self.withdraw(rel, Loc::Whole);
-        self.tracks.remove(rel);
+        let tracked = self.tracks.remove(rel).is_some();
+        let refused = self.refused.remove(rel).is_some();
+        self.keys.remove(rel);
+        if tracked || refused {
+            self.record(|r, _| r.forget(rel));
+            self.engine.withdraw(rel, Loc::Whole);
+        }
         self.unsettled.remove(rel);
+        self.links.remove(rel);
+    }
+
+    /// Takes the walk's verdict on a refused path.
+    fn refuse(&mut self, rel: &str, reason: &str) {
+        if self.refused.get(rel).is_some_and(|r| r == reason) {
+            return;
+        }
+        if self.tracks.remove(rel).is_some() {
+            self.unsettled.remove(rel);
+        }
+        self.refused.insert(rel.to_string(), reason.to_string());
+        self.keys.insert(rel.to_string());
+        self.replace(rel, Loc::Whole, Batch::rejected(Loc::Whole, reason), super::now());
+    }
+
+    /// Takes what a walk of `under` (a feed-relative name; empty for the whole feed) found:
+    /// what is no longer there is forgotten, refusals are noted, files are read.
+    fn take_scan(&mut self, under: Option<&str>, scan: Scan, now: Instant) {
+        let present: std::collections::HashSet<&str> =
+            scan.files.iter().map(|f| f.rel.as_str()).chain(scan.refused.iter().map(|r| r.rel.as_str())).collect();
+        // What was known there: everything, or the name and what lies below it (a range of
+        // the ordered names, so a change costs what it touches, not the size of the feed).
+        let known: Vec<&String> = match under {
+            None => self.keys.iter().collect(),
+            Some(u) => {
+                let u = u.trim_end_matches('/');
+                let folder = format!("{u}/");
+                let mut v: Vec<&String> = self.keys.get(u).into_iter().collect();
+                v.extend(self.keys.range(folder.clone()..).take_while(|k| k.starts_with(&folder)));
+                v
+            }
+        };
+        let gone: Vec<String> = known.into_iter().filter(|k| !present.contains(k.as_str())).cloned().collect();
+        for k in gone {
+            self.forget(&k);
+        }
+        for r in &scan.refused {
+            self.refuse(&r.rel, &r.reason);
+        }
+        for f in &scan.files {
+            self.refused.remove(&f.rel);
+        }
+        self.links.extend(scan.links);
+        self.read(scan.files, false, now);
+    }
+
+    /// Paths that changed (or may have), as file-system events name them: each is judged by
+    /// the walk's rules and read now. Folders are walked; paths that are gone withdraw
+    /// whatever was read from or below them.
+    pub fn changed(&mut self, paths: &[PathBuf], now: Instant, before_listing: BeforeListing) {
+        if paths.iter().any(|p| self.spec.is_manifest(p)) {
+            self.manifest_changed(now, before_listing);
+        }
+        let root = self.spec.root.clone();
+        if self.spec.single.is_some() {
+            let single = self.spec.single.clone().expect("checked");
+            if paths.contains(&single.path) {
+                self.rescan(now, before_listing);
+            }
+            return;
+        }
+        for path in paths {
+            if self.spec.is_manifest(path) {
+                continue;
+            }
+            if *path == root {
+                if self.root_error.is_some() || !root.is_dir() {
+                    self.rescan(now, before_listing);
+                }
+                continue;
+            }
+            if self.root_error.is_some() {
+                continue;
+            }
+            let Some(rel) = display_rel(&root, path) else { continue };
+            let scan = crate::feed::scan::scan_path(&root, path, before_listing);
+            self.take_scan(Some(&rel), scan, now);
+        }
     }
 
     fn read(&mut self, files: Vec<FeedFile>, finished: bool, now: Instant) {
         let schema = &self.spec.schema;
         let tracks = &self.tracks;
+        let one = |f: FeedFile| {
+            let o = read_once(&f, tracks.get(&f.rel), schema, finished);
+            (f, o)
+        };
         let outcomes: Vec<(FeedFile, Outcome)> = if files.len() > 64 {
-            files
-                .into_par_iter()
-                .map(|f| {
-                    let o = read_once(&f, tracks.get(&f.rel), schema, finished);
-                    (f, o)
-                })
-                .collect()
+            files.into_par_iter().map(one).collect()
         } else {
-            files
-                .into_iter()
-                .map(|f| {
-                    let o = read_once(&f, tracks.get(&f.rel), schema, finished);
-                    (f, o)
-                })
-                .collect()
+            files.into_iter().map(one).collect()
         };
         let seen = super::now();
         for (f, outcome) in outcomes {
@@ -307,16 +373,15 @@ impl LiveFeed {
                     }
                 }
                 Outcome::Append { from, batch, track } => {
-                    self.withdraw(&f.rel, from);
-                    self.ingest(&f.rel, batch, seen);
+                    self.replace(&f.rel, from, batch, seen);
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Replace { batch, track } => {
-                    self.withdraw(&f.rel, Loc::Whole);
-                    self.ingest(&f.rel, batch, seen);
+                    self.replace(&f.rel, Loc::Whole, batch, seen);
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Wait { stamp } => {
+                    self.keys.insert(f.rel.clone());
                     let t = self.tracks.entry(f.rel.clone()).or_default();
                     t.stamp = stamp;
                     t.settled = false;
@@ -332,7 +397,16 @@ impl LiveFeed {
         } else {
             self.unsettled.insert(rel.clone(), now);
         }
+        self.keys.insert(rel.clone());
         self.tracks.insert(rel, track);
+    }
+
+    fn feed_file(&self, rel: &str) -> Option<FeedFile> {
+        if let Some(single) = &self.spec.single {
+            return (single.rel == rel).then(|| single.clone());
+        }
+        let format = Format::of(Path::new(rel))?;
+        Some(FeedFile { path: self.spec.root.join(rel), rel: rel.to_string(), format })
     }
 
     /// When the next file will have been quiet long enough to settle.
@@ -346,7 +420,7 @@ impl LiveFeed {
             .unsettled
             .iter()
             .filter(|(_, t)| now.duration_since(**t) >= self.settle)
-            .filter_map(|(rel, _)| self.feed_file(Path::new(rel)))
+            .filter_map(|(rel, _)| self.feed_file(rel))
             .collect();
         if !due.is_empty() {
             self.read(due, true, now);
@@ -358,26 +432,88 @@ impl LiveFeed {
         self.unsettled.is_empty()
     }
 
-    /// Compares the directory with what was read: new and changed files are read, vanished
-    /// ones withdrawn. Used at start, when the OS event queue overflowed, and by polling.
-    pub fn rescan(&mut self, now: Instant) {
-        let files = self.spec.files();
-        let present: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
-        let gone: Vec<String> = self.tracks.keys().filter(|k| !present.contains(k.as_str())).cloned().collect();
-        for k in gone {
-            self.forget(&k);
-        }
+    /// Whether files are read through symbolic links (their targets change without an event
+    /// under the link's name, so they are looked at from time to time).
+    pub fn has_links(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// Reads again the files reached through symbolic links whose target changed.
+    pub fn recheck_links(&mut self, now: Instant) {
+        let files: Vec<FeedFile> = self.links.iter().filter_map(|rel| self.feed_file(rel)).collect();
         self.read(files, false, now);
     }
 
-    fn manifest_changed(&mut self, now: Instant) {
+    /// Compares the directory with what was read: new and changed files are read, vanished
+    /// ones withdrawn. Used at start, when the OS event queue overflowed, when polling, and
+    /// when the feed directory comes back.
+    pub fn rescan(&mut self, now: Instant, before_listing: BeforeListing) {
+        let scan = if self.spec.single.is_some() {
+            // The file's folder is watched (not walked): its events name the file.
+            before_listing(&self.spec.root);
+            self.spec.scan()
+        } else {
+            crate::feed::scan::scan_with(&self.spec.root, before_listing)
+        };
+        match scan {
+            Ok(scan) => {
+                if self.root_error.take().is_some() {
+                    // Back: the manifest may have come back changed with it.
+                    self.manifest_changed(now, &mut |_| {});
+                }
+                self.take_scan(None, scan, now);
+            }
+            Err(e) => self.root_lost(&e),
+        }
+    }
+
+    /// The feed directory (or the single file) is gone: nothing of it counts until it is back.
+    fn root_lost(&mut self, e: &std::io::Error) {
+        let all: Vec<String> = self.tracks.keys().chain(self.refused.keys()).cloned().collect();
+        for k in all {
+            self.forget(&k);
+        }
+        let what = if self.spec.single.is_some() { "the feed file" } else { "the feed directory" };
+        self.root_error = Some(format!(
+            "{}: {what} cannot be read ({}); waiting for it to come back",
+            crate::text::clean_path(self.spec.single.as_ref().map_or(&self.spec.root, |s| &s.path)),
+            crate::feed::io_reason(e)
+        ));
+    }
+
+    /// Looks at the manifest again. A rewrite with the same bytes changes nothing; a real
+    /// change restarts the count with the new rules (every file read again as it stood:
+    /// settled files as finished, the others as still being written); a manifest that cannot
+    /// be read or is invalid is said, and the one in use stays.
+    pub fn manifest_changed(&mut self, now: Instant, _before_listing: BeforeListing) {
         match self.spec.reload_manifest() {
-            Ok(()) => {
+            Ok(ManifestChange::Same) => self.manifest_error = None,
+            Ok(ManifestChange::Changed) => {
                 self.manifest_error = None;
-                self.engine = Engine::new(self.spec.manifest.clone());
-                self.tracks.clear();
-                self.unsettled.clear();
-                self.rescan(now);
+                let manifest = self.spec.manifest.clone();
+                self.record(|r, _| r.manifest(manifest.as_ref()));
+                self.engine = Engine::new(manifest);
+                let seen = super::now();
+                let refused: Vec<(String, String)> = self.refused.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                for (rel, reason) in refused {
+                    self.replace(&rel, Loc::Whole, Batch::rejected(Loc::Whole, reason), seen);
+                }
+                let tracks = std::mem::take(&mut self.tracks);
+                for rel in tracks.keys() {
+                    self.keys.remove(rel);
+                }
+                let (settled, pending): (Vec<FeedFile>, Vec<FeedFile>) = {
+                    let mut settled = Vec::new();
+                    let mut pending = Vec::new();
+                    for (rel, t) in &tracks {
+                        if let Some(f) = self.feed_file(rel) {
+                            if t.settled { settled.push(f) } else { pending.push(f) }
+                        }
+                    }
+                    (settled, pending)
+                };
+                self.read(settled, true, now);
+                self.read(pending, false, now);
             }
             Err(e) => self.manifest_error = Some(format!("{e:#}; still using the manifest read before")),
         }

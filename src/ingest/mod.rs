@@ -2,9 +2,11 @@
 //! ([`cold`], for `tally` and replays) or followed as files arrive ([`live`], for `watch`).
 
 pub mod cold;
+pub mod follow;
 pub mod live;
 pub mod record;
 pub mod spec;
+pub mod watcher;
 
 pub use spec::FeedSpec;
 

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use crate::session::{self, Session, Source};
+use crate::session::{self, Opened, Session};
 use crate::ui::app::App;
-use crate::ui::terminal::{Tui, stop_on_signals};
+use crate::ui::terminal::{Tui, end_by, watch_signals};
 use crate::ui::theme::{ColorDepth, Theme, ThemeName};
-use crate::ui::{CrosstermEvents, run_loop};
+use crate::ui::{CrosstermEvents, Ending, Signals, run_loop};
 
 /// How the dashboard looks and refreshes.
 #[derive(Debug, Clone, clap::Args)]
@@ -49,21 +49,35 @@ pub fn sample_feed(name: &str) -> Result<PathBuf> {
 /// Refuses to draw into a pipe.
 pub fn require_terminal(command: &str) -> Result<()> {
     if !std::io::stdout().is_terminal() {
-        bail!(
+        return Err(crate::run::Usage(format!(
             "stdout is not a terminal, so there is no dashboard to draw; use `votewatch {command} --headless` for the NDJSON event stream"
-        );
+        ))
+        .into());
     }
     Ok(())
 }
 
-pub fn run(source: Source, forensics: crate::forensics::Cache, opts: &UiOpts) -> Result<()> {
-    let stop = stop_on_signals()?;
+pub fn run(source: Opened, forensics: crate::forensics::Cache, opts: &UiOpts) -> Result<()> {
+    let last_signal = watch_signals()?;
     let handle = session::spawn(Session::new(source).with_forensics(forensics), opts.fps);
     let theme = opts.theme();
     let mut tui = Tui::enter()?;
     let mut app = App::default();
-    let result = run_loop(&mut tui.terminal, &mut app, &handle, &mut CrosstermEvents::start(), &theme, opts.fps, &stop);
+    let result = run_loop(
+        &mut tui.terminal,
+        &mut app,
+        &handle,
+        &mut CrosstermEvents::start(),
+        &theme,
+        opts.fps,
+        Signals { last: &last_signal, suspend: &mut crate::ui::terminal::suspend },
+    );
     drop(tui);
     drop(handle);
-    Ok(result?)
+    match result? {
+        Ending::Quit => Ok(()),
+        // Quit at once, as SIGQUIT would, but without a core file: the conventional status.
+        Ending::Abort => std::process::exit(128 + signal_hook::consts::SIGQUIT),
+        Ending::Signal(sig) => end_by(sig),
+    }
 }

@@ -3,20 +3,17 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use notify::{RecursiveMode, Watcher};
 
 use crate::cli::FeedOpts;
 use crate::ingest::FeedSpec;
-use crate::ingest::live::LiveFeed;
-use crate::output::events::{Announcer, write_event};
-
-/// At most this many `totals` events a second.
-const TOTALS_PER_SECOND: u32 = 10;
+use crate::ingest::follow::{Follow, FollowOpts};
+use crate::ingest::watcher::FsChange;
+use crate::output::events::Announcer;
 
 pub struct WatchOpts {
     pub poll: Option<Duration>,
@@ -25,135 +22,127 @@ pub struct WatchOpts {
     pub record: Option<PathBuf>,
 }
 
-/// Signals that end the watch cleanly (SIGINT, SIGTERM, SIGHUP).
+/// The signals that end a run cleanly.
+pub const STOP_SIGNALS: [i32; 3] =
+    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+
+/// Signals that end the watch cleanly (SIGINT, SIGTERM, SIGHUP), as a flag.
 pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+    for sig in STOP_SIGNALS {
         signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install a signal handler")?;
     }
     Ok(stop)
 }
 
-pub type FsEvents = Receiver<notify::Result<notify::Event>>;
-
-/// Starts watching the feed root, with file-system events or by polling.
-pub fn start_watcher(root: &Path, poll: Option<Duration>) -> Result<(Box<dyn Watcher + Send>, FsEvents)> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut watcher: Box<dyn Watcher + Send> = match poll {
-        Some(every) => Box::new(notify::PollWatcher::new(tx, notify::Config::default().with_poll_interval(every))?),
-        None => Box::new(notify::recommended_watcher(tx)?),
-    };
-    watcher.watch(root, RecursiveMode::Recursive).with_context(|| format!("{}: cannot watch", root.display()))?;
-    Ok((watcher, rx))
+/// Signals that end the watch cleanly, as a message into a loop's inbox (so a loop that
+/// waits on its inbox wakes at once).
+pub fn stop_messages<T: Send + 'static>(tx: Sender<T>, stop: T) -> Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new(STOP_SIGNALS).context("cannot install a signal handler")?;
+    std::thread::Builder::new()
+        .name("votewatch-signals".into())
+        .spawn(move || {
+            if signals.forever().next().is_some() {
+                let _ = tx.send(stop);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
 }
 
-/// Waits up to `wait` for file-system events, then takes whatever else is queued. Returns the
-/// changed paths and whether a full rescan is needed (the event queue overflowed).
-pub fn gather(rx: &FsEvents, wait: Duration) -> (Vec<PathBuf>, bool, bool) {
-    let mut paths = Vec::new();
-    let mut rescan = false;
-    let mut take = |ev: notify::Result<notify::Event>| match ev {
-        Ok(ev) => {
-            rescan |= ev.need_rescan();
-            paths.extend(ev.paths);
-        }
-        Err(_) => rescan = true,
+/// What the headless loop waits for.
+pub enum Inbox {
+    Fs(FsChange),
+    Stop,
+}
+
+/// Waits until `deadline` for the inbox, then takes whatever else is queued. Returns the
+/// file-system changes and whether to stop.
+pub fn gather(rx: &Receiver<Inbox>, deadline: Instant) -> (Vec<FsChange>, bool) {
+    let mut changes = Vec::new();
+    let mut stop = false;
+    let mut take = |m: Inbox| match m {
+        Inbox::Fs(c) => changes.push(c),
+        Inbox::Stop => stop = true,
     };
-    match rx.recv_timeout(wait) {
-        Ok(ev) => take(ev),
-        Err(RecvTimeoutError::Timeout) => return (paths, rescan, false),
-        Err(RecvTimeoutError::Disconnected) => return (paths, rescan, true),
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(m) => take(m),
+        Err(RecvTimeoutError::Timeout) => return (changes, false),
+        Err(RecvTimeoutError::Disconnected) => return (changes, true),
     }
-    while let Ok(ev) = rx.try_recv() {
-        take(ev);
+    while let Ok(m) = rx.try_recv() {
+        take(m);
     }
-    paths.sort();
-    paths.dedup();
-    (paths, rescan, false)
+    (changes, stop)
 }
 
 pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<()> {
-    let stop = stop_flag()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    stop_messages(tx.clone(), Inbox::Stop)?;
     let spec = FeedSpec::open(feed, feed_opts.manifest.as_deref(), feed_opts.max_file_size)?;
-    let (_watcher, rx) = start_watcher(&spec.root, opts.poll)?;
     let recorder = opts
         .record
         .as_deref()
         .map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref()))
         .transpose()?;
-    let mut live = LiveFeed::start_recorded(spec, opts.settle, recorder);
+    let forensics = feed_opts.forensics()?;
+    let follow_opts = FollowOpts { poll: opts.poll, settle: opts.settle };
+    let mut follow = Follow::start(spec, &follow_opts, recorder, move |c| {
+        let _ = tx.send(Inbox::Fs(c));
+    })?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let result = follow(&mut live, &rx, &stop, feed_opts.forensics()?, &mut out);
+    let result = follow_loop(&mut follow, &rx, forensics, &mut out);
     match result.and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
 }
 
-/// The headless loop: read what changed, settle what is quiet, announce, and write coalesced
-/// totals, until `stop` is set.
-pub fn follow(
-    live: &mut LiveFeed,
-    rx: &FsEvents,
-    stop: &AtomicBool,
+/// The headless loop: wait for changes (or for something due), read what changed, settle
+/// what is quiet, and announce — until a stop signal. When nothing happens it sleeps.
+pub fn follow_loop(
+    follow: &mut Follow,
+    rx: &Receiver<Inbox>,
     mut forensics: crate::forensics::Cache,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let min_gap = Duration::from_secs(1) / TOTALS_PER_SECOND;
     let mut announcer = Announcer::default();
     let mut seen_version = u64::MAX;
-    // The summary last written, and whether a newer one waits for its turn.
-    let mut written: Option<crate::engine::Summary> = None;
-    let mut pending: Option<crate::engine::Summary> = None;
-    let mut last_totals = Instant::now() - min_gap;
-    let mut manifest_error: Option<String> = None;
-    while !stop.load(Ordering::Relaxed) {
+    // The state is summed up at most as often as `totals` may go out.
+    let gap = Duration::from_secs(1) / crate::output::events::TOTALS_PER_SECOND;
+    let mut last_summary: Option<Instant> = None;
+    loop {
         let now = Instant::now();
-        let mut wake = now + Duration::from_millis(100);
-        if let Some(t) = live.next_settle() {
-            wake = wake.min(t);
-        }
-        if pending.is_some() {
-            wake = wake.min(last_totals + min_gap);
-        }
-        let (paths, rescan, closed) = gather(rx, wake.saturating_duration_since(now));
-        let now = Instant::now();
-        if rescan {
-            live.rescan(now);
-        }
-        if !paths.is_empty() {
-            live.changed(&paths, now);
-        }
-        live.settle_due(now);
-        if live.manifest_error != manifest_error {
-            if let Some(e) = &live.manifest_error {
-                write_event(out, "error", &serde_json::json!({ "message": e }))?;
-            }
-            manifest_error = live.manifest_error.clone();
-        }
-        if live.engine.version() != seen_version || forensics.owed(&live.engine) {
-            seen_version = live.engine.version();
-            let summary = forensics.summary(&live.engine, false);
-            announcer.announce(out, &summary)?;
-            // A re-read that changed nothing is not news.
-            pending = (written.as_ref() != Some(&summary)).then_some(summary);
-        }
-        if pending.is_some() && now >= last_totals + min_gap {
-            let summary = pending.take().expect("checked");
-            write_event(out, "totals", &summary)?;
-            written = Some(summary);
-            last_totals = now;
+        announcer.error(out, follow.error())?;
+        let dirty = follow.live.engine.version() != seen_version || forensics.owed(&follow.live.engine);
+        let turn = last_summary.is_none_or(|t| now >= t + gap);
+        if dirty && turn {
+            seen_version = follow.live.engine.version();
+            let summary = forensics.summary(&follow.live.engine, false);
+            announcer.announce(out, &summary, now, false)?;
+            last_summary = Some(now);
+        } else {
+            announcer.catch_up(out, now)?;
         }
         out.flush()?;
-        if closed {
+        let mut deadline = follow.deadline();
+        let waiting = (dirty && !turn).then(|| last_summary.map_or(now, |t| t + gap));
+        for t in [announcer.deadline(), forensics.due_at(&follow.live.engine), waiting].into_iter().flatten() {
+            deadline = deadline.min(t);
+        }
+        let (changes, stop) = gather(rx, deadline);
+        let now = Instant::now();
+        if !changes.is_empty() {
+            follow.changed(changes, now);
+        }
+        follow.tick(now);
+        if stop {
             break;
         }
     }
-    // The last word: the analysis of the final state, whatever the rate limit left behind.
-    let summary = forensics.summary(&live.engine, true);
-    if pending.is_some() || written.as_ref() != Some(&summary) {
-        announcer.announce(out, &summary)?;
-        write_event(out, "totals", &summary)?;
-    }
+    // The last word: the analysis of the final state, whatever the rate limits held back.
+    announcer.error(out, follow.error())?;
+    let summary = forensics.summary(&follow.live.engine, true);
+    announcer.announce(out, &summary, Instant::now(), true)?;
     out.flush()
 }

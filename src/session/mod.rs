@@ -5,14 +5,14 @@
 pub mod replay;
 pub mod view;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::Engine;
-use crate::ingest::live::LiveFeed;
-use crate::run::watch::{FsEvents, gather};
+use crate::ingest::follow::{Follow, FollowOpts};
+use crate::ingest::watcher::FsChange;
 
 use replay::Replay;
 use view::{AnomalyClock, Focus, Mode, ReplayState, View};
@@ -29,12 +29,16 @@ pub enum Command {
     Focus(Focus),
 }
 
-/// A watched directory, with its file-system events.
+/// What the session thread waits for: file-system changes, the viewer's commands, the end.
+pub enum Inbox {
+    Fs(FsChange),
+    Command(Command),
+    Stop,
+}
+
+/// A watched directory.
 pub struct Watched {
-    pub live: LiveFeed,
-    pub events: FsEvents,
-    /// Kept alive for as long as events are wanted.
-    pub watcher: Box<dyn notify::Watcher + Send>,
+    pub follow: Follow,
 }
 
 pub enum Source {
@@ -45,15 +49,32 @@ pub enum Source {
 impl Source {
     pub fn engine(&self) -> &Engine {
         match self {
-            Source::Live(w) => &w.live.engine,
+            Source::Live(w) => &w.follow.live.engine,
             Source::Replay(r) => &r.engine,
         }
+    }
+}
+
+/// A source with the inbox its session waits on (a watched directory's watcher already sends
+/// into it).
+pub struct Opened {
+    pub source: Source,
+    tx: Sender<Inbox>,
+    rx: Receiver<Inbox>,
+}
+
+impl Opened {
+    fn new(source: Source) -> Opened {
+        let (tx, rx) = std::sync::mpsc::channel();
+        Opened { source, tx, rx }
     }
 }
 
 /// The session's state between steps.
 pub struct Session {
     pub source: Source,
+    tx: Sender<Inbox>,
+    inbox: Receiver<Inbox>,
     anomalies: AnomalyClock,
     focus: Focus,
     /// Bumped by anything the views show that the engine's version does not cover.
@@ -65,9 +86,11 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(source: Source) -> Session {
+    pub fn new(opened: Opened) -> Session {
         Session {
-            source,
+            source: opened.source,
+            tx: opened.tx,
+            inbox: opened.rx,
             anomalies: AnomalyClock::default(),
             focus: Focus::default(),
             extra_version: 0,
@@ -117,34 +140,66 @@ impl Session {
         }
     }
 
-    /// Does what is due, waiting at most `wait` for something to happen. Returns false once
-    /// the source has nothing more to give (the watcher is gone).
-    pub fn poll(&mut self, wait: Duration) -> bool {
-        match &mut self.source {
-            Source::Live(w) => {
-                let now = Instant::now();
-                let wait = w.live.next_settle().map_or(wait, |t| wait.min(t.saturating_duration_since(now)));
-                let (paths, rescan, closed) = gather(&w.events, wait);
-                let now = Instant::now();
-                if rescan {
-                    w.live.rescan(now);
-                }
-                if !paths.is_empty() {
-                    w.live.changed(&paths, now);
-                }
-                w.live.settle_due(now);
-                !closed
-            }
-            Source::Replay(r) => {
-                let now = Instant::now();
-                if !r.advance(now) {
-                    let until = r.next_due().map_or(now + wait, |t| t.min(now + wait));
-                    std::thread::sleep(until.saturating_duration_since(now).min(wait));
-                    r.advance(Instant::now());
-                }
-                true
+    /// Ends the session (its next step returns false) on SIGINT, SIGTERM or SIGHUP.
+    pub fn stop_on_signals(&self) -> anyhow::Result<()> {
+        crate::run::watch::stop_messages(self.tx.clone(), Inbox::Stop)
+    }
+
+    /// What the source says of itself (a recording cut short, a feed directory gone…).
+    pub fn notice(&self) -> Option<String> {
+        match &self.source {
+            Source::Live(w) => w.follow.error(),
+            Source::Replay(r) => r.script().notice.clone(),
+        }
+    }
+
+    /// When the source next needs a step (a file settles, a report is due), if it does.
+    fn source_deadline(&self, now: Instant) -> Option<Instant> {
+        match &self.source {
+            Source::Live(w) => Some(w.follow.deadline()),
+            Source::Replay(r) if r.paused() || r.finished() => None,
+            Source::Replay(r) => Some(r.next_due().unwrap_or(now)),
+        }
+    }
+
+    /// Waits until something happens or `until` (at the latest), and does what is due: the
+    /// viewer's commands, file-system changes, the replay's next reports. Returns false when
+    /// the session is to end.
+    pub fn step(&mut self, until: Instant) -> bool {
+        let now = Instant::now();
+        let mut deadline = until;
+        for t in [self.source_deadline(now), self.forensics.due_at(self.source.engine())].into_iter().flatten() {
+            deadline = deadline.min(t);
+        }
+        let mut changes = Vec::new();
+        let mut alive = true;
+        let first = match self.inbox.recv_timeout(deadline.saturating_duration_since(now)) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return false,
+        };
+        let rest: Vec<Inbox> = std::iter::from_fn(|| self.inbox.try_recv().ok()).collect();
+        for m in first.into_iter().chain(rest) {
+            match m {
+                Inbox::Fs(c) => changes.push(c),
+                Inbox::Command(c) => self.command(c),
+                Inbox::Stop => alive = false,
             }
         }
+        let now = Instant::now();
+        match &mut self.source {
+            Source::Live(w) => {
+                if !changes.is_empty() {
+                    w.follow.changed(changes, now);
+                }
+                w.follow.tick(now);
+            }
+            Source::Replay(r) => {
+                r.advance(now);
+            }
+        }
+        self.refresh_statistics();
+        alive
     }
 
     /// When the replay next needs a step (for loops that also wait on other things).
@@ -171,7 +226,7 @@ impl Session {
             .as_ref()
             .map(|f| view::fingerprint(engine, &summary, f.region.as_deref(), f.cols, f.rows));
         let (mode, notice) = match &self.source {
-            Source::Live(w) => (Mode::Live, w.live.manifest_error.clone()),
+            Source::Live(w) => (Mode::Live, w.follow.error()),
             Source::Replay(r) => {
                 let (first, last) = r.bounds();
                 let clock = r.clock(now);
@@ -190,7 +245,7 @@ impl Session {
                         position: r.position(),
                         total: r.total(),
                     }),
-                    None,
+                    r.script().notice.clone(),
                 )
             }
         };
@@ -245,14 +300,13 @@ impl Published {
 /// A running session, seen from the dashboard.
 pub struct Handle {
     pub shared: Arc<Published>,
-    commands: Sender<Command>,
-    stop: Arc<AtomicBool>,
+    inbox: Sender<Inbox>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Handle {
     pub fn send(&self, c: Command) {
-        let _ = self.commands.send(c);
+        let _ = self.inbox.send(Inbox::Command(c));
     }
 
     pub fn latest(&self) -> Arc<View> {
@@ -262,7 +316,7 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.inbox.send(Inbox::Stop);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -274,45 +328,33 @@ pub fn spawn(session: Session, per_second: u32) -> Handle {
     let mut session = session;
     let first = session.view();
     let shared = Arc::new(Published { version: AtomicU64::new(first.version), view: Mutex::new(Arc::new(first)) });
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stop = Arc::new(AtomicBool::new(false));
+    let inbox = session.tx.clone();
     let thread = {
         let shared = Arc::clone(&shared);
-        let stop = Arc::clone(&stop);
         std::thread::Builder::new()
             .name("votewatch-session".into())
-            .spawn(move || run(session, &shared, &rx, &stop, per_second))
+            .spawn(move || run(session, &shared, per_second))
             .expect("spawn the session thread")
     };
-    Handle { shared, commands: tx, stop, thread: Some(thread) }
+    Handle { shared, inbox, thread: Some(thread) }
 }
 
-fn run(mut session: Session, shared: &Published, commands: &Receiver<Command>, stop: &AtomicBool, per_second: u32) {
+/// The session thread: waits for what happens (or what is due), and publishes a new view when
+/// the state changed — at most `per_second` a second. Idle, it sleeps.
+fn run(mut session: Session, shared: &Published, per_second: u32) {
     let gap = Duration::from_secs(1) / per_second.max(1);
     let mut last = Instant::now() - gap;
-    let tick = Duration::from_millis(20);
-    while !stop.load(Ordering::Relaxed) {
-        loop {
-            match commands.try_recv() {
-                Ok(c) => session.command(c),
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
-            }
-        }
-        let alive = session.poll(tick);
-        session.refresh_statistics();
+    loop {
         let now = Instant::now();
-        if session.version() != shared.version() && now.duration_since(last) >= gap {
+        let owed = session.version() != shared.version();
+        if owed && now >= last + gap {
             shared.publish(session.view());
             last = now;
         }
-        if !alive {
-            // The watcher is gone: wait for commands (or the end) without spinning.
-            match commands.recv_timeout(tick) {
-                Ok(c) => session.command(c),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
+        // Without anything due, wake at least once a minute (nothing is read then).
+        let until = if owed { (last + gap).max(now) } else { now + Duration::from_secs(60) };
+        if !session.step(until) {
+            return;
         }
     }
 }
@@ -337,12 +379,15 @@ pub fn watch_source(
     poll: Option<Duration>,
     settle: Duration,
     record: Option<&std::path::Path>,
-) -> anyhow::Result<Source> {
+) -> anyhow::Result<Opened> {
     let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
-    let (watcher, events) = crate::run::watch::start_watcher(&spec.root, poll)?;
     let recorder = record.map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref())).transpose()?;
-    let live = LiveFeed::start_recorded(spec, settle, recorder);
-    Ok(Source::Live(Box::new(Watched { live, events, watcher })))
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink = tx.clone();
+    let follow = Follow::start(spec, &FollowOpts { poll, settle }, recorder, move |c| {
+        let _ = sink.send(Inbox::Fs(c));
+    })?;
+    Ok(Opened { source: Source::Live(Box::new(Watched { follow })), tx, rx })
 }
 
 /// Opens a saved feed as a replay source.
@@ -350,7 +395,7 @@ pub fn replay_source(
     feed: &std::path::Path,
     opts: &crate::cli::FeedOpts,
     speed: ReplaySpeed,
-) -> anyhow::Result<Source> {
+) -> anyhow::Result<Opened> {
     let mut spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
     let script = if spec.single.is_some() && crate::ingest::record::is_record(feed) {
         // A `watch --record` log carries its own manifest.
@@ -366,7 +411,7 @@ pub fn replay_source(
         ReplaySpeed::Max => None,
         ReplaySpeed::Times(x) => Some(x),
     };
-    Ok(Source::Replay(Box::new(Replay::new(spec, script, speed))))
+    Ok(Opened::new(Source::Replay(Box::new(Replay::new(spec, script, speed)))))
 }
 
 /// `--speed`: a multiple of real time, `max`, or the default (a night in about two minutes).

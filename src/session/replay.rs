@@ -33,15 +33,29 @@ pub struct Script {
     pub rejections: Vec<(usize, Batch)>,
     /// A recording plays at real time by default; a feed in about two minutes.
     pub recorded: bool,
+    /// Said while it plays (a recording cut short).
+    pub notice: Option<String>,
 }
 
 impl Script {
     /// Reads a feed and orders its reports by `reported_at`. A report without one keeps its
     /// place in its file: it comes with the report before it (or at the very start).
     pub fn load(spec: &FeedSpec) -> Script {
-        let files = spec.files();
-        let batches: Vec<Batch> = files.par_iter().map(|f| cold::read_finished(f, &spec.schema)).collect();
-        let mut script = Script { files: files.iter().map(|f| f.rel.clone()).collect(), ..Default::default() };
+        let scan = spec.scan().unwrap_or_else(|e| crate::feed::scan::Scan {
+            refused: vec![crate::feed::scan::Refused {
+                rel: "./".into(),
+                reason: format!("cannot read the feed: {}", crate::feed::io_reason(&e)),
+            }],
+            ..Default::default()
+        });
+        let files = &scan.files;
+        let mut batches: Vec<Batch> = files.par_iter().map(|f| cold::read_finished(f, &spec.schema)).collect();
+        let mut names: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+        for r in &scan.refused {
+            names.push(r.rel.clone());
+            batches.push(Batch::rejected(crate::feed::Loc::Whole, r.reason.clone()));
+        }
+        let mut script = Script { files: names, ..Default::default() };
         let start = batches
             .iter()
             .flat_map(|b| b.reports.iter().filter_map(|(_, r)| r.reported_at.map(|t| t.unix)))
@@ -66,7 +80,7 @@ impl Script {
 
     /// A `watch --record` log: every operation at the moment it happened.
     pub fn from_recording(rec: Recording) -> Script {
-        let mut script = Script { recorded: true, ..Default::default() };
+        let mut script = Script { recorded: true, notice: rec.cut_short, ..Default::default() };
         let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (at, source, op) in rec.ops {
             let file = *index.entry(source.clone()).or_insert_with(|| {
@@ -194,19 +208,23 @@ impl Replay {
         let upto = upto.min(self.total());
         while self.position < upto {
             let a = &self.script.arrivals[self.position];
-            let path = &self.script.files[a.file];
             let seen = Timestamp { unix: a.at.floor() as i64, offset_seconds: 0 };
+            let path = || self.script.files[a.file].as_str();
             match &a.op {
+                // A report or a refusal takes its place, replacing what was there.
                 Op::Report(loc, report) => {
+                    self.engine.withdraw_at(path(), *loc);
                     let batch = Batch { reports: vec![(*loc, report.clone())], rejections: Vec::new() };
-                    self.engine.ingest(path, batch, seen);
+                    self.engine.ingest(path(), batch, seen);
                 }
-                Op::Rejected(loc, error) => self.engine.ingest(
-                    path,
-                    Batch { reports: Vec::new(), rejections: vec![(*loc, error.clone())] },
-                    seen,
-                ),
-                Op::Withdraw(from) => self.engine.withdraw(path, *from),
+                Op::Rejected(loc, error) => {
+                    self.engine.withdraw_at(path(), *loc);
+                    let batch = Batch { reports: Vec::new(), rejections: vec![(*loc, error.clone())] };
+                    self.engine.ingest(path(), batch, seen);
+                }
+                Op::Drop(loc) => self.engine.withdraw_at(path(), *loc),
+                Op::Withdraw(from) => self.engine.withdraw(path(), *from),
+                Op::Manifest(m) => self.engine = Engine::new(m.as_deref().cloned()),
             }
             self.position += 1;
         }

@@ -14,10 +14,13 @@
 //! - `feed`: precincts, counts and reports in memory (`stations`: their ids);
 //! - `timing`: when reports arrive;
 //! - `write`: file layout and formats;
-//! - `live`: real-time publishing.
+//! - `live`: real-time publishing;
+//! - `gradient`: an honest election with a rural gradient (and optional stuffing), for
+//!   validating the statistical flags.
 
 mod allocate;
 mod feed;
+pub mod gradient;
 mod hypergeometric;
 mod kz2019;
 mod kz2022;

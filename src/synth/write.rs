@@ -191,6 +191,9 @@ struct ManifestRegion<'a> {
     utc_offset: String,
     precincts: usize,
     registered: u64,
+    /// `Some(false)` abroad: counted, but left out of the statistical tests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statistics: Option<bool>,
 }
 
 /// The contents of `election.json`.
@@ -226,6 +229,7 @@ pub fn render_manifest(feed: &Feed) -> Result<Vec<u8>> {
                 utc_offset: format!("{:+03}:00", region.utc_offset_hours),
                 precincts: tally.precincts,
                 registered: tally.registered,
+                statistics: region.abroad.then_some(false),
             })
             .collect(),
     };

@@ -39,8 +39,6 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Anomaly> {
 pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme) {
     let items = ordered(view, app);
     app.lengths[1] = items.len();
-    app.cursors[1].clamp(items.len());
-    let selected = app.cursor(Panel::Anomalies).selected;
     let focused = app.focus == Panel::Anomalies;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &view.summary.anomalies {
@@ -69,8 +67,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let summary_line = Rect { height: 1, ..inner };
     f.render_widget(ratatui::widgets::Paragraph::new(Line::from(kinds)), summary_line);
     let list_area = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
+    let shown = app.cursors[1].window(items.len(), list_area.height as usize);
+    let selected = app.cursor(Panel::Anomalies).selected - shown.start;
     let w = list_area.width as usize;
-    let rows: Vec<ListItem> = items
+    let rows: Vec<ListItem> = items[shown]
         .iter()
         .map(|a| {
             let style = theme.severity(a.severity);

@@ -74,6 +74,8 @@ impl SortKey {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Cursor {
     pub selected: usize,
+    /// The first row shown (kept from frame to frame, so the list scrolls only as needed).
+    pub offset: usize,
 }
 
 impl Cursor {
@@ -88,6 +90,21 @@ impl Cursor {
 
     pub fn clamp(&mut self, len: usize) {
         self.selected = self.selected.min(len.saturating_sub(1));
+    }
+
+    /// The rows of a list of `len` that a view `height` rows tall shows, scrolled (as little
+    /// as it takes) to keep the selection in view. Only these rows are built for a frame, so a
+    /// list of 100,000 costs what 30 cost.
+    pub fn window(&mut self, len: usize, height: usize) -> std::ops::Range<usize> {
+        self.clamp(len);
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+        self.offset..(self.offset + height).min(len)
     }
 }
 
@@ -107,8 +124,16 @@ pub enum Action {
     None,
     Redraw,
     Quit,
+    /// Ctrl-\: end at once.
+    Abort,
+    /// Ctrl-Z: stop for a while, the terminal given back.
+    Suspend,
     Send(Command),
 }
+
+/// With this variable set, F12 panics on purpose: how the tests prove that a panic gives the
+/// terminal back.
+pub const PANIC_KEY_VAR: &str = "VOTEWATCH_TEST_PANIC_KEY";
 
 /// Screen areas of the last frame, for the mouse (and what the layout left room for).
 #[derive(Debug, Clone, Default)]
@@ -331,10 +356,16 @@ impl App {
         if ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('d')) {
             return Action::Quit;
         }
-        // Ctrl-\ is the terminal's "quit and dump core": abort on purpose (the terminal is
-        // still restored, by the panic hook).
+        // Ctrl-\ is the terminal's "quit at once" (SIGQUIT, which raw mode turns into a key).
         if ctrl && matches!(k.code, KeyCode::Char('\\') | KeyCode::Char('4')) {
-            panic!("Ctrl-\\ pressed: aborting on request");
+            return Action::Abort;
+        }
+        // Ctrl-Z stops the dashboard, giving the terminal back, as it would any program.
+        if ctrl && k.code == KeyCode::Char('z') {
+            return Action::Suspend;
+        }
+        if std::env::var_os(PANIC_KEY_VAR).is_some() && k.code == KeyCode::F(12) {
+            panic!("F12 pressed with {PANIC_KEY_VAR} set: panicking on purpose");
         }
         if self.editing_filter {
             match k.code {
@@ -526,6 +557,21 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_shows_the_selection_and_scrolls_as_little_as_it_takes() {
+        let mut c = Cursor::default();
+        assert_eq!(c.window(100_000, 10), 0..10);
+        c.selected = 15;
+        assert_eq!(c.window(100_000, 10), 6..16, "scrolled just enough");
+        c.selected = 9;
+        assert_eq!(c.window(100_000, 10), 6..16, "still in view: no scroll");
+        c.selected = 99_999;
+        assert_eq!(c.window(100_000, 10), 99_990..100_000);
+        assert_eq!(c.window(5, 10), 0..5, "a short list after a long one");
+        assert_eq!(c.selected, 4);
+        assert_eq!(Cursor::default().window(0, 10), 0..0);
+    }
     use crate::engine::Engine;
     use crate::feed::Manifest;
     use crate::session::view::Mode;

@@ -40,10 +40,9 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let name = detail.map_or(d.region.clone(), |r| r.name.clone());
     let rows: Vec<&PrecinctRow> = detail.map(|r| ordered(&r.precincts, &d)).unwrap_or_default();
     app.drill_length = rows.len();
-    if let Some(dd) = &mut app.drill {
-        dd.cursor.clamp(rows.len());
-    }
-    let selected = app.drill.as_ref().map_or(0, |d| d.cursor.selected);
+    let shown =
+        app.drill.as_mut().map_or(0..0, |dd| dd.cursor.window(rows.len(), area.height.saturating_sub(3) as usize));
+    let selected = app.drill.as_ref().map_or(0, |d| d.cursor.selected) - shown.start;
     let sort = match d.sort {
         SortKey::Natural | SortKey::Name => "id",
         SortKey::Reporting => "ballots",
@@ -55,7 +54,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let [table_area, hist_area] =
         Layout::horizontal([Constraint::Min(40), Constraint::Length(if show_hist { 34 } else { 0 })]).areas(area);
     let block = super::panel_block(title, focused, &d.filter, app.editing_filter, theme);
-    let body: Vec<Row> = rows
+    let body: Vec<Row> = rows[shown.clone()]
         .iter()
         .map(|p| {
             let leader = p.leader.as_ref().map_or(String::new(), |(id, v)| {

@@ -17,7 +17,7 @@ pub mod theme;
 pub mod timeline;
 pub mod turnout;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
@@ -269,7 +269,27 @@ impl Events for CrosstermEvents {
     }
 }
 
-/// Runs the dashboard until quit or `stop`: draws when the view, the input or the size
+/// Why the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `q` (or Ctrl-C).
+    Quit,
+    /// Ctrl-\: abort at once, as SIGQUIT would (without a core dump or a panic's text).
+    Abort,
+    /// A signal that ends the process.
+    Signal(i32),
+}
+
+/// Where signals reach the loop: the last one received (0: none), and what to do to stop
+/// the process for a while (give the terminal back, stop, take it again).
+pub struct Signals<'a> {
+    pub last: &'a AtomicI32,
+    /// Gives the terminal back, stops, takes it again when continued (the loop then redraws
+    /// the whole screen).
+    pub suspend: &'a mut dyn FnMut() -> std::io::Result<()>,
+}
+
+/// Runs the dashboard until quit or a signal: draws when the view, the input or the size
 /// changed (and once a second for the clocks); new data at most `fps` frames a second, input
 /// at once.
 pub fn run_loop<B: Backend>(
@@ -279,8 +299,8 @@ pub fn run_loop<B: Backend>(
     events: &mut dyn Events,
     theme: &Theme,
     fps: u32,
-    stop: &AtomicBool,
-) -> std::io::Result<()>
+    signals: Signals,
+) -> std::io::Result<Ending>
 where
     B::Error: Into<std::io::Error>,
 {
@@ -292,7 +312,16 @@ where
     let mut input = false;
     let mut last_draw = Instant::now() - Duration::from_secs(10);
     let mut view = views.latest();
-    while !stop.load(Ordering::Relaxed) {
+    loop {
+        match signals.last.swap(0, Ordering::AcqRel) {
+            0 => {}
+            sig if terminal::STOPPING.contains(&sig) => {
+                (signals.suspend)()?;
+                terminal.clear().map_err(Into::into)?;
+                dirty = true;
+            }
+            sig => return Ok(Ending::Signal(sig)),
+        }
         let now = Instant::now();
         if views.version() != drawn_version {
             view = views.latest();
@@ -315,7 +344,13 @@ where
         let wait = if dirty || input { gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
         if let Some(ev) = events.next(wait.max(Duration::from_millis(1)))? {
             match app.handle(&ev, &view) {
-                Action::Quit => return Ok(()),
+                Action::Quit => return Ok(Ending::Quit),
+                Action::Abort => return Ok(Ending::Abort),
+                Action::Suspend => {
+                    (signals.suspend)()?;
+                    terminal.clear().map_err(Into::into)?;
+                    dirty = true;
+                }
                 Action::Redraw => input = true,
                 Action::Send(c) => {
                     views.send(c);
@@ -329,5 +364,4 @@ where
             }
         }
     }
-    Ok(())
 }

@@ -55,8 +55,9 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a RegionRow> {
 pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme) {
     let rows = ordered(view, app);
     app.lengths[0] = rows.len();
-    app.cursors[0].clamp(rows.len());
-    let selected = app.cursor(Panel::Regions).selected;
+    // Borders and the header take three rows.
+    let shown = app.cursors[0].window(rows.len(), area.height.saturating_sub(3) as usize);
+    let selected = app.cursor(Panel::Regions).selected - shown.start;
     let focused = app.focus == Panel::Regions;
     let title = format!(
         " Regions ({}) · sort: {}{} ",
@@ -66,13 +67,18 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     );
     let block = super::panel_block(title, focused, app.filter(Panel::Regions), app.editing_filter, theme);
     let name_w =
-        view.summary.regions.iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
+        rows[shown.clone()].iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
     let gauge_w = ((area.width as usize).saturating_sub(name_w + 64) / 2).clamp(4, 20);
-    let status = view.summary.forensics.as_ref().map(|f| &f.status);
+    let status: std::collections::HashMap<&str, &crate::forensics::RegionStatus> = view
+        .summary
+        .forensics
+        .as_ref()
+        .map(|f| f.status.iter().map(|s| (s.region.as_str(), s)).collect())
+        .unwrap_or_default();
     // "n/N": counted precincts of those the statistical tests need, until they have them
     // ("too few" where the region has fewer precincts than that at all).
     let waiting = |r: &RegionRow| -> String {
-        match status.and_then(|s| s.iter().find(|s| s.region == r.id)) {
+        match status.get(r.id.as_str()) {
             Some(s) if r.precincts_expected.is_some_and(|e| e < s.needed as u64) => " too few".into(),
             Some(s) if s.precincts < s.needed => format!(" {}/{}", s.precincts, s.needed),
             _ => String::new(),
@@ -80,7 +86,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     };
     let name_by_id =
         |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
-    let body: Vec<Row> = rows
+    let body: Vec<Row> = rows[shown.clone()]
         .iter()
         .map(|r| {
             let reporting = match r.precincts_expected {

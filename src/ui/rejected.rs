@@ -27,7 +27,7 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Rejected> {
 pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme) {
     let items = ordered(view, app);
     app.lengths[2] = items.len();
-    app.cursors[2].clamp(items.len());
+    let shown = app.cursors[2].window(items.len(), area.height.saturating_sub(2) as usize);
     let focused = app.focus == Panel::Rejected;
     let title = format!(" Rejected ({}) ", view.summary.rejected.len());
     let block = super::panel_block(title, focused, app.filter(Panel::Rejected), app.editing_filter, theme);
@@ -35,7 +35,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let rows: Vec<ListItem> = if items.is_empty() {
         vec![ListItem::new(Span::styled("nothing refused", theme.dim()))]
     } else {
-        items
+        items[shown.clone()]
             .iter()
             .map(|r| {
                 let src = format!("✗ {} ", clean(&r.source));
@@ -48,6 +48,6 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             .collect()
     };
     let list = List::new(rows).block(block).highlight_style(theme.selected()).highlight_symbol("› ");
-    let selected = if items.is_empty() { None } else { Some(app.cursor(Panel::Rejected).selected) };
+    let selected = if items.is_empty() { None } else { Some(app.cursor(Panel::Rejected).selected - shown.start) };
     f.render_stateful_widget(list, area, &mut ListState::default().with_selected(selected));
 }

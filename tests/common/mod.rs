@@ -1,14 +1,25 @@
 //! Helpers shared by the tests that run the real binary.
 #![allow(dead_code)]
 
+pub mod fuzz;
 pub mod ru2018;
 pub mod tmux;
+pub mod watch;
+
+#[allow(unused_imports)]
+pub use watch::{Watch, fold, normalize};
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The binary under test (`VOTEWATCH_BIN` runs the tests against another build, e.g. an
+/// older one, to show which of them it fails).
+pub fn bin_path() -> std::path::PathBuf {
+    std::env::var_os("VOTEWATCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_votewatch").into(), Into::into)
+}
+
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_votewatch"));
+    let mut c = Command::new(bin_path());
     c.env("NO_COLOR", "1");
     c
 }

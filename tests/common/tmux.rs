@@ -7,6 +7,11 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+/// The binary under test (`VOTEWATCH_BIN` picks another build; benchmarks share this file).
+fn program() -> PathBuf {
+    std::env::var_os("VOTEWATCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_votewatch").into(), Into::into)
+}
+
 /// A tmux server of our own, with one shell in a window of a fixed size.
 pub struct Tmux {
     socket: String,
@@ -80,16 +85,30 @@ impl Tmux {
     }
 
     /// Starts the dashboard from the shell, noting the terminal settings before and after.
+    /// (In a `sh -c` of its own: an interactive bash abandons the rest of a command line
+    /// whose program died of SIGINT, and the exit status is wanted.)
     pub fn launch(&self, args: &str) {
         let before = self.file("before");
         let after = self.file("after");
         self.run(&format!(
             // The marker is computed so that the command line itself never matches it.
-            "stty -g > {}; {} {args}; echo \"EXIT$((40+2))=$?\"; stty -g > {}",
+            "sh -c 'stty -g > {}; {} {args}; echo \"EXIT$((40+2))=$?\"; stty -g > {}'",
             before.display(),
-            env!("CARGO_BIN_EXE_votewatch"),
+            program().display(),
             after.display()
         ));
+    }
+
+    /// Starts the dashboard as a job of the interactive shell (so that it can be stopped and
+    /// brought back with `fg`), noting the terminal settings before; [`Tmux::fg_to_the_end`]
+    /// brings it back for the last time.
+    pub fn launch_job(&self, args: &str) {
+        self.run(&format!("stty -g > {}; {} {args}", self.file("before").display(), program().display()));
+    }
+
+    /// `fg` for the last time: after the program ends, its status and the terminal settings.
+    pub fn fg_to_the_end(&self) {
+        self.run(&format!("fg; echo \"EXIT$((40+2))=$?\"; stty -g > {}", self.file("after").display()));
     }
 
     /// After the dashboard ended: the shell is back and the terminal is as it was.
@@ -106,11 +125,20 @@ impl Tmux {
         s
     }
 
-    /// The pid of the program running in the shell.
+    /// The pid of votewatch running below the shell (through the `sh -c` of [`Tmux::launch`]).
     pub fn child_pid(&self) -> i32 {
-        let shell = self.flag("pane_pid");
-        let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
-        String::from_utf8(out.stdout).unwrap().lines().next().expect("a child of the shell").trim().parse().unwrap()
+        let mut pid = self.flag("pane_pid");
+        for _ in 0..4 {
+            let out = Command::new("pgrep").args(["-P", &pid]).output().unwrap();
+            let child =
+                String::from_utf8(out.stdout).unwrap().lines().next().expect("a child of the shell").trim().to_string();
+            let name = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+            if name.trim() == "votewatch" {
+                return child.parse().unwrap();
+            }
+            pid = child;
+        }
+        panic!("no votewatch below the shell")
     }
 }
 
