@@ -8,11 +8,11 @@
 //! swings, precinct noise, and a swing that grows with precinct size) and is projected by swing
 //! from it (`--baseline`).
 
-use votewatch::forensics::projection::project_with;
-use votewatch::forensics::swing::Baseline;
-use votewatch::ingest::record::Op;
-use votewatch::ingest::{FeedSpec, cold};
-use votewatch::session::replay::{Replay, Script};
+use votewatch::analysis::projection::project_with;
+use votewatch::analysis::swing::Baseline;
+use votewatch::hub::replay::{Replay, Script};
+use votewatch::source::record::Op;
+use votewatch::source::{FeedSpec, cold};
 use votewatch::synth::{Profile, SynthOptions, generate};
 
 fn main() {

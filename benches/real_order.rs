@@ -21,10 +21,10 @@ use std::path::Path;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use votewatch::analysis::projection::project;
 use votewatch::engine::Engine;
 use votewatch::feed::report::parse_json_report;
 use votewatch::feed::{Batch, Loc, Manifest, Schema, Timestamp};
-use votewatch::forensics::projection::project;
 
 #[path = "../tests/common/ru2018.rs"]
 mod ru2018;

@@ -53,7 +53,7 @@ pub enum Command {
         feed: PathBuf,
         /// Feed seconds per real second (e.g. 60), or `max`; by default a night takes about two minutes.
         #[arg(long, default_value = "auto")]
-        speed: crate::session::ReplaySpeed,
+        speed: crate::hub::ReplaySpeed,
         /// Write NDJSON events to stdout instead of opening the dashboard.
         #[arg(long)]
         headless: bool,
@@ -67,13 +67,13 @@ pub enum Command {
     Demo {
         /// Feed seconds per real second, or `max`.
         #[arg(long, default_value = "auto")]
-        speed: crate::session::ReplaySpeed,
+        speed: crate::hub::ReplaySpeed,
         /// Project by swing from the bundled 2019 sample (the same stations, three years
         /// earlier) instead of by region ratios.
         #[arg(long)]
         baseline: bool,
         #[command(flatten)]
-        thresholds: crate::forensics::Thresholds,
+        thresholds: crate::analysis::Thresholds,
         #[command(flatten)]
         ui: crate::run::dashboard::UiOpts,
     },
@@ -125,7 +125,7 @@ pub struct FeedOpts {
     #[arg(long, value_name = "FEED")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]
-    pub thresholds: crate::forensics::Thresholds,
+    pub thresholds: crate::analysis::Thresholds,
 }
 
 impl Default for FeedOpts {
@@ -141,12 +141,12 @@ impl Default for FeedOpts {
 
 impl FeedOpts {
     /// The statistics these options ask for: thresholds, and the baseline read.
-    pub fn forensics(&self) -> anyhow::Result<crate::forensics::Cache> {
+    pub fn forensics(&self) -> anyhow::Result<crate::analysis::Cache> {
         let baseline = match &self.baseline {
-            Some(p) => Some(crate::forensics::swing::Baseline::load(p, self.max_file_size)?),
+            Some(p) => Some(crate::analysis::swing::Baseline::load(p, self.max_file_size)?),
             None => None,
         };
-        Ok(crate::forensics::Cache::new(self.thresholds.clone()).with_baseline(baseline))
+        Ok(crate::analysis::Cache::new(self.thresholds.clone()).with_baseline(baseline))
     }
 }
 

@@ -1,17 +1,27 @@
 //! votewatch: watch an election count live in a terminal.
 //!
-//! The flow runs one way: sources ([`feed`], [`ingest`]) read and judge reports, the
-//! [`engine`] owns the election state, and views (the table and JSON [`output`], the headless
-//! event stream, the TUI) read its summaries. [`synth`] writes synthetic feeds.
+//! The flow runs one way, and so do the imports (ARCHITECTURE.md; `tests/tidy.rs` enforces
+//! it): [`text`] and the [`feed`] contract at the bottom; [`source`]s find and read reports;
+//! the [`engine`] owns the election state; [`analysis`] judges it; the [`hub`] runs them and
+//! publishes snapshots; the views ([`output`], [`ui`]) show them; [`synth`] and [`run`] (with
+//! [`cli`]) sit on top.
+
+pub mod text;
+
+pub mod feed;
+
+pub mod source;
+
+pub mod engine;
+
+pub mod analysis;
+
+pub mod hub;
+
+pub mod output;
+pub mod ui;
+
+pub mod synth;
 
 pub mod cli;
-pub mod engine;
-pub mod feed;
-pub mod forensics;
-pub mod ingest;
-pub mod output;
 pub mod run;
-pub mod session;
-pub mod synth;
-pub mod text;
-pub mod ui;

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
                 run::watch::headless(&feed, &feed_opts, &opts)
             } else {
                 run::dashboard::require_terminal("watch FEED").and_then(|_| {
-                    let source = votewatch::session::watch_source(
+                    let source = votewatch::hub::watch_source(
                         &feed,
                         &feed_opts,
                         opts.poll,
@@ -36,17 +36,17 @@ fn main() -> ExitCode {
             }
         }
         Command::Replay { feed, speed, headless, feed_opts, ui } => {
-            let speed = if headless && speed == votewatch::session::ReplaySpeed::Default {
-                votewatch::session::ReplaySpeed::Max
+            let speed = if headless && speed == votewatch::hub::ReplaySpeed::Default {
+                votewatch::hub::ReplaySpeed::Max
             } else {
                 speed
             };
             if headless {
-                votewatch::session::replay_source(&feed, &feed_opts, speed)
+                votewatch::hub::replay_source(&feed, &feed_opts, speed)
                     .and_then(|source| run::replay::headless(source, feed_opts.forensics()?))
             } else {
                 run::dashboard::require_terminal("replay FEED").and_then(|_| {
-                    let source = votewatch::session::replay_source(&feed, &feed_opts, speed)?;
+                    let source = votewatch::hub::replay_source(&feed, &feed_opts, speed)?;
                     run::dashboard::run(source, feed_opts.forensics()?, &ui)
                 })
             }
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
                         None
                     };
                     let opts = votewatch::cli::FeedOpts { thresholds, baseline, ..Default::default() };
-                    run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
+                    run::dashboard::run(votewatch::hub::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
                 })
         }
         Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope } if profile == "gradient" => {

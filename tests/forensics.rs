@@ -148,9 +148,9 @@ fn thresholds_come_from_the_manifest_and_the_command_line() {
 
 #[test]
 fn regions_tested_again_only_when_changed_give_what_a_fresh_analysis_gives() {
-    use votewatch::forensics::{Config, Memo, analyze, analyze_with};
-    use votewatch::ingest::FeedSpec;
-    use votewatch::session::replay::{Replay, Script};
+    use votewatch::analysis::{Config, Memo, analyze, analyze_with};
+    use votewatch::hub::replay::{Replay, Script};
+    use votewatch::source::FeedSpec;
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("feed");
     let stuffing = Some(Stuffing { region: "turkistan".into(), fraction: 0.5 });

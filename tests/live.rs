@@ -175,9 +175,9 @@ fn a_recording_replays_as_it_happened() {
 
 #[test]
 fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
-    use votewatch::ingest::live::LiveFeed;
-    use votewatch::ingest::watcher::{FsChange, translate};
-    use votewatch::ingest::{FeedSpec, cold};
+    use votewatch::source::live::LiveFeed;
+    use votewatch::source::watcher::{FsChange, translate};
+    use votewatch::source::{FeedSpec, cold};
     // When the kernel's queue overflows, notify says so with a Rescan-flagged event (or an
     // error); the loop must then rescan rather than trust the events it got.
     let flagged = notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);

@@ -6,14 +6,14 @@
 //! the 2019 one as its baseline calls the race and covers the final result. (Interval coverage
 //! is a calibration matter for a benchmark, not a test: see docs/PROJECTION.md.)
 
+use votewatch::analysis::projection::{Projection, project, project_with};
+use votewatch::analysis::swing::Baseline;
 use votewatch::engine::Engine;
 use votewatch::feed::report::Report;
 use votewatch::feed::{Batch, Loc, Timestamp};
-use votewatch::forensics::projection::{Projection, project, project_with};
-use votewatch::forensics::swing::Baseline;
-use votewatch::ingest::record::Op;
-use votewatch::ingest::{FeedSpec, cold};
-use votewatch::session::replay::{Replay, Script};
+use votewatch::hub::replay::{Replay, Script};
+use votewatch::source::record::Op;
+use votewatch::source::{FeedSpec, cold};
 use votewatch::synth::{Profile, SynthOptions, generate};
 
 fn feed(seed: u64, profile: Profile, precincts: usize) -> (tempfile::TempDir, FeedSpec) {

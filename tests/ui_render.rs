@@ -7,8 +7,8 @@ use std::path::Path;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use votewatch::cli::FeedOpts;
-use votewatch::session::view::{FingerprintRequest, Focus, View};
-use votewatch::session::{Command, ReplaySpeed, Session, Source, replay_source};
+use votewatch::hub::view::{FingerprintRequest, Focus, View};
+use votewatch::hub::{Command, ReplaySpeed, Session, Source, replay_source};
 use votewatch::ui::app::{App, Cursor, Drill, Panel, SortKey};
 use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
 

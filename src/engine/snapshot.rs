@@ -99,16 +99,16 @@ pub struct Summary {
     /// The statistical tests' status (which regions have enough precincts to be judged), once
     /// forensics ran; their flags are in `anomalies`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub forensics: Option<crate::forensics::Forensics>,
+    pub forensics: Option<crate::analysis::Forensics>,
     /// The projected final result with 90% intervals (needs the manifest's registered voters
     /// per region).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub projection: Option<crate::forensics::projection::Projection>,
+    pub projection: Option<crate::analysis::projection::Projection>,
 }
 
 impl Summary {
     /// Adds the statistical flags to the integrity ones, in the same order rules.
-    pub fn with_forensics(mut self, f: crate::forensics::Forensics) -> Summary {
+    pub fn with_forensics(mut self, f: crate::analysis::Forensics) -> Summary {
         self.anomalies.extend(f.anomalies.iter().cloned());
         sort_anomalies(&mut self.anomalies);
         let mut per_region: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();

@@ -286,15 +286,15 @@ mod tests {
             r#"{"precinct":"P1","region":"n","registered":100,"ballots":120,"votes":{"a":100,"b":20}}"#,
         )
         .unwrap();
-        let spec = crate::ingest::FeedSpec::open(d, None, 1 << 20).unwrap();
-        let first = crate::ingest::cold::load(&spec).summary();
+        let spec = crate::source::FeedSpec::open(d, None, 1 << 20).unwrap();
+        let first = crate::source::cold::load(&spec).summary();
         std::fs::write(
             d.join("1.json"),
             r#"{"precinct":"P1","region":"n","registered":100,"ballots":60,"votes":{"a":40,"b":20}}"#,
         )
         .unwrap();
         std::fs::write(d.join("2.json"), "nope").unwrap();
-        let second = crate::ingest::cold::load(&spec).summary();
+        let second = crate::source::cold::load(&spec).summary();
         let mut a = Announcer::default();
         let mut out = Vec::new();
         let t0 = Instant::now();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use crate::session::{self, Opened, Session};
+use crate::hub::{self, Opened, Session};
 use crate::ui::app::App;
 use crate::ui::terminal::{Tui, end_by, watch_signals};
 use crate::ui::theme::{ColorDepth, Theme, ThemeName};
@@ -57,9 +57,9 @@ pub fn require_terminal(command: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn run(source: Opened, forensics: crate::forensics::Cache, opts: &UiOpts) -> Result<()> {
+pub fn run(source: Opened, forensics: crate::analysis::Cache, opts: &UiOpts) -> Result<()> {
     let last_signal = watch_signals()?;
-    let handle = session::spawn(Session::new(source).with_forensics(forensics), opts.fps);
+    let handle = hub::spawn(Session::new(source).with_forensics(forensics), opts.fps);
     let theme = opts.theme();
     let mut tui = Tui::enter()?;
     let mut app = App::default();

@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use crate::hub::{Opened, Session};
 use crate::output::events::Announcer;
-use crate::session::{Opened, Session};
 
 /// Writes events as the replay goes (at most ten `totals` a second), and the final totals at
 /// the end; a replay of a whole feed ends exactly where `tally` of it stands.
-pub fn headless(opened: Opened, mut forensics: crate::forensics::Cache) -> Result<()> {
+pub fn headless(opened: Opened, mut forensics: crate::analysis::Cache) -> Result<()> {
     let mut session = Session::new(opened);
     session.stop_on_signals()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -6,11 +6,11 @@ use std::path::Path;
 use anyhow::{Result, bail};
 
 use crate::cli::FeedOpts;
-use crate::ingest::{FeedSpec, cold};
 use crate::output::table;
+use crate::source::{FeedSpec, cold};
 
 pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
-    if feed.is_file() && crate::ingest::record::is_record(feed) {
+    if feed.is_file() && crate::source::record::is_record(feed) {
         let shown = crate::text::clean_path(feed);
         bail!("{shown}: a recording made by `watch --record`, not a feed; play it with `votewatch replay {shown}`");
     }

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::cli::FeedOpts;
-use crate::ingest::FeedSpec;
-use crate::ingest::follow::{Follow, FollowOpts};
-use crate::ingest::watcher::FsChange;
 use crate::output::events::Announcer;
+use crate::source::FeedSpec;
+use crate::source::follow::{Follow, FollowOpts};
+use crate::source::watcher::FsChange;
 
 pub struct WatchOpts {
     pub poll: Option<Duration>,
@@ -83,7 +83,7 @@ pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<(
     let recorder = opts
         .record
         .as_deref()
-        .map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref()))
+        .map(|p| crate::source::record::Recorder::create(p, spec.manifest.as_ref()))
         .transpose()?;
     let forensics = feed_opts.forensics()?;
     let follow_opts = FollowOpts { poll: opts.poll, settle: opts.settle };
@@ -103,7 +103,7 @@ pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<(
 pub fn follow_loop(
     follow: &mut Follow,
     rx: &Receiver<Inbox>,
-    mut forensics: crate::forensics::Cache,
+    mut forensics: crate::analysis::Cache,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let mut announcer = Announcer::default();

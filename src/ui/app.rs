@@ -4,8 +4,8 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use crate::session::Command;
-use crate::session::view::{FingerprintRequest, Focus, View};
+use crate::hub::Command;
+use crate::hub::view::{FingerprintRequest, Focus, View};
 
 /// The panels that take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -387,7 +387,7 @@ impl App {
             self.help = false;
             return if matches!(k.code, KeyCode::Char('q')) { Action::Quit } else { Action::Redraw };
         }
-        let replay = matches!(view.mode, crate::session::view::Mode::Replay(_));
+        let replay = matches!(view.mode, crate::hub::view::Mode::Replay(_));
         match k.code {
             KeyCode::Char('q') => Action::Quit,
             KeyCode::Esc => {
@@ -574,7 +574,7 @@ mod tests {
     }
     use crate::engine::Engine;
     use crate::feed::Manifest;
-    use crate::session::view::Mode;
+    use crate::hub::view::Mode;
 
     fn view() -> View {
         let m = Manifest::from_slice(

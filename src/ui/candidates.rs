@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::forensics::projection::Projection;
-use crate::session::view::{Call, View};
+use crate::analysis::projection::Projection;
+use crate::hub::view::{Call, View};
 use crate::text::{pad, percent, rpad, thousands};
 
 use super::theme::Theme;
@@ -186,7 +186,7 @@ fn bottom_line<'a>(
 mod tests {
     use super::*;
 
-    use crate::forensics::projection::{ProjectedSeats, ProjectedShare};
+    use crate::analysis::projection::{ProjectedSeats, ProjectedShare};
 
     fn projection(seats: bool) -> Projection {
         Projection {

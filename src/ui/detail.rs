@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::session::view::View;
+use crate::hub::view::View;
 use crate::text::{clean, fit, percent1, rpad, thousands};
 
 use super::theme::{Theme, severity_symbol};

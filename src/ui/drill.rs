@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Row, TableState};
 
-use crate::session::view::{PrecinctRow, View};
+use crate::hub::view::{PrecinctRow, View};
 use crate::text::{clean, fit, percent1, thousands};
 
 use super::app::{App, Drill, Panel, SortKey};

@@ -14,7 +14,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::session::view::{Fingerprint, View};
+use crate::hub::view::{Fingerprint, View};
 use crate::text::{fit, thousands, width};
 
 use super::app::{App, Panel};

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::session::view::{Mode, ReplayState, View};
+use crate::hub::view::{Mode, ReplayState, View};
 use crate::text::{clean, fit, percent, thousands};
 
 use super::theme::Theme;

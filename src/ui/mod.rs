@@ -27,7 +27,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::{Frame, Terminal};
 
-use crate::session::view::View;
+use crate::hub::view::View;
 
 use app::{Action, App, Panel};
 use theme::Theme;
@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
         return;
     }
     let header_h =
-        2 + u16::from(matches!(view.mode, crate::session::view::Mode::Replay(_))) + u16::from(view.notice.is_some());
+        2 + u16::from(matches!(view.mode, crate::hub::view::Mode::Replay(_))) + u16::from(view.notice.is_some());
     let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
     // In the tabbed layout the fingerprint takes the candidates' rows too: it needs the room.
     let cand_h = if !full && app.focus == Panel::Fingerprint {
@@ -146,7 +146,7 @@ fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
     } else {
         keys.extend([("Enter", "open"), ("/", "filter"), ("f", "fingerprint")]);
     }
-    if matches!(view.mode, crate::session::view::Mode::Replay(_)) {
+    if matches!(view.mode, crate::hub::view::Mode::Replay(_)) {
         keys.extend([("Space", "pause"), ("+/-", "speed"), (".", "step")]);
         if !in_fingerprint {
             keys.push(("[ ]", "seek"));
@@ -206,18 +206,18 @@ pub fn selectable_table<'a>(
 pub trait Views {
     fn version(&self) -> u64;
     fn latest(&self) -> std::sync::Arc<View>;
-    fn send(&self, c: crate::session::Command);
+    fn send(&self, c: crate::hub::Command);
 }
 
-impl Views for crate::session::Handle {
+impl Views for crate::hub::Handle {
     fn version(&self) -> u64 {
         self.shared.version()
     }
     fn latest(&self) -> std::sync::Arc<View> {
-        crate::session::Handle::latest(self)
+        crate::hub::Handle::latest(self)
     }
-    fn send(&self, c: crate::session::Command) {
-        crate::session::Handle::send(self, c)
+    fn send(&self, c: crate::hub::Command) {
+        crate::hub::Handle::send(self, c)
     }
 }
 
@@ -334,7 +334,7 @@ where
             terminal.draw(|f| draw(f, &view, app, theme)).map_err(Into::into)?;
             // A frame at another size may want the fingerprint at another resolution.
             if let Some(focus) = app.refocus() {
-                views.send(crate::session::Command::Focus(focus));
+                views.send(crate::hub::Command::Focus(focus));
             }
             drawn_version = view.version;
             last_draw = Instant::now();

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, TableState};
 
 use crate::engine::snapshot::RegionRow;
-use crate::session::view::View;
+use crate::hub::view::View;
 use crate::text::{clean, fit, percent1, thousands};
 
 use super::app::{App, Panel, SortKey};
@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let name_w =
         rows[shown.clone()].iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
     let gauge_w = ((area.width as usize).saturating_sub(name_w + 64) / 2).clamp(4, 20);
-    let status: std::collections::HashMap<&str, &crate::forensics::RegionStatus> = view
+    let status: std::collections::HashMap<&str, &crate::analysis::RegionStatus> = view
         .summary
         .forensics
         .as_ref()

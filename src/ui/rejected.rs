@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState};
 
 use crate::engine::snapshot::Rejected;
-use crate::session::view::View;
+use crate::hub::view::View;
 use crate::text::{clean, fit};
 
 use super::app::{App, Panel};

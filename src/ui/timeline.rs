@@ -6,7 +6,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Sparkline};
 
-use crate::session::view::View;
+use crate::hub::view::View;
 use crate::text::thousands;
 
 use super::app::{App, Panel};

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::session::view::View;
+use crate::hub::view::View;
 use crate::text::{percent, thousands};
 
 use super::header::bar;

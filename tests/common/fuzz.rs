@@ -272,7 +272,7 @@ pub fn manifest(bytes: &[u8], _: &Scratch) -> Result<Outcome, String> {
 
 pub fn recording(bytes: &[u8], s: &Scratch) -> Result<Outcome, String> {
     let p = s.file("rec.ndjson", bytes);
-    match votewatch::ingest::record::read(&p, 1 << 16) {
+    match votewatch::source::record::read(&p, 1 << 16) {
         Ok(r) => Ok(Outcome { reports: r.ops.len(), refusals: usize::from(r.cut_short.is_some()) }),
         Err(e) => {
             check_message(&format!("{e:#}"))?;

@@ -8,8 +8,8 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::feed::{Batch, Timestamp};
-use crate::ingest::record::{Op, Recording};
-use crate::ingest::{FeedSpec, cold};
+use crate::source::record::{Op, Recording};
+use crate::source::{FeedSpec, cold};
 
 /// The speed that makes a whole night last about this many seconds by default.
 pub const DEFAULT_REPLAY_SECONDS: f64 = 120.0;

@@ -63,8 +63,8 @@ impl Baseline {
     /// Reads a prior election: a feed directory or a single report file, in any report format
     /// (with its own manifest, if it has one).
     pub fn load(path: &Path, max_file_size: u64) -> Result<Baseline> {
-        let spec = crate::ingest::FeedSpec::open(path, None, max_file_size)?;
-        let engine = crate::ingest::cold::load(&spec);
+        let spec = crate::source::FeedSpec::open(path, None, max_file_size)?;
+        let engine = crate::source::cold::load(&spec);
         let b = Baseline::from_engine(&engine, path.display().to_string());
         if b.rows.is_empty() {
             bail!("{}: the baseline has no counted precinct with registered voters", path.display());

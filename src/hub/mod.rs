@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::Engine;
-use crate::ingest::follow::{Follow, FollowOpts};
-use crate::ingest::watcher::FsChange;
+use crate::source::follow::{Follow, FollowOpts};
+use crate::source::watcher::FsChange;
 
 use replay::Replay;
 use view::{AnomalyClock, Focus, Mode, ReplayState, View};
@@ -81,7 +81,7 @@ pub struct Session {
     extra_version: u64,
     /// Timeline cache: recomputed at most once a second (it sorts every counted report).
     timeline: (Instant, u64, view::Timeline),
-    forensics: crate::forensics::Cache,
+    forensics: crate::analysis::Cache,
     call: Option<view::Call>,
 }
 
@@ -95,14 +95,14 @@ impl Session {
             focus: Focus::default(),
             extra_version: 0,
             timeline: (Instant::now() - Duration::from_secs(10), u64::MAX, view::Timeline::default()),
-            forensics: crate::forensics::Cache::default(),
+            forensics: crate::analysis::Cache::default(),
             call: None,
         }
     }
 
     /// Judges the statistics and projects with these settings (threshold overrides over the
     /// manifest's, a baseline).
-    pub fn with_forensics(mut self, forensics: crate::forensics::Cache) -> Session {
+    pub fn with_forensics(mut self, forensics: crate::analysis::Cache) -> Session {
         self.forensics = forensics;
         self
     }
@@ -380,8 +380,8 @@ pub fn watch_source(
     settle: Duration,
     record: Option<&std::path::Path>,
 ) -> anyhow::Result<Opened> {
-    let spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
-    let recorder = record.map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref())).transpose()?;
+    let spec = crate::source::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
+    let recorder = record.map(|p| crate::source::record::Recorder::create(p, spec.manifest.as_ref())).transpose()?;
     let (tx, rx) = std::sync::mpsc::channel();
     let sink = tx.clone();
     let follow = Follow::start(spec, &FollowOpts { poll, settle }, recorder, move |c| {
@@ -396,10 +396,10 @@ pub fn replay_source(
     opts: &crate::cli::FeedOpts,
     speed: ReplaySpeed,
 ) -> anyhow::Result<Opened> {
-    let mut spec = crate::ingest::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
-    let script = if spec.single.is_some() && crate::ingest::record::is_record(feed) {
+    let mut spec = crate::source::FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
+    let script = if spec.single.is_some() && crate::source::record::is_record(feed) {
         // A `watch --record` log carries its own manifest.
-        let rec = crate::ingest::record::read(feed, opts.max_file_size)?;
+        let rec = crate::source::record::read(feed, opts.max_file_size)?;
         spec.schema = crate::feed::Schema::from_manifest(rec.manifest.as_ref(), opts.max_file_size);
         spec.manifest = rec.manifest.clone();
         replay::Script::from_recording(rec)
