@@ -73,7 +73,7 @@ pub enum Command {
         #[arg(long)]
         baseline: bool,
         #[command(flatten)]
-        thresholds: crate::analysis::Thresholds,
+        thresholds: crate::feed::thresholds::Thresholds,
         #[command(flatten)]
         ui: crate::run::dashboard::UiOpts,
     },
@@ -125,7 +125,7 @@ pub struct FeedOpts {
     #[arg(long, value_name = "FEED")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]
-    pub thresholds: crate::analysis::Thresholds,
+    pub thresholds: crate::feed::thresholds::Thresholds,
 }
 
 impl Default for FeedOpts {

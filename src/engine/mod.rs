@@ -175,10 +175,7 @@ impl Tallies {
     }
 }
 
-/// At most this many candidates are learned from the reports when the manifest lists none.
-pub const MAX_LEARNED_CANDIDATES: usize = 1_000;
-/// At most this many regions are learned from the reports when the manifest lists none.
-pub const MAX_LEARNED_REGIONS: usize = 10_000;
+pub use crate::feed::schema::{MAX_LEARNED_CANDIDATES, MAX_LEARNED_REGIONS};
 
 /// Names learned from the reports (not listed in the manifest): how many stored reports use
 /// each, so that one no report uses any more is neither shown nor counted against the cap.

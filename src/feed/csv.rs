@@ -88,11 +88,11 @@ impl Plan {
         if candidates.is_empty() {
             return Err("no candidate columns in the header".into());
         }
-        if !schema.knows_candidates() && candidates.len() > crate::engine::MAX_LEARNED_CANDIDATES {
+        if !schema.knows_candidates() && candidates.len() > super::schema::MAX_LEARNED_CANDIDATES {
             return Err(format!(
                 "the header has {} candidate columns, more than the {} a feed whose manifest lists no candidates may name (list them in election.json)",
                 crate::text::thousands(candidates.len() as u64),
-                crate::text::thousands(crate::engine::MAX_LEARNED_CANDIDATES as u64)
+                crate::text::thousands(super::schema::MAX_LEARNED_CANDIDATES as u64)
             ));
         }
         Ok(Plan {

@@ -139,7 +139,7 @@ pub struct Manifest {
     pub note: Option<String>,
     /// Overrides of the statistical thresholds (docs/ANOMALIES.md).
     #[serde(default)]
-    pub forensics: Option<crate::analysis::Thresholds>,
+    pub forensics: Option<super::thresholds::Thresholds>,
 }
 
 impl Manifest {

@@ -10,6 +10,7 @@ pub mod read;
 pub mod report;
 pub mod scan;
 pub mod schema;
+pub mod thresholds;
 
 pub use format::Format;
 pub use manifest::Manifest;

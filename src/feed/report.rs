@@ -435,11 +435,11 @@ impl RawReport<'_> {
                 return Err(format!("votes is {kind}, expected an object of candidate votes"));
             }
             Some(RawVotes::Map(m)) => {
-                if !schema.knows_candidates() && m.len() > crate::engine::MAX_LEARNED_CANDIDATES {
+                if !schema.knows_candidates() && m.len() > super::schema::MAX_LEARNED_CANDIDATES {
                     return Err(format!(
                         "votes names {} candidates, more than the {} a feed whose manifest lists no candidates may name (list them in election.json)",
                         crate::text::thousands(m.len() as u64),
-                        crate::text::thousands(crate::engine::MAX_LEARNED_CANDIDATES as u64)
+                        crate::text::thousands(super::schema::MAX_LEARNED_CANDIDATES as u64)
                     ));
                 }
                 let mut out: Vec<(Name, u32)> = Vec::with_capacity(m.len());

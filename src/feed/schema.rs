@@ -6,6 +6,11 @@ use rustc_hash::FxHashMap;
 use super::manifest::{CsvMapping, Manifest};
 use super::report::{Name, check_id};
 
+/// At most this many candidates are learned from the reports when the manifest lists none.
+pub const MAX_LEARNED_CANDIDATES: usize = 1_000;
+/// At most this many regions are learned from the reports when the manifest lists none.
+pub const MAX_LEARNED_REGIONS: usize = 10_000;
+
 /// The default cap on a file (or, for streamed formats, one line or row), in bytes.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 

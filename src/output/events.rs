@@ -32,7 +32,7 @@ struct Tagged<'a, T: Serialize> {
 
 /// Writes one event line.
 pub fn write_event<T: Serialize>(out: &mut impl Write, event: &str, body: &T) -> std::io::Result<()> {
-    super::json::write(&mut *out, &Tagged { event, body })?;
+    crate::text::json::write(&mut *out, &Tagged { event, body })?;
     out.write_all(b"\n")
 }
 

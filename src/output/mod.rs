@@ -1,5 +1,4 @@
 //! Views without a terminal UI: the readable table and the JSON forms.
 
 pub mod events;
-pub mod json;
 pub mod table;

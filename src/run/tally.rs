@@ -25,7 +25,7 @@ pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
     std::mem::forget(engine);
     let mut out = std::io::stdout().lock();
     let written = if json {
-        crate::output::json::write_pretty(&mut out, &summary).and_then(|_| writeln!(out))
+        crate::text::json::write_pretty(&mut out, &summary).and_then(|_| writeln!(out))
     } else {
         out.write_all(table::render(&summary).as_bytes())
     };

@@ -106,7 +106,7 @@ impl Recorder {
     }
 
     fn line(&mut self, v: &Value) -> Result<()> {
-        crate::output::json::write(&mut self.out, v)?;
+        crate::text::json::write(&mut self.out, v)?;
         self.out.write_all(b"\n")?;
         Ok(())
     }

@@ -12,7 +12,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 pub struct Safe<F>(pub F);
 
 fn hidden(c: char) -> bool {
-    c.is_control() || crate::text::is_bidi_or_invisible(c)
+    c.is_control() || super::is_bidi_or_invisible(c)
 }
 
 impl<F: Formatter> Formatter for Safe<F> {

@@ -1,4 +1,8 @@
-//! Numbers as people read them: thousands separators and exact percentages.
+//! How things leave the program for people and their scripts: numbers as people read them
+//! (thousands separators, exact percentages), and the one path every string takes to a
+//! terminal (sanitised), to stderr ([`warn`]) or into JSON ([`json`]).
+
+pub mod json;
 
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
