@@ -31,7 +31,7 @@ fn main() {
         .unwrap();
         let spec = FeedSpec::open(&out, None, 64 << 20).unwrap();
         let all = cold::load(&spec);
-        let truth = all.summary();
+        let truth = all.count();
         let baseline = with_baseline.then(|| {
             let prior = d.path().join("prior");
             votewatch::synth::prior::write_prior(&all, seed, &prior).unwrap();

@@ -2,7 +2,7 @@
 //! integrity anomaly and its clearing, and order independence (a property test).
 
 use proptest::prelude::*;
-use votewatch::engine::{Engine, Summary};
+use votewatch::engine::{Count as Summary, Engine};
 use votewatch::feed::report::parse_json_report;
 use votewatch::feed::{Batch, Loc, Manifest, Schema, Timestamp};
 
@@ -48,7 +48,7 @@ fn highest_revision_counts_whatever_the_order() {
         for i in order {
             e.ingest(files[i].0, one(&files[i].1), SEEN);
         }
-        let s = e.summary();
+        let s = e.count();
         assert_eq!((s.precincts_reporting, s.ballots, s.valid), (1, 62, 62));
         assert_eq!(s.candidates[0].votes, 31);
         assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
@@ -60,12 +60,12 @@ fn identical_resend_is_silent_and_conflict_holds_until_a_higher_revision() {
     let mut e = Engine::new(Some(manifest()));
     e.ingest("a.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
     e.ingest("copy.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
-    let s = e.summary();
+    let s = e.count();
     assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
     assert!(s.anomalies.is_empty() && s.held.is_empty());
 
     e.ingest("b.json", one(&report("P1", 1, 100, 60, 0, [29, 21, 10])), SEEN);
-    let s = e.summary();
+    let s = e.count();
     assert_eq!((s.precincts_reporting, s.ballots, s.valid), (0, 0, 0), "a conflict is held out of the totals");
     assert_eq!(s.held.len(), 1);
     assert_eq!(s.held[0].precinct, "P1");
@@ -77,7 +77,7 @@ fn identical_resend_is_silent_and_conflict_holds_until_a_higher_revision() {
     assert_eq!(kinds(&s), vec![("revision_conflict", "P1")]);
 
     e.ingest("c.json", one(&report("P1", 2, 100, 60, 0, [30, 20, 10])), SEEN);
-    let s = e.summary();
+    let s = e.count();
     assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
     assert!(s.held.is_empty());
     // Revision 2 has fewer votes for b than b.json's revision 1.
@@ -90,17 +90,17 @@ fn deleting_a_file_withdraws_its_reports_and_what_they_caused() {
     e.ingest("a.json", one(&report("P1", 1, 100, 60, 0, [30, 20, 10])), SEEN);
     e.ingest("b.json", one(&report("P1", 1, 100, 60, 0, [29, 21, 10])), SEEN);
     e.ingest("c.json", one(&report("P2", 1, 100, 110, 0, [100, 5, 5])), SEEN);
-    assert_eq!(e.summary().held.len(), 1);
+    assert_eq!(e.count().held.len(), 1);
     e.withdraw_file("b.json");
-    let s = e.summary();
+    let s = e.count();
     assert!(s.held.is_empty());
     assert_eq!((s.precincts_reporting, s.ballots), (2, 170));
     e.withdraw_file("c.json");
-    let s = e.summary();
+    let s = e.count();
     assert_eq!((s.precincts_reporting, s.ballots), (1, 60));
     assert!(s.anomalies.is_empty());
     e.withdraw_file("a.json");
-    let s = e.summary();
+    let s = e.count();
     assert_eq!((s.precincts_reporting, s.registered, s.ballots, s.valid), (0, 0, 0, 0));
     assert!(s.candidates.iter().all(|c| c.votes == 0));
 }
@@ -116,9 +116,9 @@ fn withdrawing_from_a_line_keeps_the_lines_before() {
     .join("\n");
     let mut e = Engine::new(Some(manifest()));
     e.ingest("log.ndjson", votewatch::feed::ndjson::parse_lines(text.as_bytes(), 1, &schema), SEEN);
-    assert_eq!(e.summary().precincts_reporting, 3);
+    assert_eq!(e.count().precincts_reporting, 3);
     e.withdraw("log.ndjson", Loc::Line(2));
-    assert_eq!(e.summary().precincts_reporting, 1);
+    assert_eq!(e.count().precincts_reporting, 1);
     assert!(e.precinct("P1").unwrap().counted().is_some());
 }
 
@@ -141,27 +141,27 @@ fn every_integrity_anomaly_fires_and_clears() {
     for (kind, bad, fix) in cases {
         let mut e = Engine::new(Some(manifest()));
         e.ingest("bad.json", one(&bad), SEEN);
-        let s = e.summary();
+        let s = e.count();
         assert!(kinds(&s).contains(&(kind, "P")), "{kind}: {:?}", s.anomalies);
         let a = s.anomalies.iter().find(|a| a.kind == kind).unwrap();
         assert_eq!(a.region.as_deref(), Some("n"));
         assert!(!a.message.is_empty());
         e.ingest("fix.json", one(&fix), SEEN);
-        let s = e.summary();
+        let s = e.count();
         assert!(!kinds(&s).contains(&(kind, "P")), "{kind} should clear: {:?}", s.anomalies);
         // And deleting the correction brings it back.
         e.withdraw_file("fix.json");
-        assert!(kinds(&e.summary()).contains(&(kind, "P")));
+        assert!(kinds(&e.count()).contains(&(kind, "P")));
     }
     // Early is judged in the region's own offset: 19:30 at +05:00 is 20:30 at +06:00, still
     // before 20:00 local in the south.
     let mut e = Engine::new(Some(manifest()));
     let south = report("S", 1, 100, 60, 0, [30, 20, 10]).replace(r#""region":"n""#, r#""region":"s""#);
     e.ingest("s.json", one(&south.replace("21:00:00+06:00", "20:30:00+06:00")), SEEN);
-    assert_eq!(kinds(&e.summary()), vec![("early_report", "S")]);
+    assert_eq!(kinds(&e.count()), vec![("early_report", "S")]);
     e.withdraw_file("s.json");
     e.ingest("s.json", one(&south), SEEN);
-    assert!(e.summary().anomalies.is_empty());
+    assert!(e.count().anomalies.is_empty());
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn votes_decreased_and_registered_changed_between_revisions() {
     let mut e = Engine::new(Some(manifest()));
     e.ingest("r2.json", one(&report("P", 2, 100, 60, 0, [28, 22, 10])), SEEN);
     e.ingest("r1.json", one(&report("P", 1, 101, 60, 0, [30, 20, 10])), SEEN);
-    let s = e.summary();
+    let s = e.count();
     assert_eq!(kinds(&s), vec![("votes_decreased", "P"), ("registered_changed", "P")]);
     assert!(
         s.anomalies[0].message.contains("revision 2 has fewer votes for a than revision 1: 28 < 30"),
@@ -178,7 +178,7 @@ fn votes_decreased_and_registered_changed_between_revisions() {
     );
     assert_eq!(s.anomalies[1].severity.as_str(), "info");
     e.withdraw_file("r1.json");
-    assert!(e.summary().anomalies.is_empty());
+    assert!(e.count().anomalies.is_empty());
 }
 
 /// A report with six candidates, read without a manifest (everything learned).
@@ -201,9 +201,9 @@ fn identical_results_need_spread_and_size() {
     let mut e = Engine::new(None);
     let spread = [700, 120, 80, 60, 30, 10];
     e.ingest("x.json", six("X", spread), SEEN);
-    assert!(e.summary().anomalies.is_empty());
+    assert!(e.count().anomalies.is_empty());
     e.ingest("y.json", six("Y", spread), SEEN);
-    let s = e.summary();
+    let s = e.count();
     assert_eq!(kinds(&s), vec![("identical_results", "X"), ("identical_results", "Y")]);
     assert!(
         s.anomalies[0].message.contains("exactly the same votes as Y (1,000 valid votes"),
@@ -212,14 +212,14 @@ fn identical_results_need_spread_and_size() {
     );
     assert_eq!(s.anomalies[0].region, None);
     e.withdraw_file("y.json");
-    assert!(e.summary().anomalies.is_empty());
+    assert!(e.count().anomalies.is_empty());
     // Votes piled on one or two candidates: a match by chance is likely enough that it is never
     // flagged.
     let mut e = Engine::new(None);
     for (name, v) in [("t1", [990, 10, 0, 0, 0, 0]), ("t2", [990, 10, 0, 0, 0, 0])] {
         e.ingest(&format!("{name}.json"), six(name, v), SEEN);
     }
-    assert!(e.summary().anomalies.is_empty(), "{:?}", e.summary().anomalies);
+    assert!(e.count().anomalies.is_empty(), "{:?}", e.count().anomalies);
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn identical_results_are_bounded_by_the_chance_matches_expected_in_the_feed() {
     for i in 0..100u32 {
         e.ingest(&format!("o{i}.json"), six(&format!("O{i}"), [100 + i, 200, 100, 100, 100 - i, 0]), SEEN);
     }
-    let s = e.summary();
+    let s = e.count();
     assert_eq!(kinds(&s), vec![("identical_results", "A"), ("identical_results", "B")]);
     assert!(s.anomalies[0].message.contains("102 counted precincts have it"), "{}", s.anomalies[0].message);
     // The same pair among ten thousand precincts of that total could be chance: not flagged.
@@ -241,12 +241,12 @@ fn identical_results_are_bounded_by_the_chance_matches_expected_in_the_feed() {
         let (a, b) = (i % 100, i / 100);
         e.ingest(&format!("m{i}.json"), six(&format!("M{i}"), [50 + a, 150 + b, 101, 150 - b, 149 - a, 0]), SEEN);
     }
-    assert!(e.summary().anomalies.iter().all(|a| a.kind != "identical_results"));
+    assert!(e.count().anomalies.iter().all(|a| a.kind != "identical_results"));
     // Small precincts (100 votes, about 5e-5 per pair): not chance when only a few could match.
     let mut e = Engine::new(None);
     e.ingest("s1.json", six("s1", [70, 12, 8, 6, 3, 1]), SEEN);
     e.ingest("s2.json", six("s2", [70, 12, 8, 6, 3, 1]), SEEN);
-    assert_eq!(kinds(&e.summary()).len(), 2);
+    assert_eq!(kinds(&e.count()).len(), 2);
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn party_list_seats_follow_the_count() {
         ),
     );
     e.ingest("p.json", b, SEEN);
-    let s = e.summary();
+    let s = e.count();
     let seats: Vec<(String, Option<u32>)> = s.candidates.iter().map(|c| (c.id.clone(), c.seats)).collect();
     assert_eq!(seats, vec![("x".into(), Some(6)), ("y".into(), Some(4)), ("z".into(), Some(0))]);
 }
@@ -291,7 +291,7 @@ fn state(files: &[(String, Vec<String>)], order: &[usize]) -> Summary {
         let (name, lines) = &files[i];
         e.ingest(name, votewatch::feed::ndjson::parse_lines(lines.join("\n").as_bytes(), 1, &schema), SEEN);
     }
-    e.summary()
+    e.count()
 }
 
 proptest! {
@@ -323,6 +323,6 @@ proptest! {
         }
         e.withdraw_file(&files[perm[0]].0);
         let without: Vec<usize> = perm[1..].to_vec();
-        prop_assert_eq!(e.summary(), state(&files, &without));
+        prop_assert_eq!(e.count(), state(&files, &without));
     }
 }

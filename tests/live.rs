@@ -201,6 +201,6 @@ fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
     live.settle_due(Instant::now() + Duration::from_secs(1));
     assert!(live.is_quiet());
     let cold = cold::load(&FeedSpec::open(dir, None, 64 << 20).unwrap());
-    assert_eq!(live.engine.summary().candidates, cold.summary().candidates);
-    assert_eq!(live.engine.summary().precincts_reporting, 2);
+    assert_eq!(live.engine.count().candidates, cold.count().candidates);
+    assert_eq!(live.engine.count().precincts_reporting, 2);
 }

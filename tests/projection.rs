@@ -37,7 +37,7 @@ fn partial(spec: &FeedSpec, fraction: f64) -> Replay {
 fn a_complete_count_projects_exactly_the_count_and_calls_it() {
     let (_d, spec) = feed(3, Profile::Kz2022, 600);
     let engine = cold::load(&spec);
-    let s = engine.summary();
+    let s = engine.count();
     let p = project(&engine).unwrap();
     for c in &p.candidates {
         let counted = s.candidates.iter().find(|x| x.id == c.id).unwrap().share.unwrap();
@@ -90,7 +90,7 @@ fn one_region_after_another(spec: &FeedSpec, within: impl Fn(&Report) -> i64) ->
     out
 }
 
-fn final_share(truth: &votewatch::engine::Summary, id: &str) -> f64 {
+fn final_share(truth: &votewatch::engine::Count, id: &str) -> f64 {
     truth.candidates.iter().find(|c| c.id == id).unwrap().share.unwrap()
 }
 
@@ -112,7 +112,7 @@ fn too_few_regions_in_to_borrow_from_is_waiting() {
 fn a_large_region_not_yet_in_is_borrowed_for_not_waited_for() {
     let (_d, spec) = feed(7, Profile::Kz2022, 3000);
     let all = cold::load(&spec);
-    let truth = all.summary();
+    let truth = all.count();
     let almaty = all.region_index("almaty").unwrap();
     let reports = final_reports(&spec);
     let n = reports.len() / 2;
@@ -137,7 +137,7 @@ fn a_large_region_not_yet_in_is_borrowed_for_not_waited_for() {
 #[test]
 fn regions_reporting_one_after_another_do_not_widen_the_interval() {
     let (_d, spec) = feed(8, Profile::Kz2022, 4000);
-    let truth = cold::load(&spec).summary();
+    let truth = cold::load(&spec).count();
     // Within each region in the feed's own order (precinct id: random as to size and place).
     let reports = one_region_after_another(&spec, |_| 0);
     let p = project(&count_of(&spec, &reports)).unwrap();
@@ -155,7 +155,7 @@ fn regions_reporting_one_after_another_do_not_widen_the_interval() {
 fn small_precincts_reporting_first_do_not_bias_the_turnout() {
     let (_d, spec) = feed(9, Profile::Kz2022, 4000);
     let all = cold::load(&spec);
-    let truth = all.summary().turnout.unwrap();
+    let truth = all.count().turnout.unwrap();
     // Smallest first within each region: small precincts turn out more.
     let reports = one_region_after_another(&spec, |r| i64::from(r.registered));
     let engine = count_of(&spec, &reports);
@@ -263,7 +263,7 @@ fn party_lists_get_seats_with_ranges_and_threshold_chances() {
     // And at the end, the final allocation.
     let engine = cold::load(&spec);
     let done = project(&engine).unwrap().seats.unwrap();
-    let counted = engine.summary();
+    let counted = engine.count();
     for s in &done {
         assert_eq!(Some(s.seats), counted.candidates.iter().find(|c| c.id == s.id).unwrap().seats);
         assert_eq!((s.low, s.high), (s.seats, s.seats));
@@ -274,7 +274,7 @@ fn party_lists_get_seats_with_ranges_and_threshold_chances() {
 fn a_baseline_projects_by_swing_and_a_complete_count_stays_exact() {
     let (d, spec) = feed(6, Profile::Kz2022, 3000);
     let all = cold::load(&spec);
-    let truth = all.summary();
+    let truth = all.count();
     let prior = d.path().join("prior");
     votewatch::synth::prior::write_prior(&all, 6, &prior).unwrap();
     let baseline = Baseline::load(&prior, 64 << 20).unwrap();
@@ -355,7 +355,7 @@ fn a_baseline_matches_renumbered_precincts_by_region_and_number() {
 fn the_2022_sample_replayed_with_the_2019_baseline_calls_the_race_and_covers_the_result() {
     let spec = FeedSpec::open(std::path::Path::new("sample-feeds/kz-2022-presidential"), None, 64 << 20).unwrap();
     let baseline = Baseline::load(std::path::Path::new("sample-feeds/kz-2019-presidential"), 64 << 20).unwrap();
-    let truth = cold::load(&spec).summary();
+    let truth = cold::load(&spec).count();
     let script = Script::load(&spec);
     let total = script.arrivals.len();
     let mut replay = Replay::new(spec.clone(), script, None);

@@ -388,16 +388,9 @@ impl Cache {
         }
     }
 
-    /// The engine's summary with the statistical flags added. Time-dependent flags (stalled
-    /// regions) are judged on the feed's own clock — its "data as of", the latest report —
-    /// so a live session, a replay and a tally of the same reports say the same.
-    pub fn summary(&mut self, engine: &Engine, force: bool) -> crate::engine::Summary {
-        let s = engine.summary();
-        let now = s.as_of_unix();
-        let f = self.get(engine, now, force).clone();
-        let mut s = s.with_forensics(f);
-        s.projection = self.projection.clone();
-        s
+    /// The projection of the last analysis.
+    pub fn projection(&self) -> Option<&projection::Projection> {
+        self.projection.as_ref()
     }
 }
 

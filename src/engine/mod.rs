@@ -6,10 +6,11 @@
 //! is ever recounted from scratch.
 
 pub mod anomaly;
+pub mod count;
+pub mod flagged;
 pub mod identical;
 pub mod precinct;
 pub mod seats;
-pub mod snapshot;
 pub mod totals;
 
 use std::collections::BTreeSet;
@@ -21,7 +22,7 @@ use identical::IdenticalIndex;
 use precinct::{CheckContext, Entry, NO_REGION, Precinct};
 use totals::Totals;
 
-pub use snapshot::Summary;
+pub use count::Count;
 
 /// A candidate (or party) as views name it.
 #[derive(Debug, Clone)]
@@ -610,8 +611,8 @@ impl Engine {
         self.version += 1;
     }
 
-    /// The current state as views and JSON see it.
-    pub fn summary(&self) -> Summary {
-        snapshot::summarize(self)
+    /// The count as it stands: totals, rows, integrity flags, refusals.
+    pub fn count(&self) -> Count {
+        count::count(self)
     }
 }

@@ -3,6 +3,9 @@
 //! waits on the engine: it takes the latest view whenever it draws.
 
 pub mod replay;
+pub mod summary;
+
+pub use summary::{Summary, summarize};
 pub mod view;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -211,7 +214,7 @@ impl Session {
         let version = self.version();
         let finished = self.replay_finished();
         let engine = self.source.engine();
-        let summary = self.forensics.summary(engine, finished);
+        let summary = summarize(engine, &mut self.forensics, finished);
         let anomaly_seq = self.anomalies.stamp(&summary);
         self.call = track_call(self.call.take(), &summary);
         let now = Instant::now();
@@ -362,7 +365,7 @@ fn run(mut session: Session, shared: &Published, per_second: u32) {
 /// The call of the projection in `summary`, keeping when it was made while its wording (and
 /// the leader it concerns) stays the same. A projection withdrawn (waiting again, or a
 /// replay rewound) withdraws the call.
-fn track_call(last: Option<view::Call>, summary: &crate::engine::Summary) -> Option<view::Call> {
+fn track_call(last: Option<view::Call>, summary: &crate::hub::Summary) -> Option<view::Call> {
     let p = summary.projection.as_ref()?;
     let call = p.call.clone()?;
     let leader = p.candidates.first().map(|c| c.id.clone());

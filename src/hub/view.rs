@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 
-use crate::engine::snapshot::CandidateRow;
-use crate::engine::{Engine, Summary};
+use crate::engine::count::CandidateRow;
+use crate::engine::{Count, Engine};
 use crate::feed::Timestamp;
+use crate::hub::Summary;
 
 /// How the session runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,7 +228,7 @@ pub fn region_detail(engine: &Engine, id: &str) -> Option<RegionDetail> {
 }
 
 /// Builds the reports of a precinct, side by side, in revision order.
-pub fn precinct_detail(engine: &Engine, summary: &Summary, id: &str) -> Option<PrecinctDetail> {
+pub fn precinct_detail(engine: &Engine, summary: &Count, id: &str) -> Option<PrecinctDetail> {
     let p = engine.precinct(id)?;
     let order: Vec<usize> =
         summary.candidates.iter().filter_map(|c| engine.candidates().iter().position(|m| m.id == c.id)).collect();
@@ -257,7 +258,7 @@ pub fn precinct_detail(engine: &Engine, summary: &Summary, id: &str) -> Option<P
 /// Cell edges are exact: column `min(floor(ballots × cols / registered), cols − 1)`, so turnout
 /// of 100% and above lands in the last column; rows likewise by leader's votes over valid votes.
 /// An unknown region gives an empty fingerprint named by its id.
-pub fn fingerprint(engine: &Engine, summary: &Summary, region: Option<&str>, cols: u16, rows: u16) -> Fingerprint {
+pub fn fingerprint(engine: &Engine, summary: &Count, region: Option<&str>, cols: u16, rows: u16) -> Fingerprint {
     let cols = cols.clamp(1, FINGERPRINT_MAX_SIDE);
     let rows = rows.clamp(1, FINGERPRINT_MAX_SIDE);
     let (leader, leader_index) = leader(engine, summary);
@@ -309,13 +310,13 @@ pub fn fingerprint(engine: &Engine, summary: &Summary, region: Option<&str>, col
 
 /// The national leader (the summary's first candidate, once it has votes) and its index in
 /// the engine's candidates.
-fn leader<'a>(engine: &Engine, summary: &'a Summary) -> (Option<&'a CandidateRow>, Option<usize>) {
+fn leader<'a>(engine: &Engine, summary: &'a Count) -> (Option<&'a CandidateRow>, Option<usize>) {
     let leader = summary.candidates.first().filter(|c| c.votes > 0);
     (leader, leader.and_then(|l| engine.candidates().iter().position(|m| m.id == l.id)))
 }
 
 /// Reports per minute and the leader's running share, from the counted reports.
-pub fn timeline(engine: &Engine, summary: &Summary) -> Timeline {
+pub fn timeline(engine: &Engine, summary: &Count) -> Timeline {
     let mut counted: Vec<(Timestamp, &[u32])> =
         engine.precincts().iter().filter_map(|p| p.counted()).map(|e| (e.reported_at, &*e.votes)).collect();
     counted.sort_by_key(|(t, _)| *t);
@@ -427,7 +428,7 @@ mod tests {
     #[test]
     fn precincts_land_in_the_cells_computed_by_hand() {
         let e = sample();
-        let s = e.summary();
+        let s = e.count();
         assert_eq!(s.candidates[0].id, "a", "Alice leads: {:?}", s.candidates);
         let f = fingerprint(&e, &s, None, 10, 4);
         assert_eq!((f.cols, f.rows, f.cells.len()), (10, 4, 40));
@@ -446,7 +447,7 @@ mod tests {
     #[test]
     fn a_region_holds_only_its_precincts() {
         let e = sample();
-        let s = e.summary();
+        let s = e.count();
         let north = fingerprint(&e, &s, Some("n"), 10, 4);
         assert_eq!((north.scope.as_str(), north.region.as_deref()), ("North", Some("n")));
         assert_eq!((north.plotted, north.left_out, north.above_full, north.max), (3, 0, 0, 2));
@@ -461,7 +462,7 @@ mod tests {
     #[test]
     fn out_of_range_grids_and_empty_counts() {
         let e = sample();
-        let s = e.summary();
+        let s = e.count();
         // A grid of one cell holds everything plotted; zero is read as one.
         let one = fingerprint(&e, &s, None, 0, 0);
         assert_eq!((one.cols, one.rows, one.cells.clone()), (1, 1, vec![5]));
@@ -470,7 +471,7 @@ mod tests {
         assert_eq!(huge.count(u16::MAX, 0), 0, "outside the grid is empty");
         // Before anything is counted there is no leader and nothing to plot.
         let empty = engine(&[]);
-        let f = fingerprint(&empty, &empty.summary(), None, 4, 4);
+        let f = fingerprint(&empty, &empty.count(), None, 4, 4);
         assert_eq!((f.plotted, f.left_out, f.max, f.leader.clone()), (0, 0, 0, None));
         assert!(f.cells.iter().all(|&n| n == 0));
     }

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::engine::Summary;
 use crate::engine::anomaly::Anomaly;
-use crate::engine::snapshot::{CandidateRow, ElectionInfo, Held, RegionRow, Rejected};
+use crate::engine::count::{CandidateRow, ElectionInfo, Held, RegionRow, Rejected};
+use crate::hub::Summary;
 
 /// At most this many `totals` events a second.
 pub const TOTALS_PER_SECOND: u32 = 10;
@@ -287,14 +287,14 @@ mod tests {
         )
         .unwrap();
         let spec = crate::source::FeedSpec::open(d, None, 1 << 20).unwrap();
-        let first = crate::source::cold::load(&spec).summary();
+        let first = Summary::from(crate::source::cold::load(&spec).count());
         std::fs::write(
             d.join("1.json"),
             r#"{"precinct":"P1","region":"n","registered":100,"ballots":60,"votes":{"a":40,"b":20}}"#,
         )
         .unwrap();
         std::fs::write(d.join("2.json"), "nope").unwrap();
-        let second = crate::source::cold::load(&spec).summary();
+        let second = Summary::from(crate::source::cold::load(&spec).count());
         let mut a = Announcer::default();
         let mut out = Vec::new();
         let t0 = Instant::now();

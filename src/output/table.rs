@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::Summary;
+use crate::hub::Summary;
 use crate::text::{clean, fit, pad, percent, thousands, width};
 
 /// Candidate share as an exact two-decimal percentage.

@@ -27,7 +27,7 @@ pub fn headless(opened: Opened, mut forensics: crate::analysis::Cache) -> Result
             let version = session.version();
             let now = Instant::now();
             if version != written && (now >= last + gap || finished) {
-                let summary = forensics.summary(session.source.engine(), finished);
+                let summary = crate::hub::summarize(session.source.engine(), &mut forensics, finished);
                 announcer.announce(&mut out, &summary, now, finished)?;
                 out.flush()?;
                 written = version;

@@ -19,7 +19,7 @@ pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
         anyhow::anyhow!("{}: cannot read the feed: {}", crate::text::clean_path(feed), crate::feed::io_reason(&e))
     })?;
     let engine = cold::load_scanned(&spec, &scan);
-    let summary = opts.forensics()?.summary(&engine, true);
+    let summary = crate::hub::summarize(&engine, &mut opts.forensics()?, true);
     let readable = !engine.precincts().is_empty();
     // Freeing a million precincts one by one takes longer than the process exit does.
     std::mem::forget(engine);

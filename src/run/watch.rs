@@ -118,7 +118,7 @@ pub fn follow_loop(
         let turn = last_summary.is_none_or(|t| now >= t + gap);
         if dirty && turn {
             seen_version = follow.live.engine.version();
-            let summary = forensics.summary(&follow.live.engine, false);
+            let summary = crate::hub::summarize(&follow.live.engine, &mut forensics, false);
             announcer.announce(out, &summary, now, false)?;
             last_summary = Some(now);
         } else {
@@ -142,7 +142,7 @@ pub fn follow_loop(
     }
     // The last word: the analysis of the final state, whatever the rate limits held back.
     announcer.error(out, follow.error())?;
-    let summary = forensics.summary(&follow.live.engine, true);
+    let summary = crate::hub::summarize(&follow.live.engine, &mut forensics, true);
     announcer.announce(out, &summary, Instant::now(), true)?;
     out.flush()
 }

@@ -585,7 +585,7 @@ mod tests {
         .unwrap();
         View {
             version: 0,
-            summary: Engine::new(Some(m)).summary(),
+            summary: Engine::new(Some(m)).count().into(),
             mode: Mode::Live,
             anomaly_seq: Vec::new(),
             timeline: Default::default(),

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, TableState};
 
-use crate::engine::snapshot::RegionRow;
+use crate::engine::count::RegionRow;
 use crate::hub::view::View;
 use crate::text::{clean, fit, percent1, thousands};
 

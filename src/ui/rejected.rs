@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState};
 
-use crate::engine::snapshot::Rejected;
+use crate::engine::count::Rejected;
 use crate::hub::view::View;
 use crate::text::{clean, fit};
 

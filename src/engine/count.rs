@@ -1,6 +1,6 @@
-//! The summary views read: totals, candidates, regions, held precincts, anomalies and
-//! rejections, in a stable order. It is what `tally --json` prints and each `totals` event
-//! carries.
+//! The count as the engine knows it: totals, candidates, regions, held precincts, integrity
+//! anomalies and rejections, in a stable order. The full summary (`hub::Summary`: this, with
+//! the statistics and the projection) is put together downstream.
 
 use std::collections::BTreeMap;
 
@@ -8,10 +8,9 @@ use serde::Serialize;
 
 use crate::feed::Loc;
 use crate::feed::manifest::Contest;
-use crate::text::{percent1, thousands};
 
-use super::anomaly::{Anomaly, Kind};
-use super::precinct::{Entry, Precinct};
+use super::anomaly::Anomaly;
+
 use super::totals::{Totals, ratio};
 use super::{Engine, seats};
 
@@ -79,7 +78,7 @@ pub struct Rejected {
 
 /// The whole state as views see it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Summary {
+pub struct Count {
     pub election: ElectionInfo,
     pub precincts_reporting: u64,
     pub precincts_expected: Option<u64>,
@@ -96,23 +95,16 @@ pub struct Summary {
     pub held: Vec<Held>,
     pub anomalies: Vec<Anomaly>,
     pub rejected: Vec<Rejected>,
-    /// The statistical tests' status (which regions have enough precincts to be judged), once
-    /// forensics ran; their flags are in `anomalies`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub forensics: Option<crate::analysis::Forensics>,
-    /// The projected final result with 90% intervals (needs the manifest's registered voters
-    /// per region).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub projection: Option<crate::analysis::projection::Projection>,
 }
 
-impl Summary {
-    /// Adds the statistical flags to the integrity ones, in the same order rules.
-    pub fn with_forensics(mut self, f: crate::analysis::Forensics) -> Summary {
-        self.anomalies.extend(f.anomalies.iter().cloned());
+impl Count {
+    /// Adds flags raised elsewhere (the statistics') to the integrity ones, in the same order,
+    /// and to their regions' counts.
+    pub fn add_flags(&mut self, flags: &[Anomaly]) {
+        self.anomalies.extend(flags.iter().cloned());
         sort_anomalies(&mut self.anomalies);
         let mut per_region: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for a in &f.anomalies {
+        for a in flags {
             if let Some(r) = a.region.as_deref() {
                 *per_region.entry(r).or_default() += 1;
             }
@@ -120,8 +112,6 @@ impl Summary {
         for r in &mut self.regions {
             r.anomalies += per_region.get(r.id.as_str()).copied().unwrap_or(0);
         }
-        self.forensics = Some(f);
-        self
     }
 
     /// The "data as of" moment, unix seconds.
@@ -162,7 +152,7 @@ fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
     order
 }
 
-pub fn summarize(engine: &Engine) -> Summary {
+pub fn count(engine: &Engine) -> Count {
     let m = engine.manifest.as_ref();
     let contest = m.map_or(Contest::SingleWinner, |m| m.contest);
     let election = ElectionInfo {
@@ -200,7 +190,7 @@ pub fn summarize(engine: &Engine) -> Summary {
         })
         .collect();
 
-    let anomalies = anomalies(engine);
+    let anomalies = super::flagged::anomalies(engine);
     let mut per_region = vec![0usize; engine.regions.items.len()];
     for a in &anomalies {
         if let Some(r) = a.region.as_deref().and_then(|r| engine.regions.find(r)) {
@@ -255,7 +245,7 @@ pub fn summarize(engine: &Engine) -> Summary {
         .iter()
         .map(|&p| &engine.precincts.items[p as usize])
         .filter(|p| p.is_held())
-        .map(|p| Held { precinct: p.id.to_string(), reason: conflict_message(engine, p) })
+        .map(|p| Held { precinct: p.id.to_string(), reason: super::flagged::conflict_message(engine, p) })
         .collect();
     held.sort();
 
@@ -269,7 +259,7 @@ pub fn summarize(engine: &Engine) -> Summary {
     let rejected =
         rejections.into_iter().map(|(path, loc, e)| Rejected { source: loc.source(path), error: e.clone() }).collect();
 
-    Summary {
+    Count {
         election,
         precincts_reporting: t.precincts,
         precincts_expected: sum_opt(engine.regions.items.iter().take(listed).map(|r| r.precincts_expected)),
@@ -285,157 +275,5 @@ pub fn summarize(engine: &Engine) -> Summary {
         held,
         anomalies,
         rejected,
-        forensics: None,
-        projection: None,
     }
-}
-
-fn region_id(engine: &Engine, p: &Precinct) -> Option<String> {
-    p.region().map(|r| engine.regions.items[r as usize].id.clone())
-}
-
-fn candidate_id(engine: &Engine, c: usize) -> &str {
-    &engine.candidates.items[c].id
-}
-
-fn source_of(engine: &Engine, e: &Entry) -> String {
-    e.loc.source(&engine.files.items[e.file as usize].path)
-}
-
-fn conflict_message(engine: &Engine, p: &Precinct) -> String {
-    let rev = p.max_revision().unwrap_or(0);
-    let distinct = p.distinct_at(rev).len();
-    let mut sources: Vec<String> =
-        p.entries.iter().filter(|e| e.revision == rev).map(|e| source_of(engine, e)).collect();
-    sources.sort();
-    format!(
-        "{distinct} different reports for revision {rev} ({}); held out of the totals until a higher revision arrives",
-        sources.join(", ")
-    )
-}
-
-/// All anomalies, most severe first, then by kind and precinct.
-pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
-    let mut out = Vec::new();
-    for &pi in &engine.flagged {
-        let p = &engine.precincts.items[pi as usize];
-        for kind in Kind::ALL {
-            if p.has(kind)
-                && let Some(message) = message(engine, p, kind)
-            {
-                out.push(Anomaly {
-                    kind: kind.name(),
-                    severity: kind.severity(),
-                    precinct: Some(p.id.to_string()),
-                    region: region_id(engine, p),
-                    message,
-                });
-            }
-        }
-    }
-    for (group, same_total) in engine.identical_groups() {
-        let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
-        let chance = super::identical::coincidence_chance(votes);
-        let expected = super::identical::expected_matches(votes, same_total);
-        for &pi in &group {
-            let p = &engine.precincts.items[pi as usize];
-            let mut twins: Vec<&str> =
-                group.iter().filter(|&&q| q != pi).map(|&q| &*engine.precincts.items[q as usize].id).collect();
-            twins.sort();
-            out.push(Anomaly {
-                kind: Kind::IdenticalResults.name(),
-                severity: Kind::IdenticalResults.severity(),
-                precinct: Some(p.id.to_string()),
-                region: region_id(engine, p),
-                message: format!(
-                    "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {} per precinct of that total, and {} counted precincts have it: {:.1e} chance matches expected in the feed)",
-                    twins.join(", "),
-                    thousands(votes.iter().map(|&v| u64::from(v)).sum()),
-                    thousands((1.0 / chance).min(1e18) as u64),
-                    thousands(same_total as u64),
-                    expected
-                ),
-            });
-        }
-    }
-    sort_anomalies(&mut out);
-    out
-}
-
-fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
-    Some(match kind {
-        Kind::TurnoutOver100 => {
-            let c = p.counted()?;
-            format!(
-                "ballots {} exceed registered voters {} (turnout {})",
-                thousands(c.ballots.into()),
-                thousands(c.registered.into()),
-                percent1(c.ballots.into(), c.registered.into())
-            )
-        }
-        Kind::SumMismatch => {
-            let c = p.counted()?;
-            let accounted = c.valid() + u64::from(c.invalid);
-            let ballots = u64::from(c.ballots);
-            let diff = if accounted > ballots {
-                format!("{} more than the ballots", thousands(accounted - ballots))
-            } else {
-                let n = ballots - accounted;
-                format!("{} ballot{} unaccounted for", thousands(n), if n == 1 { "" } else { "s" })
-            };
-            format!(
-                "votes {} + invalid {} = {}, but ballots = {} ({diff})",
-                thousands(c.valid()),
-                thousands(c.invalid.into()),
-                thousands(accounted),
-                thousands(ballots)
-            )
-        }
-        Kind::RevisionConflict => conflict_message(engine, p),
-        Kind::VotesDecreased => {
-            let (lo, hi, what, before, after) = p.votes_decreased()?;
-            let what = match what {
-                None => "fewer ballots".to_string(),
-                Some(c) => format!("fewer votes for {}", candidate_id(engine, c)),
-            };
-            format!(
-                "revision {} has {what} than revision {}: {} < {}",
-                hi.revision,
-                lo.revision,
-                thousands(after.into()),
-                thousands(before.into())
-            )
-        }
-        Kind::RegisteredChanged => {
-            let (a, b) = p.registered_changed()?;
-            format!(
-                "registered voters changed from {} (revision {}) to {} (revision {})",
-                thousands(a.registered.into()),
-                a.revision,
-                thousands(b.registered.into()),
-                b.revision
-            )
-        }
-        Kind::EarlyReport => {
-            let c = p.counted()?;
-            let close = engine.polls_close.get(c.region as usize).copied().flatten()?;
-            let offset = c.reported_at.offset_seconds;
-            let close_local = crate::feed::Timestamp { unix: close, offset_seconds: offset }.to_rfc3339();
-            format!("reported at {}, before polls closed at {close_local}", c.reported_at.to_rfc3339())
-        }
-        Kind::Unanimous => {
-            let c = p.counted()?;
-            let valid = c.valid();
-            let (top, v) = c.votes.iter().enumerate().max_by_key(|(_, v)| **v)?;
-            format!(
-                "turnout {}{} and {} {} of valid votes ({} registered)",
-                percent1(c.voted().into(), c.registered.into()),
-                if c.issued().is_some() { " of ballots issued" } else { "" },
-                candidate_id(engine, top),
-                percent1((*v).into(), valid),
-                thousands(c.registered.into())
-            )
-        }
-        Kind::IdenticalResults => return None,
-    })
 }
