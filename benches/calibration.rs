@@ -9,10 +9,11 @@
 //! from it (`--baseline`).
 
 use votewatch::analysis::projection::project_with;
-use votewatch::analysis::swing::Baseline;
-use votewatch::hub::replay::{Replay, Script};
+
+use votewatch::hub::playback::Playback as Replay;
 use votewatch::source::record::Op;
-use votewatch::source::{FeedSpec, cold};
+use votewatch::source::replay::Script;
+use votewatch::source::FeedSpec;
 use votewatch::synth::{Profile, SynthOptions, generate};
 
 fn main() {
@@ -30,12 +31,12 @@ fn main() {
         )
         .unwrap();
         let spec = FeedSpec::open(&out, None, 64 << 20).unwrap();
-        let all = cold::load(&spec);
+        let all = votewatch::hub::load(&spec);
         let truth = all.count();
         let baseline = with_baseline.then(|| {
             let prior = d.path().join("prior");
             votewatch::synth::prior::write_prior(&all, seed, &prior).unwrap();
-            Baseline::load(&prior, 64 << 20).unwrap()
+            votewatch::hub::load_baseline(&prior, 64 << 20).unwrap()
         });
         for large_last in [false, true] {
             let mut script = Script::load(&spec);

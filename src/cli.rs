@@ -46,7 +46,7 @@ pub enum Command {
         #[command(flatten)]
         feed_opts: FeedOpts,
         #[command(flatten)]
-        ui: crate::run::dashboard::UiOpts,
+        ui: UiOpts,
     },
     /// Replay a saved feed (a directory or a single file) in the order its reports were made.
     Replay {
@@ -60,7 +60,7 @@ pub enum Command {
         #[command(flatten)]
         feed_opts: FeedOpts,
         #[command(flatten)]
-        ui: crate::run::dashboard::UiOpts,
+        ui: UiOpts,
     },
     /// Replay the bundled Kazakhstan 2022 sample in the dashboard (with --baseline, projected
     /// by swing from the bundled 2019 sample).
@@ -75,7 +75,7 @@ pub enum Command {
         #[command(flatten)]
         thresholds: crate::feed::thresholds::Thresholds,
         #[command(flatten)]
-        ui: crate::run::dashboard::UiOpts,
+        ui: UiOpts,
     },
     /// Generate a realistic synthetic feed (deterministic for a seed).
     Synth {
@@ -143,10 +143,36 @@ impl FeedOpts {
     /// The statistics these options ask for: thresholds, and the baseline read.
     pub fn forensics(&self) -> anyhow::Result<crate::analysis::Cache> {
         let baseline = match &self.baseline {
-            Some(p) => Some(crate::analysis::swing::Baseline::load(p, self.max_file_size)?),
+            Some(p) => Some(crate::hub::load_baseline(p, self.max_file_size)?),
             None => None,
         };
         Ok(crate::analysis::Cache::new(self.thresholds.clone()).with_baseline(baseline))
+    }
+}
+
+impl FeedOpts {
+    /// Where the feed is read from, and how.
+    pub fn options(&self) -> crate::hub::FeedOptions {
+        crate::hub::FeedOptions { manifest: self.manifest.clone(), max_file_size: self.max_file_size }
+    }
+}
+
+/// How the dashboard looks and refreshes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UiOpts {
+    /// At most this many frames a second.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
+    #[arg(long, value_enum, default_value_t = crate::ui::theme::ThemeName::Dark)]
+    pub theme: crate::ui::theme::ThemeName,
+    /// Colours the terminal can show (default: from NO_COLOR, COLORTERM and TERM).
+    #[arg(long, value_enum)]
+    pub colors: Option<crate::ui::theme::ColorDepth>,
+}
+
+impl UiOpts {
+    pub fn theme(&self) -> crate::ui::theme::Theme {
+        crate::ui::theme::Theme::new(self.theme, self.colors.unwrap_or_else(crate::ui::theme::ColorDepth::detect))
     }
 }
 

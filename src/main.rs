@@ -24,14 +24,15 @@ fn main() -> ExitCode {
                 run::watch::headless(&feed, &feed_opts, &opts)
             } else {
                 run::dashboard::require_terminal("watch FEED").and_then(|_| {
-                    let source = votewatch::hub::watch_source(
+                    let follow = votewatch::source::follow::FollowOpts { poll: opts.poll, settle: opts.settle };
+                    let opened = votewatch::hub::watch(
                         &feed,
-                        &feed_opts,
-                        opts.poll,
-                        opts.settle,
+                        &feed_opts.options(),
+                        &follow,
                         opts.record.as_deref(),
+                        feed_opts.forensics()?,
                     )?;
-                    run::dashboard::run(source, feed_opts.forensics()?, &ui)
+                    run::dashboard::run(opened, &ui)
                 })
             }
         }
@@ -42,12 +43,14 @@ fn main() -> ExitCode {
                 speed
             };
             if headless {
-                votewatch::hub::replay_source(&feed, &feed_opts, speed)
-                    .and_then(|source| run::replay::headless(source, feed_opts.forensics()?))
+                feed_opts
+                    .forensics()
+                    .and_then(|a| votewatch::hub::replay(&feed, &feed_opts.options(), speed, a))
+                    .and_then(run::replay::headless)
             } else {
                 run::dashboard::require_terminal("replay FEED").and_then(|_| {
-                    let source = votewatch::hub::replay_source(&feed, &feed_opts, speed)?;
-                    run::dashboard::run(source, feed_opts.forensics()?, &ui)
+                    let opened = votewatch::hub::replay(&feed, &feed_opts.options(), speed, feed_opts.forensics()?)?;
+                    run::dashboard::run(opened, &ui)
                 })
             }
         }
@@ -61,7 +64,7 @@ fn main() -> ExitCode {
                         None
                     };
                     let opts = votewatch::cli::FeedOpts { thresholds, baseline, ..Default::default() };
-                    run::dashboard::run(votewatch::hub::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
+                    run::dashboard::run(votewatch::hub::replay(&feed, &opts.options(), speed, opts.forensics()?)?, &ui)
                 })
         }
         Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope } if profile == "gradient" => {

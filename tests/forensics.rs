@@ -149,8 +149,9 @@ fn thresholds_come_from_the_manifest_and_the_command_line() {
 #[test]
 fn regions_tested_again_only_when_changed_give_what_a_fresh_analysis_gives() {
     use votewatch::analysis::{Config, Memo, analyze, analyze_with};
-    use votewatch::hub::replay::{Replay, Script};
+    use votewatch::hub::playback::Playback as Replay;
     use votewatch::source::FeedSpec;
+    use votewatch::source::replay::Script;
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("feed");
     let stuffing = Some(Stuffing { region: "turkistan".into(), fraction: 0.5 });

@@ -175,9 +175,9 @@ fn a_recording_replays_as_it_happened() {
 
 #[test]
 fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
+    use votewatch::source::FeedSpec;
     use votewatch::source::live::LiveFeed;
     use votewatch::source::watcher::{FsChange, translate};
-    use votewatch::source::{FeedSpec, cold};
     // When the kernel's queue overflows, notify says so with a Rescan-flagged event (or an
     // error); the loop must then rescan rather than trust the events it got.
     let flagged = notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);
@@ -192,15 +192,23 @@ fn an_overflowed_event_queue_is_caught_up_by_a_rescan() {
     write(dir, "election.json", MANIFEST);
     write(dir, "a.json", &report("N1", "n", 1, 300, 200));
     write(dir, "b.json", &report("N2", "n", 1, 100, 100));
-    let mut live = LiveFeed::start(FeedSpec::open(dir, None, 64 << 20).unwrap(), Duration::from_millis(1));
-    live.settle_due(Instant::now() + Duration::from_secs(1));
+    let mut engine = votewatch::engine::Engine::new(None);
+    let mut apply = |c, t| engine.apply(c, t);
+    let mut live = LiveFeed::start(
+        FeedSpec::open(dir, None, 64 << 20).unwrap(),
+        Duration::from_millis(1),
+        &mut |_| {},
+        &mut apply,
+    );
+    live.settle_due(Instant::now() + Duration::from_secs(1), &mut apply);
     std::fs::remove_file(dir.join("b.json")).unwrap();
     write(dir, "a.json", &report("N1", "n", 2, 310, 200));
     write(dir, "sub/c.json", &report("S1", "s", 1, 40, 10));
-    live.rescan(Instant::now(), &mut |_| {});
-    live.settle_due(Instant::now() + Duration::from_secs(1));
+    live.rescan(Instant::now(), &mut |_| {}, &mut apply);
+    live.settle_due(Instant::now() + Duration::from_secs(1), &mut apply);
     assert!(live.is_quiet());
-    let cold = cold::load(&FeedSpec::open(dir, None, 64 << 20).unwrap());
-    assert_eq!(live.engine.count().candidates, cold.count().candidates);
-    assert_eq!(live.engine.count().precincts_reporting, 2);
+    let cold = votewatch::hub::load(&FeedSpec::open(dir, None, 64 << 20).unwrap());
+
+    assert_eq!(engine.count().candidates, cold.count().candidates);
+    assert_eq!(engine.count().precincts_reporting, 2);
 }

@@ -7,13 +7,14 @@
 //! is a calibration matter for a benchmark, not a test: see docs/PROJECTION.md.)
 
 use votewatch::analysis::projection::{Projection, project, project_with};
-use votewatch::analysis::swing::Baseline;
+
 use votewatch::engine::Engine;
 use votewatch::feed::report::Report;
 use votewatch::feed::{Batch, Loc, Timestamp};
-use votewatch::hub::replay::{Replay, Script};
+use votewatch::hub::playback::Playback as Replay;
+use votewatch::source::FeedSpec;
 use votewatch::source::record::Op;
-use votewatch::source::{FeedSpec, cold};
+use votewatch::source::replay::Script;
 use votewatch::synth::{Profile, SynthOptions, generate};
 
 fn feed(seed: u64, profile: Profile, precincts: usize) -> (tempfile::TempDir, FeedSpec) {
@@ -36,7 +37,7 @@ fn partial(spec: &FeedSpec, fraction: f64) -> Replay {
 #[test]
 fn a_complete_count_projects_exactly_the_count_and_calls_it() {
     let (_d, spec) = feed(3, Profile::Kz2022, 600);
-    let engine = cold::load(&spec);
+    let engine = votewatch::hub::load(&spec);
     let s = engine.count();
     let p = project(&engine).unwrap();
     for c in &p.candidates {
@@ -48,7 +49,7 @@ fn a_complete_count_projects_exactly_the_count_and_calls_it() {
 
 /// The last report of each precinct in the feed (corrections applied), with its region.
 fn final_reports(spec: &FeedSpec) -> Vec<(u32, Report)> {
-    let all = cold::load(spec);
+    let all = votewatch::hub::load(spec);
     let mut out: Vec<(u32, Report)> = Vec::new();
     for a in Script::load(spec).arrivals {
         let Op::Report(_, r) = a.op else { continue };
@@ -111,7 +112,7 @@ fn too_few_regions_in_to_borrow_from_is_waiting() {
 #[test]
 fn a_large_region_not_yet_in_is_borrowed_for_not_waited_for() {
     let (_d, spec) = feed(7, Profile::Kz2022, 3000);
-    let all = cold::load(&spec);
+    let all = votewatch::hub::load(&spec);
     let truth = all.count();
     let almaty = all.region_index("almaty").unwrap();
     let reports = final_reports(&spec);
@@ -137,7 +138,7 @@ fn a_large_region_not_yet_in_is_borrowed_for_not_waited_for() {
 #[test]
 fn regions_reporting_one_after_another_do_not_widen_the_interval() {
     let (_d, spec) = feed(8, Profile::Kz2022, 4000);
-    let truth = cold::load(&spec).count();
+    let truth = votewatch::hub::load(&spec).count();
     // Within each region in the feed's own order (precinct id: random as to size and place).
     let reports = one_region_after_another(&spec, |_| 0);
     let p = project(&count_of(&spec, &reports)).unwrap();
@@ -154,7 +155,7 @@ fn regions_reporting_one_after_another_do_not_widen_the_interval() {
 #[test]
 fn small_precincts_reporting_first_do_not_bias_the_turnout() {
     let (_d, spec) = feed(9, Profile::Kz2022, 4000);
-    let all = cold::load(&spec);
+    let all = votewatch::hub::load(&spec);
     let truth = all.count().turnout.unwrap();
     // Smallest first within each region: small precincts turn out more.
     let reports = one_region_after_another(&spec, |r| i64::from(r.registered));
@@ -200,23 +201,23 @@ fn ceiling_prior(all: &Engine, dir: &std::path::Path, big_regions: &[&str], big:
 #[test]
 fn every_interval_contains_its_estimate_with_either_method() {
     let (d, spec) = feed(11, Profile::Kz2022, 3000);
-    let all = cold::load(&spec);
+    let all = votewatch::hub::load(&spec);
     let prior = d.path().join("prior");
     votewatch::synth::prior::write_prior(&all, 11, &prior).unwrap();
-    let full = Baseline::load(&prior, 64 << 20).unwrap();
+    let full = votewatch::hub::load_baseline(&prior, 64 << 20).unwrap();
     // A baseline with a third of the precincts.
     let third = d.path().join("third");
     std::fs::create_dir_all(&third).unwrap();
     let lines = std::fs::read_to_string(prior.join("prior.ndjson")).unwrap();
     let kept: Vec<&str> = lines.lines().enumerate().filter(|(i, _)| i % 3 == 0).map(|(_, l)| l).collect();
     std::fs::write(third.join("prior.ndjson"), kept.join("\n")).unwrap();
-    let third = Baseline::load(&third, 64 << 20).unwrap();
+    let third = votewatch::hub::load_baseline(&third, 64 << 20).unwrap();
     // One where the large regions swung far more than the small ones; counted while the small
     // regions have too few precincts in for a swing of their own (they lean on the others').
     let large = ["almaty_region", "jambyl", "karaganda", "turkistan", "astana", "almaty", "shymkent", "aktobe"];
     let ceiling = d.path().join("ceiling");
     ceiling_prior(&all, &ceiling, &large, 0.10, 0.01);
-    let ceiling = Baseline::load(&ceiling, 64 << 20).unwrap();
+    let ceiling = votewatch::hub::load_baseline(&ceiling, 64 << 20).unwrap();
     let reports: Vec<(u32, Report)> = final_reports(&spec);
     let large_ahead: Vec<Report> = {
         let mut seen = vec![0usize; all.regions().len()];
@@ -261,7 +262,7 @@ fn party_lists_get_seats_with_ranges_and_threshold_chances() {
     let small = seats.iter().find(|s| s.id == "adilet").unwrap();
     assert_eq!((small.seats, small.pass_chance), (0, 0.0), "0.7% never passes 7%");
     // And at the end, the final allocation.
-    let engine = cold::load(&spec);
+    let engine = votewatch::hub::load(&spec);
     let done = project(&engine).unwrap().seats.unwrap();
     let counted = engine.count();
     for s in &done {
@@ -273,11 +274,11 @@ fn party_lists_get_seats_with_ranges_and_threshold_chances() {
 #[test]
 fn a_baseline_projects_by_swing_and_a_complete_count_stays_exact() {
     let (d, spec) = feed(6, Profile::Kz2022, 3000);
-    let all = cold::load(&spec);
+    let all = votewatch::hub::load(&spec);
     let truth = all.count();
     let prior = d.path().join("prior");
     votewatch::synth::prior::write_prior(&all, 6, &prior).unwrap();
-    let baseline = Baseline::load(&prior, 64 << 20).unwrap();
+    let baseline = votewatch::hub::load_baseline(&prior, 64 << 20).unwrap();
     assert_eq!(baseline.len(), 3000);
     let r = partial(&spec, 0.25);
     let p = project_with(&r.engine, Some(&baseline)).unwrap();
@@ -319,7 +320,7 @@ fn a_baseline_projects_by_swing_and_a_complete_count_stays_exact() {
 #[test]
 fn a_baseline_matches_renumbered_precincts_by_region_and_number() {
     let (d, spec) = feed(12, Profile::Kz2022, 2000);
-    let all = cold::load(&spec);
+    let all = votewatch::hub::load(&spec);
     let prior = d.path().join("prior");
     votewatch::synth::prior::write_prior(&all, 12, &prior).unwrap();
     // The prior election's commission numbered its stations at home differently: "AST-0042"
@@ -340,7 +341,7 @@ fn a_baseline_matches_renumbered_precincts_by_region_and_number() {
     }
     std::fs::write(prior.join("prior.ndjson"), renumbered).unwrap();
     let r = partial(&spec, 0.3);
-    let p = project_with(&r.engine, Some(&Baseline::load(&prior, 64 << 20).unwrap())).unwrap();
+    let p = project_with(&r.engine, Some(&votewatch::hub::load_baseline(&prior, 64 << 20).unwrap())).unwrap();
     let info = p.baseline.unwrap();
     assert!(info.reported > 100, "{info:?}");
     let abroad = r.engine.precincts().iter().filter(|p| p.counted().is_some() && p.id.starts_with("ABR")).count();
@@ -354,8 +355,9 @@ fn a_baseline_matches_renumbered_precincts_by_region_and_number() {
 #[test]
 fn the_2022_sample_replayed_with_the_2019_baseline_calls_the_race_and_covers_the_result() {
     let spec = FeedSpec::open(std::path::Path::new("sample-feeds/kz-2022-presidential"), None, 64 << 20).unwrap();
-    let baseline = Baseline::load(std::path::Path::new("sample-feeds/kz-2019-presidential"), 64 << 20).unwrap();
-    let truth = cold::load(&spec).count();
+    let baseline =
+        votewatch::hub::load_baseline(std::path::Path::new("sample-feeds/kz-2019-presidential"), 64 << 20).unwrap();
+    let truth = votewatch::hub::load(&spec).count();
     let script = Script::load(&spec);
     let total = script.arrivals.len();
     let mut replay = Replay::new(spec.clone(), script, None);

@@ -7,20 +7,16 @@ use std::path::Path;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use votewatch::cli::FeedOpts;
+use votewatch::hub::ReplaySpeed;
 use votewatch::hub::view::{FingerprintRequest, Focus, View};
-use votewatch::hub::{Command, ReplaySpeed, Session, Source, replay_source};
 use votewatch::ui::app::{App, Cursor, Drill, Panel, SortKey};
 use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
 
 fn final_view(focus: Focus) -> View {
     let opts = FeedOpts::default();
-    let source = replay_source(Path::new("tests/fixtures/small-feed"), &opts, ReplaySpeed::Max).unwrap();
-    let mut session = Session::new(source);
-    if let Source::Replay(r) = &mut session.source {
-        r.finish();
-    }
-    session.command(Command::Focus(focus));
-    session.view()
+    let feed = Path::new("tests/fixtures/small-feed");
+    let opened = votewatch::hub::replay(feed, &opts.options(), ReplaySpeed::Max, opts.forensics().unwrap()).unwrap();
+    opened.view_at_end(&focus)
 }
 
 fn render(view: &View, app: &mut App, w: u16, h: u16) -> String {

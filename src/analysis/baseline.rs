@@ -14,7 +14,6 @@
 //! new region — or else to its baseline region, when the count has one of that id.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use anyhow::{Result, bail};
 
@@ -60,16 +59,12 @@ fn stem(id: &str) -> &str {
 }
 
 impl Baseline {
-    /// Reads a prior election: a feed directory or a single report file, in any report format
-    /// (with its own manifest, if it has one).
-    pub fn load(path: &Path, max_file_size: u64) -> Result<Baseline> {
-        let spec = crate::source::FeedSpec::open(path, None, max_file_size)?;
-        let engine = crate::source::cold::load(&spec);
-        let b = Baseline::from_engine(&engine, path.display().to_string());
-        if b.rows.is_empty() {
-            bail!("{}: the baseline has no counted precinct with registered voters", path.display());
+    /// This baseline, if it can be projected from (the hub reads it: `hub::load_baseline`).
+    pub fn checked(self) -> Result<Baseline> {
+        if self.rows.is_empty() {
+            bail!("{}: the baseline has no counted precinct with registered voters", self.source);
         }
-        Ok(b)
+        Ok(self)
     }
 
     /// The counted precincts of an engine as a baseline.

@@ -90,11 +90,9 @@ impl Point {
     }
 }
 
-/// The national leader (most votes; the first listed on a tie), once anyone has votes.
+/// The national leader ([`Engine::leader`]).
 pub fn leader(engine: &Engine) -> Option<usize> {
-    let national = engine.national();
-    let leader = (0..engine.candidates().len()).max_by_key(|&c| (national.votes_of(c), std::cmp::Reverse(c)));
-    leader.filter(|&c| national.votes_of(c) > 0)
+    engine.leader()
 }
 
 /// Points by region index (precincts without a region are in none), and the national leader.

@@ -152,6 +152,16 @@ fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
     order
 }
 
+impl Engine {
+    /// The national leader: the candidate with the most votes (ties to the smaller id, the
+    /// order every list of candidates follows), once anyone has a vote. The one rule for who
+    /// leads, wherever it matters (the statistics, the fingerprint, the timeline).
+    pub fn leader(&self) -> Option<usize> {
+        let t = &self.tallies.national;
+        ranked(self, t).first().copied().filter(|&c| t.votes_of(c) > 0)
+    }
+}
+
 pub fn count(engine: &Engine) -> Count {
     let m = engine.manifest.as_ref();
     let contest = m.map_or(Contest::SingleWinner, |m| m.contest);

@@ -16,7 +16,7 @@ pub mod totals;
 use std::collections::BTreeSet;
 
 use crate::feed::report::Name;
-use crate::feed::{Batch, Loc, Manifest, Report, Timestamp};
+use crate::feed::{Batch, Change, Loc, Manifest, Report, Timestamp};
 
 use identical::IdenticalIndex;
 use precinct::{CheckContext, Entry, NO_REGION, Precinct};
@@ -52,6 +52,8 @@ struct FileState {
     /// Precinct index and place of each report the file holds.
     reports: Vec<(u32, Loc)>,
     rejections: Vec<(Loc, String)>,
+    /// The furthest place it holds anything at (a growing log's next lines come after it).
+    last: Option<Loc>,
 }
 
 /// Things known by a string id.
@@ -414,12 +416,15 @@ impl Engine {
                 prec.entries.reserve_exact(1);
                 prec.entries.push(entry)
             });
-            self.files.items[file as usize].reports.push((p, loc));
+            let f = &mut self.files.items[file as usize];
+            f.reports.push((p, loc));
+            f.last = f.last.max(Some(loc));
         }
         if !batch.rejections.is_empty() || !refused.is_empty() {
-            let rejections = &mut self.files.items[file as usize].rejections;
-            rejections.extend(batch.rejections);
-            rejections.extend(refused);
+            let f = &mut self.files.items[file as usize];
+            f.rejections.extend(batch.rejections);
+            f.rejections.extend(refused);
+            f.last = f.last.max(f.rejections.iter().map(|(l, _)| *l).max());
             self.version += 1;
         }
     }
@@ -450,6 +455,33 @@ impl Engine {
         r < self.listed_regions || self.learned_regions.in_use(r)
     }
 
+    /// Applies what a source handed on. `seen` stands in for reports without `reported_at`.
+    pub fn apply(&mut self, change: Change, seen: Timestamp) {
+        match change {
+            Change::Replace { source, from, batch } => {
+                self.withdraw(&source, from);
+                if !batch.is_empty() {
+                    self.ingest(&source, batch, seen);
+                }
+            }
+            Change::Set { source, at, entry } => {
+                self.withdraw_at(&source, at);
+                let batch = match entry {
+                    Ok(r) => Batch { reports: vec![(at, r)], rejections: Vec::new() },
+                    Err(e) => Batch::rejected(at, e),
+                };
+                self.ingest(&source, batch, seen);
+            }
+            Change::Drop { source, at } => self.withdraw_at(&source, at),
+            Change::Reset(manifest) => {
+                // A new count, but the version goes on (views compare it).
+                let version = self.version;
+                *self = Engine::new(manifest.map(|m| *m));
+                self.version = version + 1;
+            }
+        }
+    }
+
     /// Withdraws everything `path` contributed (the file is gone, or about to be re-read).
     pub fn withdraw_file(&mut self, path: &str) {
         self.withdraw(path, Loc::Whole);
@@ -458,6 +490,14 @@ impl Engine {
     /// Withdraws what `path` contributed from `from` on (a growing file's unfinished tail).
     /// `Loc::Whole` withdraws everything.
     pub fn withdraw(&mut self, path: &str, from: Loc) {
+        // A log that grows: nothing from `from` on yet (places are kept in order), so nothing
+        // to look through.
+        if from != Loc::Whole
+            && let Some(file) = self.files.find(path)
+            && self.files.items[file as usize].last.is_none_or(|l| l < from)
+        {
+            return;
+        }
         self.withdraw_where(path, |loc| from == Loc::Whole || loc >= from);
     }
 
@@ -476,6 +516,7 @@ impl Engine {
         state.reports.retain(|(_, l)| keep(*l));
         let before = state.rejections.len();
         state.rejections.retain(|(l, _)| keep(*l));
+        state.last = state.reports.iter().map(|(_, l)| *l).chain(state.rejections.iter().map(|(l, _)| *l)).max();
         if state.rejections.len() != before {
             self.version += 1;
         }

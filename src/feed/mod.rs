@@ -1,6 +1,7 @@
 //! Sources and parsing: what a feed directory holds, how each file format is read, and how
 //! reports are judged before they reach the engine.
 
+pub mod change;
 pub mod csv;
 pub mod format;
 pub mod json;
@@ -12,6 +13,7 @@ pub mod scan;
 pub mod schema;
 pub mod thresholds;
 
+pub use change::Change;
 pub use format::Format;
 pub use manifest::Manifest;
 pub use report::{Report, Timestamp};
@@ -48,7 +50,7 @@ impl fmt::Display for Loc {
 }
 
 /// What one read of (part of) a file yields: good reports and rejections, each with its place.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     pub reports: Vec<(Loc, Report)>,
     pub rejections: Vec<(Loc, String)>,

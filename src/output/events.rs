@@ -287,14 +287,14 @@ mod tests {
         )
         .unwrap();
         let spec = crate::source::FeedSpec::open(d, None, 1 << 20).unwrap();
-        let first = Summary::from(crate::source::cold::load(&spec).count());
+        let first = Summary::from(crate::hub::load(&spec).count());
         std::fs::write(
             d.join("1.json"),
             r#"{"precinct":"P1","region":"n","registered":100,"ballots":60,"votes":{"a":40,"b":20}}"#,
         )
         .unwrap();
         std::fs::write(d.join("2.json"), "nope").unwrap();
-        let second = Summary::from(crate::source::cold::load(&spec).count());
+        let second = Summary::from(crate::hub::load(&spec).count());
         let mut a = Announcer::default();
         let mut out = Vec::new();
         let t0 = Instant::now();

@@ -1,4 +1,5 @@
 //! Views without a terminal UI: the readable table and the JSON forms.
 
 pub mod events;
+pub mod stream;
 pub mod table;

@@ -1,34 +1,15 @@
-//! Running the dashboard over a session: `watch FEED`, `replay FEED`, `demo`.
+//! Running the dashboard over the hub: `watch FEED`, `replay FEED`, `demo`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use crate::hub::{self, Opened, Session};
+use crate::cli::UiOpts;
+use crate::hub::Opened;
 use crate::ui::app::App;
 use crate::ui::terminal::{Tui, end_by, watch_signals};
-use crate::ui::theme::{ColorDepth, Theme, ThemeName};
 use crate::ui::{CrosstermEvents, Ending, Signals, run_loop};
-
-/// How the dashboard looks and refreshes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct UiOpts {
-    /// At most this many frames a second.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
-    pub fps: u32,
-    #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
-    pub theme: ThemeName,
-    /// Colours the terminal can show (default: from NO_COLOR, COLORTERM and TERM).
-    #[arg(long, value_enum)]
-    pub colors: Option<ColorDepth>,
-}
-
-impl UiOpts {
-    pub fn theme(&self) -> Theme {
-        Theme::new(self.theme, self.colors.unwrap_or_else(ColorDepth::detect))
-    }
-}
 
 /// The bundled sample `demo` replays, and the prior election `demo --baseline` projects from.
 pub const SAMPLE: &str = "kz-2022-presidential";
@@ -57,23 +38,27 @@ pub fn require_terminal(command: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn run(source: Opened, forensics: crate::analysis::Cache, opts: &UiOpts) -> Result<()> {
+/// Runs the dashboard over a feed opened for the hub: the hub on its own thread, one viewer
+/// drawn in this terminal.
+pub fn run(opened: Opened, opts: &UiOpts) -> Result<()> {
     let last_signal = watch_signals()?;
-    let handle = hub::spawn(Session::new(source).with_forensics(forensics), opts.fps);
+    let hub = opened.spawn(opts.fps);
+    let viewer = hub.viewer();
     let theme = opts.theme();
     let mut tui = Tui::enter()?;
     let mut app = App::default();
     let result = run_loop(
         &mut tui.terminal,
         &mut app,
-        &handle,
+        &viewer,
         &mut CrosstermEvents::start(),
         &theme,
         opts.fps,
         Signals { last: &last_signal, suspend: &mut crate::ui::terminal::suspend },
     );
     drop(tui);
-    drop(handle);
+    drop(viewer);
+    drop(hub);
     match result? {
         Ending::Quit => Ok(()),
         // Quit at once, as SIGQUIT would, but without a core file: the conventional status.

@@ -32,7 +32,7 @@ pub fn run(
         let aside = tempfile::tempdir()?;
         let whole = aside.path().join("feed");
         generate(&whole, &opts)?;
-        let engine = crate::source::cold::load(&crate::source::FeedSpec::open(&whole, None, u64::MAX)?);
+        let engine = crate::hub::load(&crate::source::FeedSpec::open(&whole, None, u64::MAX)?);
         let n = crate::synth::prior::write_prior(&engine, seed, dir).with_context(|| format!("{}", dir.display()))?;
         crate::text::warn(&format!(
             "wrote a prior election of {} precincts to {}",

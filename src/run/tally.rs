@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::cli::FeedOpts;
 use crate::output::table;
-use crate::source::{FeedSpec, cold};
+use crate::source::FeedSpec;
 
 pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
     if feed.is_file() && crate::source::record::is_record(feed) {
@@ -18,7 +18,7 @@ pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
     let scan = spec.scan().map_err(|e| {
         anyhow::anyhow!("{}: cannot read the feed: {}", crate::text::clean_path(feed), crate::feed::io_reason(&e))
     })?;
-    let engine = cold::load_scanned(&spec, &scan);
+    let engine = crate::hub::load_scanned(&spec, &scan);
     let summary = crate::hub::summarize(&engine, &mut opts.forensics()?, true);
     let readable = !engine.precincts().is_empty();
     // Freeing a million precincts one by one takes longer than the process exit does.

@@ -1,14 +1,14 @@
 //! Reading a whole feed at once: small files in parallel, large logs in blocks whose lines
-//! are parsed in parallel, everything applied to one engine.
+//! are parsed in parallel, everything handed on as changes (for one engine to apply).
 
 use rayon::prelude::*;
 
-use crate::engine::Engine;
 use crate::feed::read::read_file;
 use crate::feed::scan::{FeedFile, Refused, Scan};
-use crate::feed::{Batch, Loc, Schema, Timestamp};
+use crate::feed::{Batch, Change, Loc, Schema};
 
 use super::FeedSpec;
+use super::live::Out;
 
 /// Files at least this large are streamed on their own instead of read in the parallel pool.
 const LARGE_FILE: u64 = 4 << 20;
@@ -36,18 +36,22 @@ fn estimate_lines(path: &std::path::Path) -> usize {
     (size * lines / sample.len() as u64) as usize
 }
 
-/// Reads every file of the feed into `engine` (which must use the same manifest).
-pub fn load_into(engine: &mut Engine, spec: &FeedSpec, files: &[FeedFile], seen: Timestamp) {
-    let (large, small): (Vec<&FeedFile>, Vec<&FeedFile>) = files
+/// Hands on every file of `scan` (of `spec`) as read whole: small files read in parallel,
+/// large logs in blocks parsed while the last block is taken. `expect` hears, before a large
+/// file, about how many reports it holds (so tables can be sized once).
+pub fn read(spec: &FeedSpec, scan: &Scan, out: Out, expect: &mut dyn FnMut(usize)) {
+    let now = super::now();
+    let (large, small): (Vec<&FeedFile>, Vec<&FeedFile>) = scan
+        .files
         .iter()
         .partition(|f| f.format.is_streamed() && std::fs::metadata(&f.path).is_ok_and(|m| m.len() >= LARGE_FILE));
     let batches: Vec<Batch> = small.par_iter().map(|f| read_finished(f, &spec.schema)).collect();
     for (f, batch) in small.iter().zip(batches) {
-        engine.ingest(&f.rel, batch, seen);
+        out(Change::Replace { source: f.rel.clone(), from: Loc::Whole, batch }, now);
     }
     for f in large {
-        engine.reserve_precincts(estimate_lines(&f.path));
-        // Parse the next block while the engine takes the last one.
+        expect(estimate_lines(&f.path));
+        // Parse the next block while the last one is taken.
         let result = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
             let reader = scope.spawn(move || {
@@ -55,40 +59,46 @@ pub fn load_into(engine: &mut Engine, spec: &FeedSpec, files: &[FeedFile], seen:
                     let _ = tx.send(b);
                 })
             });
+            let mut first = true;
             for batch in rx {
-                engine.ingest(&f.rel, batch, seen);
+                // The first block replaces the file; the next ones follow it.
+                let from = if first { Loc::Whole } else { first_place(&batch) };
+                first = false;
+                out(Change::Replace { source: f.rel.clone(), from, batch }, now);
             }
             reader.join().unwrap_or_else(|_| Err(std::io::Error::other("the reader failed")))
         });
         if let Err(e) = result {
-            engine.withdraw_file(&f.rel);
-            engine.ingest(&f.rel, Batch::rejected(Loc::Whole, crate::feed::unreadable(&e)), seen);
+            let batch = Batch::rejected(Loc::Whole, crate::feed::unreadable(&e));
+            out(Change::Replace { source: f.rel.clone(), from: Loc::Whole, batch }, now);
         }
+    }
+    for r in &scan.refused {
+        out(
+            Change::Replace {
+                source: r.rel.clone(),
+                from: Loc::Whole,
+                batch: Batch::rejected(Loc::Whole, r.reason.clone()),
+            },
+            now,
+        );
     }
 }
 
-/// A fresh engine holding the whole feed as it is now. Paths that cannot be read are
-/// rejections (a feed root that cannot be listed is one, named `./`).
-pub fn load(spec: &FeedSpec) -> Engine {
-    let scan = spec.scan().unwrap_or_else(|e| Scan {
+/// Where a block of a file begins (its first report's or refusal's place).
+fn first_place(batch: &Batch) -> Loc {
+    let reports = batch.reports.iter().map(|(l, _)| *l);
+    let refused = batch.rejections.iter().map(|(l, _)| *l);
+    reports.chain(refused).min().unwrap_or(Loc::Whole)
+}
+
+/// The feed's paths, with a feed root that cannot be listed as a refusal of its own (`./`).
+pub fn scan_or_refuse(spec: &FeedSpec) -> Scan {
+    spec.scan().unwrap_or_else(|e| Scan {
         refused: vec![Refused {
             rel: "./".into(),
             reason: format!("cannot read the feed: {}", crate::feed::io_reason(&e)),
         }],
         ..Scan::default()
-    });
-    load_scanned(spec, &scan)
-}
-
-/// A fresh engine holding what `scan` (of `spec`) found.
-pub fn load_scanned(spec: &FeedSpec, scan: &Scan) -> Engine {
-    let mut engine = Engine::new(spec.manifest.clone());
-    engine.defer_indexes();
-    let now = super::now();
-    load_into(&mut engine, spec, &scan.files, now);
-    for r in &scan.refused {
-        engine.ingest(&r.rel, Batch::rejected(Loc::Whole, r.reason.clone()), now);
-    }
-    engine.build_indexes();
-    engine
+    })
 }

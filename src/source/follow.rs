@@ -4,8 +4,8 @@
 //!
 //! The caller owns the loop: it waits on its own inbox (into which the watcher sends
 //! [`FsChange`]s) until [`Follow::deadline`], hands over what came ([`Follow::changed`]) and
-//! calls [`Follow::tick`]. When nothing happens there is no deadline closer than a second, and
-//! nothing is read.
+//! calls [`Follow::tick`], applying every [`Change`] it is handed. When nothing happens there
+//! is no deadline closer than a second, and nothing is read.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::FeedSpec;
-use super::live::LiveFeed;
-use super::record::Recorder;
+use super::live::{LiveFeed, Out};
 use super::watcher::{DirWatcher, FsChange};
 
 /// How often the feed directory's identity, links into it and a manifest kept outside it are
@@ -65,8 +64,8 @@ impl Follow {
     pub fn start(
         spec: FeedSpec,
         opts: &FollowOpts,
-        recorder: Option<Recorder>,
         sink: impl Fn(FsChange) + Send + 'static,
+        out: Out,
     ) -> Result<Follow> {
         let mut watcher = match opts.poll {
             Some(_) => None,
@@ -80,7 +79,7 @@ impl Follow {
                     w.watch(dir)
                 }
             };
-            LiveFeed::start_recorded(spec, opts.settle, recorder, &mut hook)
+            LiveFeed::start(spec, opts.settle, &mut hook, out)
         };
         let now = Instant::now();
         let mut follow = Follow {
@@ -124,7 +123,7 @@ impl Follow {
     }
 
     /// Takes what the watcher sent.
-    pub fn changed(&mut self, changes: Vec<FsChange>, now: Instant) {
+    pub fn changed(&mut self, changes: Vec<FsChange>, now: Instant, out: Out) {
         let mut rescan = false;
         let mut paths: Vec<PathBuf> = Vec::new();
         for c in changes {
@@ -134,7 +133,7 @@ impl Follow {
             }
         }
         if rescan {
-            self.rescan(now);
+            self.rescan(now, out);
             return;
         }
         paths.sort();
@@ -151,12 +150,12 @@ impl Follow {
             }
         }
         if paths.contains(&self.live.spec.root) && self.root_replaced() {
-            self.rescan(now);
+            self.rescan(now, out);
             return;
         }
         {
             let mut hook = Self::watch_hook(&mut self.watcher);
-            self.live.changed(&paths, now, &mut hook);
+            self.live.changed(&paths, now, &mut hook, out);
         }
         self.after_walk(now);
     }
@@ -167,7 +166,7 @@ impl Follow {
         identity(&self.live.spec.root).map(|(d, i, _, _)| (d, i)) != self.root_id
     }
 
-    fn rescan(&mut self, now: Instant) {
+    fn rescan(&mut self, now: Instant, out: Out) {
         if self.root_replaced()
             && let Some(w) = &mut self.watcher
         {
@@ -175,7 +174,7 @@ impl Follow {
         }
         {
             let mut hook = Self::watch_hook(&mut self.watcher);
-            self.live.rescan(now, &mut hook);
+            self.live.rescan(now, &mut hook, out);
         }
         self.after_walk(now);
     }
@@ -201,41 +200,41 @@ impl Follow {
     }
 
     /// Does what is due: files that settled are read as finished, a poll, housekeeping.
-    pub fn tick(&mut self, now: Instant) {
-        self.live.settle_due(now);
+    pub fn tick(&mut self, now: Instant, out: Out) {
+        self.live.settle_due(now, out);
         if let (Some(every), Some(at)) = (self.poll, self.next_poll)
             && now >= at
         {
             self.next_poll = Some(now + every);
-            self.live.manifest_changed(now, &mut |_| {});
-            self.rescan(now);
+            self.live.manifest_changed(now, out);
+            self.rescan(now, out);
         }
         if now >= self.next_housekeeping {
             self.next_housekeeping = now + HOUSEKEEPING;
-            self.housekeeping(now);
+            self.housekeeping(now, out);
         }
     }
 
-    fn housekeeping(&mut self, now: Instant) {
+    fn housekeeping(&mut self, now: Instant, out: Out) {
         if self.live.root_is_lost() {
             if self.live.spec.root.exists() {
-                self.rescan(now);
+                self.rescan(now, out);
             }
             return;
         }
         if self.poll.is_none() && self.root_replaced() {
-            self.rescan(now);
+            self.rescan(now, out);
             return;
         }
         if !self.live.spec.manifest_inside() || self.poll.is_some() {
             let id = self.live.spec.manifest_path.as_deref().and_then(identity);
             if id != self.manifest_id {
                 self.manifest_id = id;
-                self.live.manifest_changed(now, &mut |_| {});
+                self.live.manifest_changed(now, out);
             }
         }
         if self.live.has_links() {
-            self.live.recheck_links(now);
+            self.live.recheck_links(now, out);
         }
     }
 

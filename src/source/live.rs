@@ -9,9 +9,9 @@
 //! refused. Paths are judged by the same walk as a `tally` ([`crate::feed::scan`]), so an
 //! unreadable folder, a name that is not UTF-8 or a FIFO is refused here exactly as there.
 //!
-//! Nothing here knows about notify: the caller says which paths changed (or that everything
-//! must be compared again), and is told, through `before_listing`, each folder about to be
-//! listed so that it can watch it first.
+//! Nothing here knows about notify or the engine: the caller says which paths changed (or that
+//! everything must be compared again), is told, through `before_listing`, each folder about to
+//! be listed so that it can watch it first, and is handed every change (`out`) to apply.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,14 +19,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::engine::Engine;
 use crate::feed::ndjson::Progress;
 use crate::feed::read::read_file;
 use crate::feed::scan::{FeedFile, Scan, display_rel};
-use crate::feed::{Batch, Format, Loc, Schema};
+use crate::feed::{Batch, Change, Format, Loc, Schema};
 
 use super::FeedSpec;
-use super::record::Recorder;
 use super::spec::ManifestChange;
 
 /// How long a file must be quiet before it is read as finished.
@@ -165,10 +163,14 @@ fn read_once(file: &FeedFile, old: Option<&Track>, schema: &Schema, finished: bo
     }
 }
 
-/// The live state of a watched feed.
+/// Where a source hands its changes, each with the moment that stands in for a report's
+/// `reported_at` when it has none (when it was read, or when a replay says it arrived).
+pub type Out<'a> = &'a mut dyn FnMut(Change, crate::feed::Timestamp);
+
+/// The live state of a watched feed: what was read of each file, so that the next read hands
+/// on only what changed.
 pub struct LiveFeed {
     pub spec: FeedSpec,
-    pub engine: Engine,
     /// Report files read, by feed-relative name.
     tracks: HashMap<String, Track>,
     /// Paths refused by the walk (unreadable folders, strange names, FIFOs…), with the reason.
@@ -184,32 +186,18 @@ pub struct LiveFeed {
     manifest_error: Option<String>,
     /// Set while the feed directory itself is gone.
     root_error: Option<String>,
-    /// Set when the recording failed.
-    record_error: Option<String>,
-    /// Where every change is written down, with `watch --record`.
-    recorder: Option<Recorder>,
 }
 
 /// A folder about to be listed (so that a watcher can be set on it first).
 pub type BeforeListing<'a> = &'a mut dyn FnMut(&Path);
 
 impl LiveFeed {
-    /// Starts following `spec`: every file present is read now.
-    pub fn start(spec: FeedSpec, settle: Duration) -> LiveFeed {
-        Self::start_recorded(spec, settle, None, &mut |_| {})
-    }
-
-    /// Starts following `spec`, writing every change into `recorder` (from the first read on).
-    pub fn start_recorded(
-        spec: FeedSpec,
-        settle: Duration,
-        recorder: Option<Recorder>,
-        before_listing: BeforeListing,
-    ) -> LiveFeed {
-        let engine = Engine::new(spec.manifest.clone());
+    /// Starts following `spec`: a new count under its manifest, and every file present read
+    /// now.
+    pub fn start(spec: FeedSpec, settle: Duration, before_listing: BeforeListing, out: Out) -> LiveFeed {
+        out(Change::Reset(spec.manifest.clone().map(Box::new)), super::now());
         let mut live = LiveFeed {
             spec,
-            engine,
             tracks: HashMap::new(),
             refused: HashMap::new(),
             keys: BTreeSet::new(),
@@ -218,20 +206,16 @@ impl LiveFeed {
             settle,
             manifest_error: None,
             root_error: None,
-            record_error: None,
-            recorder,
         };
-        live.rescan(Instant::now(), before_listing);
+        live.rescan(Instant::now(), before_listing, out);
         live
     }
 
-    /// What is wrong with the feed as a whole now (the directory gone, the manifest unusable,
-    /// the recording stopped), if anything.
+    /// What is wrong with the feed as a whole now (the directory gone, the manifest unusable),
+    /// if anything.
     pub fn error(&self) -> Option<String> {
-        let all: Vec<&str> = [&self.root_error, &self.manifest_error, &self.record_error]
-            .into_iter()
-            .filter_map(|e| e.as_deref())
-            .collect();
+        let all: Vec<&str> =
+            [&self.root_error, &self.manifest_error].into_iter().filter_map(|e| e.as_deref()).collect();
         (!all.is_empty()).then(|| all.join("; "))
     }
 
@@ -240,41 +224,23 @@ impl LiveFeed {
         self.root_error.is_some()
     }
 
-    /// Runs `f` on the recorder; a failure stops the recording and is said.
-    fn record(&mut self, f: impl FnOnce(&mut Recorder, &Engine) -> anyhow::Result<()>) {
-        if let Some(r) = &mut self.recorder
-            && let Err(e) = f(r, &self.engine).and_then(|_| r.flush())
-        {
-            self.record_error = Some(format!("recording stopped: {e:#}"));
-            self.recorder = None;
-        }
-    }
-
-    /// Replaces what `rel` gave from `from` on (`Loc::Whole`: everything) with `batch`.
-    fn replace(&mut self, rel: &str, from: Loc, batch: Batch, seen: crate::feed::Timestamp) {
-        self.record(|r, engine| r.replace(rel, from, &batch, engine));
-        self.engine.withdraw(rel, from);
-        self.engine.ingest(rel, batch, seen);
-    }
-
     pub fn settle_time(&self) -> Duration {
         self.settle
     }
 
-    fn forget(&mut self, rel: &str) {
+    fn forget(&mut self, rel: &str, out: Out) {
         let tracked = self.tracks.remove(rel).is_some();
         let refused = self.refused.remove(rel).is_some();
         self.keys.remove(rel);
         if tracked || refused {
-            self.record(|r, _| r.forget(rel));
-            self.engine.withdraw(rel, Loc::Whole);
+            out(Change::forget(rel), super::now());
         }
         self.unsettled.remove(rel);
         self.links.remove(rel);
     }
 
     /// Takes the walk's verdict on a refused path.
-    fn refuse(&mut self, rel: &str, reason: &str) {
+    fn refuse(&mut self, rel: &str, reason: &str, out: Out) {
         if self.refused.get(rel).is_some_and(|r| r == reason) {
             return;
         }
@@ -283,12 +249,15 @@ impl LiveFeed {
         }
         self.refused.insert(rel.to_string(), reason.to_string());
         self.keys.insert(rel.to_string());
-        self.replace(rel, Loc::Whole, Batch::rejected(Loc::Whole, reason), super::now());
+        out(
+            Change::Replace { source: rel.to_string(), from: Loc::Whole, batch: Batch::rejected(Loc::Whole, reason) },
+            super::now(),
+        );
     }
 
     /// Takes what a walk of `under` (a feed-relative name; empty for the whole feed) found:
     /// what is no longer there is forgotten, refusals are noted, files are read.
-    fn take_scan(&mut self, under: Option<&str>, scan: Scan, now: Instant) {
+    fn take_scan(&mut self, under: Option<&str>, scan: Scan, now: Instant, out: Out) {
         let present: std::collections::HashSet<&str> =
             scan.files.iter().map(|f| f.rel.as_str()).chain(scan.refused.iter().map(|r| r.rel.as_str())).collect();
         // What was known there: everything, or the name and what lies below it (a range of
@@ -305,30 +274,30 @@ impl LiveFeed {
         };
         let gone: Vec<String> = known.into_iter().filter(|k| !present.contains(k.as_str())).cloned().collect();
         for k in gone {
-            self.forget(&k);
+            self.forget(&k, out);
         }
         for r in &scan.refused {
-            self.refuse(&r.rel, &r.reason);
+            self.refuse(&r.rel, &r.reason, out);
         }
         for f in &scan.files {
             self.refused.remove(&f.rel);
         }
         self.links.extend(scan.links);
-        self.read(scan.files, false, now);
+        self.read(scan.files, false, now, out);
     }
 
     /// Paths that changed (or may have), as file-system events name them: each is judged by
     /// the walk's rules and read now. Folders are walked; paths that are gone withdraw
     /// whatever was read from or below them.
-    pub fn changed(&mut self, paths: &[PathBuf], now: Instant, before_listing: BeforeListing) {
+    pub fn changed(&mut self, paths: &[PathBuf], now: Instant, before_listing: BeforeListing, out: Out) {
         if paths.iter().any(|p| self.spec.is_manifest(p)) {
-            self.manifest_changed(now, before_listing);
+            self.manifest_changed(now, out);
         }
         let root = self.spec.root.clone();
         if self.spec.single.is_some() {
             let single = self.spec.single.clone().expect("checked");
             if paths.contains(&single.path) {
-                self.rescan(now, before_listing);
+                self.rescan(now, before_listing, out);
             }
             return;
         }
@@ -338,7 +307,7 @@ impl LiveFeed {
             }
             if *path == root {
                 if self.root_error.is_some() || !root.is_dir() {
-                    self.rescan(now, before_listing);
+                    self.rescan(now, before_listing, out);
                 }
                 continue;
             }
@@ -347,11 +316,11 @@ impl LiveFeed {
             }
             let Some(rel) = display_rel(&root, path) else { continue };
             let scan = crate::feed::scan::scan_path(&root, path, before_listing);
-            self.take_scan(Some(&rel), scan, now);
+            self.take_scan(Some(&rel), scan, now, out);
         }
     }
 
-    fn read(&mut self, files: Vec<FeedFile>, finished: bool, now: Instant) {
+    fn read(&mut self, files: Vec<FeedFile>, finished: bool, now: Instant, out: Out) {
         let schema = &self.spec.schema;
         let tracks = &self.tracks;
         let one = |f: FeedFile| {
@@ -363,21 +332,20 @@ impl LiveFeed {
         } else {
             files.into_iter().map(one).collect()
         };
-        let seen = super::now();
         for (f, outcome) in outcomes {
             match outcome {
-                Outcome::Gone => self.forget(&f.rel),
+                Outcome::Gone => self.forget(&f.rel, out),
                 Outcome::Same => {
                     if finished {
                         self.unsettled.remove(&f.rel);
                     }
                 }
                 Outcome::Append { from, batch, track } => {
-                    self.replace(&f.rel, from, batch, seen);
+                    out(Change::Replace { source: f.rel.clone(), from, batch }, super::now());
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Replace { batch, track } => {
-                    self.replace(&f.rel, Loc::Whole, batch, seen);
+                    out(Change::Replace { source: f.rel.clone(), from: Loc::Whole, batch }, super::now());
                     self.track(f.rel, track, finished, now);
                 }
                 Outcome::Wait { stamp } => {
@@ -415,7 +383,7 @@ impl LiveFeed {
     }
 
     /// Reads as finished every file quiet for the settle time.
-    pub fn settle_due(&mut self, now: Instant) {
+    pub fn settle_due(&mut self, now: Instant, out: Out) {
         let due: Vec<FeedFile> = self
             .unsettled
             .iter()
@@ -423,7 +391,7 @@ impl LiveFeed {
             .filter_map(|(rel, _)| self.feed_file(rel))
             .collect();
         if !due.is_empty() {
-            self.read(due, true, now);
+            self.read(due, true, now, out);
         }
     }
 
@@ -439,15 +407,15 @@ impl LiveFeed {
     }
 
     /// Reads again the files reached through symbolic links whose target changed.
-    pub fn recheck_links(&mut self, now: Instant) {
+    pub fn recheck_links(&mut self, now: Instant, out: Out) {
         let files: Vec<FeedFile> = self.links.iter().filter_map(|rel| self.feed_file(rel)).collect();
-        self.read(files, false, now);
+        self.read(files, false, now, out);
     }
 
     /// Compares the directory with what was read: new and changed files are read, vanished
     /// ones withdrawn. Used at start, when the OS event queue overflowed, when polling, and
     /// when the feed directory comes back.
-    pub fn rescan(&mut self, now: Instant, before_listing: BeforeListing) {
+    pub fn rescan(&mut self, now: Instant, before_listing: BeforeListing, out: Out) {
         let scan = if self.spec.single.is_some() {
             // The file's folder is watched (not walked): its events name the file.
             before_listing(&self.spec.root);
@@ -459,19 +427,19 @@ impl LiveFeed {
             Ok(scan) => {
                 if self.root_error.take().is_some() {
                     // Back: the manifest may have come back changed with it.
-                    self.manifest_changed(now, &mut |_| {});
+                    self.manifest_changed(now, out);
                 }
-                self.take_scan(None, scan, now);
+                self.take_scan(None, scan, now, out);
             }
-            Err(e) => self.root_lost(&e),
+            Err(e) => self.root_lost(&e, out),
         }
     }
 
     /// The feed directory (or the single file) is gone: nothing of it counts until it is back.
-    fn root_lost(&mut self, e: &std::io::Error) {
+    fn root_lost(&mut self, e: &std::io::Error, out: Out) {
         let all: Vec<String> = self.tracks.keys().chain(self.refused.keys()).cloned().collect();
         for k in all {
-            self.forget(&k);
+            self.forget(&k, out);
         }
         let what = if self.spec.single.is_some() { "the feed file" } else { "the feed directory" };
         self.root_error = Some(format!(
@@ -485,18 +453,18 @@ impl LiveFeed {
     /// change restarts the count with the new rules (every file read again as it stood:
     /// settled files as finished, the others as still being written); a manifest that cannot
     /// be read or is invalid is said, and the one in use stays.
-    pub fn manifest_changed(&mut self, now: Instant, _before_listing: BeforeListing) {
+    pub fn manifest_changed(&mut self, now: Instant, out: Out) {
         match self.spec.reload_manifest() {
             Ok(ManifestChange::Same) => self.manifest_error = None,
             Ok(ManifestChange::Changed) => {
                 self.manifest_error = None;
-                let manifest = self.spec.manifest.clone();
-                self.record(|r, _| r.manifest(manifest.as_ref()));
-                self.engine = Engine::new(manifest);
-                let seen = super::now();
+                out(Change::Reset(self.spec.manifest.clone().map(Box::new)), super::now());
                 let refused: Vec<(String, String)> = self.refused.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 for (rel, reason) in refused {
-                    self.replace(&rel, Loc::Whole, Batch::rejected(Loc::Whole, reason), seen);
+                    out(
+                        Change::Replace { source: rel, from: Loc::Whole, batch: Batch::rejected(Loc::Whole, reason) },
+                        super::now(),
+                    );
                 }
                 let tracks = std::mem::take(&mut self.tracks);
                 for rel in tracks.keys() {
@@ -512,8 +480,8 @@ impl LiveFeed {
                     }
                     (settled, pending)
                 };
-                self.read(settled, true, now);
-                self.read(pending, false, now);
+                self.read(settled, true, now, out);
+                self.read(pending, false, now, out);
             }
             Err(e) => self.manifest_error = Some(format!("{e:#}; still using the manifest read before")),
         }

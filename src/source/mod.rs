@@ -5,6 +5,7 @@ pub mod cold;
 pub mod follow;
 pub mod live;
 pub mod record;
+pub mod replay;
 pub mod spec;
 pub mod watcher;
 

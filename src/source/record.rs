@@ -28,9 +28,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::engine::Engine;
 use crate::feed::report::Name;
-use crate::feed::{Batch, Loc, Manifest, Report, Schema};
+use crate::feed::{Batch, Change, Loc, Manifest, Report, Schema};
 
 /// The key of a record log's first line.
 pub const MARKER: &str = "votewatch_record";
@@ -57,14 +56,15 @@ fn loc_from(v: &Value) -> Option<Loc> {
     }
 }
 
-/// A report as its JSON object again (ids, not manifest places).
-pub fn report_json(r: &Report, engine: &Engine) -> Value {
-    let name = |n: &Name, ids: &dyn Fn(usize) -> String| match n {
-        Name::Listed(i) => ids(*i as usize),
+/// A report as its JSON object again (ids, not manifest places: `manifest` is the one the
+/// report was read under).
+pub fn report_json(r: &Report, manifest: Option<&Manifest>) -> Value {
+    let name = |n: &Name, ids: &dyn Fn(usize) -> Option<String>| match n {
+        Name::Listed(i) => ids(*i as usize).unwrap_or_default(),
         Name::Named(s) => s.to_string(),
     };
-    let cand = |i: usize| engine.candidates()[i].id.clone();
-    let region = |i: usize| engine.regions()[i].id.clone();
+    let cand = |i: usize| Some(manifest?.candidates.get(i)?.id.clone());
+    let region = |i: usize| Some(manifest?.regions.get(i)?.id.clone());
     let votes: serde_json::Map<String, Value> = r.votes.iter().map(|(c, n)| (name(c, &cand), json!(n))).collect();
     let mut o = json!({
         "precinct": &*r.precinct,
@@ -89,20 +89,35 @@ fn digest(v: &Value) -> u64 {
     h.finish()
 }
 
-/// Writes the record log.
+/// Writes the record log: every change handed on by the live feed, once.
 pub struct Recorder {
     out: std::io::BufWriter<std::fs::File>,
     /// What stands recorded for each place of each source: a digest of its operation.
     recorded: HashMap<String, BTreeMap<Loc, u64>>,
+    /// The manifest in force (reports name candidates and regions by its places).
+    manifest: Option<Manifest>,
 }
 
 impl Recorder {
     pub fn create(path: &Path, manifest: Option<&Manifest>) -> Result<Recorder> {
         let file = std::fs::File::create(path)
             .with_context(|| format!("{}: cannot create the record", crate::text::clean_path(path)))?;
-        let mut r = Recorder { out: std::io::BufWriter::new(file), recorded: HashMap::new() };
+        let mut r =
+            Recorder { out: std::io::BufWriter::new(file), recorded: HashMap::new(), manifest: manifest.cloned() };
         r.line(&json!({ MARKER: VERSION, "manifest": manifest }))?;
         Ok(r)
+    }
+
+    /// Notes a change the live feed handed on.
+    pub fn record(&mut self, change: &Change) -> Result<()> {
+        match change {
+            Change::Replace { source, from, batch } if batch.is_empty() && *from == Loc::Whole => self.forget(source),
+            Change::Replace { source, from, batch } => self.replace(source, *from, batch),
+            Change::Reset(m) => self.manifest(m.as_deref()),
+            // A live feed hands on none of these (they are a recording's own steps).
+            Change::Set { .. } | Change::Drop { .. } => Ok(()),
+        }
+        .and_then(|_| self.flush())
     }
 
     fn line(&mut self, v: &Value) -> Result<()> {
@@ -117,12 +132,11 @@ impl Recorder {
 
     /// Notes that what `source` gave from `from` on (`Loc::Whole`: all of it) is now `batch`:
     /// only the places that changed are written.
-    pub fn replace(&mut self, source: &str, from: Loc, batch: &Batch, engine: &Engine) -> Result<()> {
+    pub fn replace(&mut self, source: &str, from: Loc, batch: &Batch) -> Result<()> {
         let t = Self::now();
         let mut new: BTreeMap<Loc, (u64, Value)> = BTreeMap::new();
         for (loc, r) in &batch.reports {
-            let body =
-                json!({"op": "report", "source": source, "loc": loc_json(*loc), "report": report_json(r, engine)});
+            let body = json!({"op": "report", "source": source, "loc": loc_json(*loc), "report": report_json(r, self.manifest.as_ref())});
             new.insert(*loc, (digest(&body), body));
         }
         for (loc, e) in &batch.rejections {
@@ -168,6 +182,7 @@ impl Recorder {
     /// Notes a new manifest (or none): the count restarts, and what stands is recorded again.
     pub fn manifest(&mut self, manifest: Option<&Manifest>) -> Result<()> {
         self.recorded.clear();
+        self.manifest = manifest.cloned();
         self.line(&json!({"t": Self::now(), "op": "manifest", "manifest": manifest}))
     }
 
@@ -305,20 +320,19 @@ mod tests {
     fn only_what_changed_is_written_and_it_replays_to_the_same_state() {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("r.ndjson");
-        let engine = Engine::new(None);
         let mut r = Recorder::create(&path, None).unwrap();
         let lines = |path: &Path| std::fs::read_to_string(path).unwrap().lines().count();
-        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10)]), &engine).unwrap();
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10)])).unwrap();
         r.flush().unwrap();
         assert_eq!(lines(&path), 2);
         // The file read again with a row more: one line more.
-        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10), (3, "P2", 20)]), &engine).unwrap();
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10), (3, "P2", 20)])).unwrap();
         // Read again unchanged: nothing.
-        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10), (3, "P2", 20)]), &engine).unwrap();
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 10), (3, "P2", 20)])).unwrap();
         r.flush().unwrap();
         assert_eq!(lines(&path), 3);
         // One row corrected, one gone: a line each.
-        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 11)]), &engine).unwrap();
+        r.replace("c.csv", Loc::Whole, &batch(&[(2, "P1", 11)])).unwrap();
         r.flush().unwrap();
         assert_eq!(lines(&path), 5);
         // The file removed: one line.

@@ -583,18 +583,15 @@ mod tests {
             "regions":[{"id":"n","name":"North","utc_offset":"+06:00"},{"id":"s","name":"South","utc_offset":"+06:00"}]}"#,
         )
         .unwrap();
-        View {
+        View::of(std::sync::Arc::new(crate::hub::snapshot::Snapshot {
             version: 0,
             summary: Engine::new(Some(m)).count().into(),
             mode: Mode::Live,
             anomaly_seq: Vec::new(),
             timeline: Default::default(),
-            region: None,
-            precinct: None,
-            fingerprint: None,
             notice: None,
             call: None,
-        }
+        }))
     }
 
     fn press(app: &mut App, view: &View, c: KeyCode) -> Action {

@@ -202,22 +202,22 @@ pub fn selectable_table<'a>(
         .highlight_symbol("› ")
 }
 
-/// Where the dashboard gets its views and sends its requests.
+/// Where the dashboard gets its views and sends its requests: a viewer of the hub.
 pub trait Views {
     fn version(&self) -> u64;
-    fn latest(&self) -> std::sync::Arc<View>;
+    fn latest(&self) -> View;
     fn send(&self, c: crate::hub::Command);
 }
 
-impl Views for crate::hub::Handle {
+impl Views for crate::hub::Viewer {
     fn version(&self) -> u64 {
-        self.shared.version()
+        crate::hub::Viewer::version(self)
     }
-    fn latest(&self) -> std::sync::Arc<View> {
-        crate::hub::Handle::latest(self)
+    fn latest(&self) -> View {
+        crate::hub::Viewer::latest(self)
     }
     fn send(&self, c: crate::hub::Command) {
-        crate::hub::Handle::send(self, c)
+        crate::hub::Viewer::send(self, c)
     }
 }
 
@@ -307,7 +307,7 @@ where
     let frame_gap = Duration::from_secs(1) / fps.max(1);
     // Input is answered at once (within a 60 Hz frame); new data waits for the frame rate.
     let input_gap = Duration::from_millis(16).min(frame_gap);
-    let mut drawn_version = u64::MAX;
+    let mut seen_version = views.version();
     let mut dirty = true;
     let mut input = false;
     let mut last_draw = Instant::now() - Duration::from_secs(10);
@@ -323,9 +323,11 @@ where
             sig => return Ok(Ending::Signal(sig)),
         }
         let now = Instant::now();
-        if views.version() != drawn_version {
+        let version = views.version();
+        if version != seen_version {
             view = views.latest();
-            dirty |= view.version != drawn_version;
+            seen_version = version;
+            dirty = true;
         }
         // The wall clock in the header moves once a second.
         dirty |= now.duration_since(last_draw) >= Duration::from_secs(1);
@@ -336,7 +338,6 @@ where
             if let Some(focus) = app.refocus() {
                 views.send(crate::hub::Command::Focus(focus));
             }
-            drawn_version = view.version;
             last_draw = Instant::now();
             dirty = false;
             input = false;
@@ -358,8 +359,9 @@ where
                 }
                 Action::None => {}
             }
-            if matches!(ev, Event::Resize(..)) {
-                terminal.autoresize().map_err(Into::into)?;
+            // The size comes with the event (a local terminal's, or an SSH viewer's window).
+            if let Event::Resize(w, h) = ev {
+                terminal.resize(Rect::new(0, 0, w, h)).map_err(Into::into)?;
                 input = true;
             }
         }

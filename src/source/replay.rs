@@ -1,13 +1,16 @@
 //! Replaying a saved feed in the order its reports were made, on a feed clock that runs at a
-//! chosen speed, with pause, single steps and seeking. Seeking back rebuilds the state from
-//! the start (fast: applying a report costs O(candidates)).
+//! chosen speed, with pause, single steps and seeking: a source like a watched directory, it
+//! hands on changes (and owns no state but its position). Seeking back starts a new count and
+//! hands everything on again up to the new moment (fast: applying a report costs
+//! O(candidates)).
 
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::engine::Engine;
-use crate::feed::{Batch, Timestamp};
+use crate::feed::{Batch, Change, Loc, Timestamp};
+
+use super::live::Out;
 use crate::source::record::{Op, Recording};
 use crate::source::{FeedSpec, cold};
 
@@ -117,7 +120,6 @@ impl Script {
 pub struct Replay {
     spec: FeedSpec,
     script: Script,
-    pub engine: Engine,
     /// Arrivals applied so far.
     position: usize,
     /// Feed seconds per real second; `None` = as fast as possible.
@@ -134,27 +136,20 @@ const MAX_CHUNK: usize = 5_000;
 
 impl Replay {
     pub fn new(spec: FeedSpec, script: Script, speed: Option<f64>) -> Replay {
-        let engine = Self::fresh_engine(&spec, &script);
         let start = script.first().unwrap_or(0.0) - 1.0;
-        Replay {
-            spec,
-            script,
-            engine,
-            position: 0,
-            speed,
-            paused: false,
-            anchor_real: Instant::now(),
-            anchor_feed: start,
-        }
+        Replay { spec, script, position: 0, speed, paused: false, anchor_real: Instant::now(), anchor_feed: start }
     }
 
-    fn fresh_engine(spec: &FeedSpec, script: &Script) -> Engine {
-        let mut engine = Engine::new(spec.manifest.clone());
-        for (file, batch) in &script.rejections {
+    /// Hands on the start of the replay: a new count under the manifest, and the refusals
+    /// (they have no time of their own, so they stand from the start).
+    pub fn start(&mut self, out: Out) {
+        let at = Timestamp { unix: 0, offset_seconds: 0 };
+        out(Change::Reset(self.spec.manifest.clone().map(Box::new)), at);
+        for (file, batch) in &self.script.rejections {
             let b = Batch { reports: Vec::new(), rejections: batch.rejections.clone() };
-            engine.ingest(&script.files[*file], b, Timestamp { unix: 0, offset_seconds: 0 });
+            out(Change::Replace { source: self.script.files[*file].clone(), from: Loc::Whole, batch: b }, at);
         }
-        engine
+        self.position = 0;
     }
 
     pub fn spec(&self) -> &FeedSpec {
@@ -204,44 +199,38 @@ impl Replay {
         }
     }
 
-    fn apply(&mut self, upto: usize) {
+    /// Hands on the arrivals up to `upto` (of all).
+    fn apply(&mut self, upto: usize, out: Out) {
         let upto = upto.min(self.total());
         while self.position < upto {
             let a = &self.script.arrivals[self.position];
             let seen = Timestamp { unix: a.at.floor() as i64, offset_seconds: 0 };
-            let path = || self.script.files[a.file].as_str();
-            match &a.op {
+            let source = || self.script.files[a.file].clone();
+            let change = match &a.op {
                 // A report or a refusal takes its place, replacing what was there.
-                Op::Report(loc, report) => {
-                    self.engine.withdraw_at(path(), *loc);
-                    let batch = Batch { reports: vec![(*loc, report.clone())], rejections: Vec::new() };
-                    self.engine.ingest(path(), batch, seen);
-                }
-                Op::Rejected(loc, error) => {
-                    self.engine.withdraw_at(path(), *loc);
-                    let batch = Batch { reports: Vec::new(), rejections: vec![(*loc, error.clone())] };
-                    self.engine.ingest(path(), batch, seen);
-                }
-                Op::Drop(loc) => self.engine.withdraw_at(path(), *loc),
-                Op::Withdraw(from) => self.engine.withdraw(path(), *from),
-                Op::Manifest(m) => self.engine = Engine::new(m.as_deref().cloned()),
-            }
+                Op::Report(loc, report) => Change::Set { source: source(), at: *loc, entry: Ok(report.clone()) },
+                Op::Rejected(loc, error) => Change::Set { source: source(), at: *loc, entry: Err(error.clone()) },
+                Op::Drop(loc) => Change::Drop { source: source(), at: *loc },
+                Op::Withdraw(from) => Change::Replace { source: source(), from: *from, batch: Batch::default() },
+                Op::Manifest(m) => Change::Reset(m.clone()),
+            };
+            out(change, seen);
             self.position += 1;
         }
     }
 
     /// Applies everything due by the feed clock; returns whether anything was applied.
-    pub fn advance(&mut self, now: Instant) -> bool {
+    pub fn advance(&mut self, now: Instant, out: Out) -> bool {
         if self.paused || self.finished() {
             return false;
         }
         let before = self.position;
         match self.speed {
-            None => self.apply(self.position + MAX_CHUNK),
+            None => self.apply(self.position + MAX_CHUNK, out),
             Some(_) => {
                 let clock = self.clock(now);
                 let due = self.script.arrivals[self.position..].partition_point(|a| a.at <= clock);
-                self.apply(self.position + due);
+                self.apply(self.position + due, out);
             }
         }
         self.position != before
@@ -274,23 +263,22 @@ impl Replay {
     }
 
     /// Applies exactly one more report and pauses there.
-    pub fn step(&mut self, now: Instant) {
-        self.apply(self.position + 1);
+    pub fn step(&mut self, now: Instant, out: Out) {
+        self.apply(self.position + 1, out);
         self.paused = true;
         self.anchor_feed = self.current_time();
         self.anchor_real = now;
     }
 
     /// Moves the feed clock by `seconds` (negative: back, rebuilding from the start).
-    pub fn seek(&mut self, seconds: f64, now: Instant) {
+    pub fn seek(&mut self, seconds: f64, now: Instant, out: Out) {
         let clock = self.clock(now);
         let target = if clock.is_finite() { clock } else { self.current_time() } + seconds;
         let upto = self.script.arrivals.partition_point(|a| a.at <= target);
         if upto < self.position {
-            self.engine = Self::fresh_engine(&self.spec, &self.script);
-            self.position = 0;
+            self.start(out);
         }
-        self.apply(upto);
+        self.apply(upto, out);
         self.anchor_feed = target;
         self.anchor_real = now;
     }
@@ -308,8 +296,8 @@ impl Replay {
     }
 
     /// Applies the script up to `position` arrivals (forward only).
-    pub fn advance_to(&mut self, position: usize) {
-        self.apply(position);
+    pub fn advance_to(&mut self, position: usize, out: Out) {
+        self.apply(position, out);
     }
 
     /// The arrivals, in order.
@@ -318,7 +306,7 @@ impl Replay {
     }
 
     /// Runs to the end at once.
-    pub fn finish(&mut self) {
-        self.apply(self.total());
+    pub fn finish(&mut self, out: Out) {
+        self.apply(self.total(), out);
     }
 }

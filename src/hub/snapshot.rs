@@ -1,0 +1,146 @@
+//! What every viewer sees at one moment: an immutable picture of the count (the full
+//! summary) and of what the hub knows beyond it (how the feed is run, the order anomalies came
+//! in, the timeline, the call). Published behind an `Arc`: cheap to share with any number of
+//! viewers, never changed once made.
+
+use std::collections::HashMap;
+
+use crate::engine::count::CandidateRow;
+use crate::engine::{Count, Engine};
+use crate::feed::Timestamp;
+
+use super::Summary;
+
+/// One picture of the count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Changes whenever anything in it changes.
+    pub version: u64,
+    pub summary: Summary,
+    pub mode: Mode,
+    /// For each of `summary.anomalies`, when it first appeared (higher is newer).
+    pub anomaly_seq: Vec<u64>,
+    pub timeline: Timeline,
+    /// A problem every viewer should see (the manifest cannot be read, the feed directory is
+    /// gone, a recording cut short…).
+    pub notice: Option<String>,
+    /// The projection's call and when it was made (single-winner contests).
+    pub call: Option<Call>,
+}
+
+/// How the feed is run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// Following a directory as files arrive.
+    Live,
+    Replay(ReplayState),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayState {
+    /// The feed clock: the moment of the feed being replayed now.
+    pub clock: Option<Timestamp>,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// Feed seconds per real second; `None` for as fast as it renders.
+    pub speed: Option<f64>,
+    pub paused: bool,
+    /// Reports replayed so far, of all.
+    pub position: usize,
+    pub total: usize,
+}
+
+impl ReplayState {
+    pub fn finished(&self) -> bool {
+        self.position >= self.total
+    }
+}
+
+/// Reports per minute of feed time, and the leader's share as precincts came in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    /// (minute start, unix seconds; reports counted that minute).
+    pub per_minute: Vec<(i64, u64)>,
+    /// The national leader now, and its share of valid votes after each step of precincts
+    /// (in order of reported time).
+    pub leader: Option<String>,
+    pub leader_share: Vec<(u64, f64)>,
+}
+
+/// The projection's call, and when it was first made with the present wording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// "projected outright win", "runoff likely" or "too early to call".
+    pub call: String,
+    /// The leader it concerns (candidate id).
+    pub leader: Option<String>,
+    /// The feed's "data as of" when it was made (RFC 3339).
+    pub at: Option<String>,
+    /// Share of the electorate's precincts (by registered voters) reported then.
+    pub reported: f64,
+}
+
+/// The national leader ([`Engine::leader`]): its row in the summary and its index in the
+/// engine's candidates.
+pub fn leader<'a>(engine: &Engine, summary: &'a Count) -> (Option<&'a CandidateRow>, Option<usize>) {
+    let index = engine.leader();
+    let row = index.and_then(|i| summary.candidates.iter().find(|c| c.id == engine.candidates()[i].id));
+    (row, index)
+}
+
+/// Reports per minute and the leader's running share, from the counted reports.
+pub fn timeline(engine: &Engine, summary: &Count) -> Timeline {
+    let mut counted: Vec<(Timestamp, &[u32])> =
+        engine.precincts().iter().filter_map(|p| p.counted()).map(|e| (e.reported_at, &*e.votes)).collect();
+    counted.sort_by_key(|(t, _)| *t);
+    let mut per_minute: Vec<(i64, u64)> = Vec::new();
+    for (t, _) in &counted {
+        let minute = t.unix.div_euclid(60) * 60;
+        match per_minute.last_mut() {
+            Some((m, n)) if *m == minute => *n += 1,
+            _ => per_minute.push((minute, 1)),
+        }
+    }
+    let (leader, leader_index) = leader(engine, summary);
+    let mut leader_share = Vec::new();
+    if let Some(li) = leader_index {
+        let step = (counted.len() / 200).max(1);
+        let (mut lv, mut valid) = (0u64, 0u64);
+        for (i, (_, votes)) in counted.iter().enumerate() {
+            lv += u64::from(votes.get(li).copied().unwrap_or(0));
+            valid += votes.iter().map(|&v| u64::from(v)).sum::<u64>();
+            if (i + 1) % step == 0 || i + 1 == counted.len() {
+                leader_share.push(((i + 1) as u64, if valid > 0 { lv as f64 / valid as f64 } else { 0.0 }));
+            }
+        }
+    }
+    Timeline { per_minute, leader: leader.map(|l| l.id.clone()), leader_share }
+}
+
+/// Remembers when each anomaly first appeared, so panels can list the newest first.
+#[derive(Debug, Default)]
+pub struct AnomalyClock {
+    seen: HashMap<(&'static str, Option<String>, Option<String>), u64>,
+    next: u64,
+}
+
+impl AnomalyClock {
+    pub fn stamp(&mut self, summary: &Summary) -> Vec<u64> {
+        let mut now = HashMap::with_capacity(summary.anomalies.len());
+        // Everything new in this view shares one number: arrival order within a view is not
+        // known, and severity orders them there.
+        self.next += 1;
+        let seqs = summary
+            .anomalies
+            .iter()
+            .map(|a| {
+                let key = (a.kind, a.precinct.clone(), a.region.clone());
+                let seq = self.seen.get(&key).copied().unwrap_or(self.next);
+                now.insert(key, seq);
+                seq
+            })
+            .collect();
+        self.seen = now;
+        seqs
+    }
+}
