@@ -11,9 +11,9 @@
 use votewatch::analysis::projection::project_with;
 
 use votewatch::hub::playback::Playback as Replay;
+use votewatch::source::FeedSpec;
 use votewatch::source::record::Op;
 use votewatch::source::replay::Script;
-use votewatch::source::FeedSpec;
 use votewatch::synth::{Profile, SynthOptions, generate};
 
 fn main() {

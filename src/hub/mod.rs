@@ -163,7 +163,8 @@ pub fn replay(feed: &Path, opts: &FeedOptions, speed: ReplaySpeed, analysis: Cac
 }
 
 /// The signals that end a run cleanly.
-pub const STOP_SIGNALS: [i32; 3] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+pub const STOP_SIGNALS: [i32; 3] =
+    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
 
 /// Stops the hub (its last snapshot made) on SIGINT, SIGTERM or SIGHUP: a thread of its own
 /// turns the signal into a message, so the hub's thread, waiting on its inbox, wakes at once.

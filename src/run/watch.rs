@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -19,32 +18,13 @@ pub struct WatchOpts {
     pub record: Option<PathBuf>,
 }
 
-/// The signals that end a run cleanly.
-pub const STOP_SIGNALS: [i32; 3] =
-    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
-
 /// Signals that end a run cleanly (SIGINT, SIGTERM, SIGHUP), as a flag.
 pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in STOP_SIGNALS {
+    for sig in crate::hub::STOP_SIGNALS {
         signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install a signal handler")?;
     }
     Ok(stop)
-}
-
-/// Signals that end a run cleanly, as a message into a loop's inbox (so a loop that waits on
-/// its inbox wakes at once).
-pub fn stop_messages<T: Send + 'static>(tx: Sender<T>, stop: T) -> Result<()> {
-    let mut signals = signal_hook::iterator::Signals::new(STOP_SIGNALS).context("cannot install a signal handler")?;
-    std::thread::Builder::new()
-        .name("votewatch-signals".into())
-        .spawn(move || {
-            if signals.forever().next().is_some() {
-                let _ = tx.send(stop);
-            }
-        })
-        .context("cannot start the signal thread")?;
-    Ok(())
 }
 
 pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<()> {
