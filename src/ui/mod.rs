@@ -10,6 +10,7 @@ pub mod drill;
 pub mod fingerprint;
 pub mod header;
 pub mod help;
+pub mod keys;
 pub mod regions;
 pub mod rejected;
 pub mod terminal;
@@ -269,6 +270,15 @@ impl Events for CrosstermEvents {
     }
 }
 
+/// A backend's error as an I/O error (it is one already, for a terminal's backend).
+fn io_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> std::io::Error {
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+    match boxed.downcast::<std::io::Error>() {
+        Ok(io) => *io,
+        Err(other) => std::io::Error::other(other),
+    }
+}
+
 /// Why the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -302,7 +312,7 @@ pub fn run_loop<B: Backend>(
     signals: Signals,
 ) -> std::io::Result<Ending>
 where
-    B::Error: Into<std::io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
 {
     let frame_gap = Duration::from_secs(1) / fps.max(1);
     // Input is answered at once (within a 60 Hz frame); new data waits for the frame rate.
@@ -317,7 +327,7 @@ where
             0 => {}
             sig if terminal::STOPPING.contains(&sig) => {
                 (signals.suspend)()?;
-                terminal.clear().map_err(Into::into)?;
+                terminal.clear().map_err(io_error)?;
                 dirty = true;
             }
             sig => return Ok(Ending::Signal(sig)),
@@ -333,7 +343,7 @@ where
         dirty |= now.duration_since(last_draw) >= Duration::from_secs(1);
         let gap = if input { input_gap } else { frame_gap };
         if (dirty || input) && now.duration_since(last_draw) >= gap {
-            terminal.draw(|f| draw(f, &view, app, theme)).map_err(Into::into)?;
+            terminal.draw(|f| draw(f, &view, app, theme)).map_err(io_error)?;
             // A frame at another size may want the fingerprint at another resolution.
             if let Some(focus) = app.refocus() {
                 views.send(crate::hub::Command::Focus(focus));
@@ -349,7 +359,7 @@ where
                 Action::Abort => return Ok(Ending::Abort),
                 Action::Suspend => {
                     (signals.suspend)()?;
-                    terminal.clear().map_err(Into::into)?;
+                    terminal.clear().map_err(io_error)?;
                     dirty = true;
                 }
                 Action::Redraw => input = true,
@@ -361,7 +371,7 @@ where
             }
             // The size comes with the event (a local terminal's, or an SSH viewer's window).
             if let Event::Resize(w, h) = ev {
-                terminal.resize(Rect::new(0, 0, w, h)).map_err(Into::into)?;
+                terminal.resize(Rect::new(0, 0, w, h)).map_err(io_error)?;
                 input = true;
             }
         }
