@@ -32,26 +32,26 @@ impl Contest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CandidateInfo {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegionInfo {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls_close: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precincts: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered: Option<u64>,
     /// `false` for stations whose numbers honestly differ from the rest (abroad, where lists
     /// are made on the day; closed institutions): counted, but left out of every statistical
@@ -81,64 +81,64 @@ impl Columns {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsvMapping {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precinct: Option<Columns>,
     /// Joins the columns of a composed precinct id (default "/").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precinct_separator: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Columns>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_at: Option<Columns>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<Columns>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered: Option<Columns>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ballots: Option<Columns>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid: Option<Columns>,
     /// Ballots issued to voters (summed over several columns, e.g. early, in the station and
     /// outside it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued: Option<Columns>,
     /// Candidate id -> column(s) holding its votes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<HashMap<String, Columns>>,
     /// Field delimiter, one ASCII character (default ",").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default)]
     pub contest: Contest,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub majority: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls_close: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     #[serde(default)]
     pub candidates: Vec<CandidateInfo>,
     #[serde(default)]
     pub regions: Vec<RegionInfo>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvMapping>,
-    #[serde(default)]
-    pub synthetic: Option<bool>,
-    #[serde(default)]
-    pub note: Option<String>,
     /// Overrides of the statistical thresholds (docs/ANOMALIES.md).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forensics: Option<super::thresholds::Thresholds>,
 }
 

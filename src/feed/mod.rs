@@ -12,6 +12,7 @@ pub mod report;
 pub mod scan;
 pub mod schema;
 pub mod thresholds;
+pub mod write;
 
 pub use change::Change;
 pub use format::Format;

@@ -24,11 +24,12 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::feed::report::Name;
+use crate::feed::write::ReportOut;
 use crate::feed::{Batch, Change, Loc, Manifest, Report, Schema};
 
 /// The key of a record log's first line.
@@ -56,37 +57,51 @@ fn loc_from(v: &Value) -> Option<Loc> {
     }
 }
 
-/// A report as its JSON object again (ids, not manifest places: `manifest` is the one the
-/// report was read under).
-pub fn report_json(r: &Report, manifest: Option<&Manifest>) -> Value {
-    let name = |n: &Name, ids: &dyn Fn(usize) -> Option<String>| match n {
-        Name::Listed(i) => ids(*i as usize).unwrap_or_default(),
-        Name::Named(s) => s.to_string(),
-    };
-    let cand = |i: usize| Some(manifest?.candidates.get(i)?.id.clone());
-    let region = |i: usize| Some(manifest?.regions.get(i)?.id.clone());
-    let votes: serde_json::Map<String, Value> = r.votes.iter().map(|(c, n)| (name(c, &cand), json!(n))).collect();
-    let mut o = json!({
-        "precinct": &*r.precinct,
-        "revision": r.revision,
-        "registered": r.registered,
-        "ballots": r.ballots,
-        "invalid": r.invalid,
-        "votes": votes,
-    });
-    if let Some(reg) = &r.region {
-        o["region"] = json!(name(reg, &region));
-    }
-    if let Some(t) = r.reported_at {
-        o["reported_at"] = json!(t.to_rfc3339());
-    }
-    o
+/// What a place of a source holds, as a line of the recording (`t` left out of its digest).
+#[derive(Serialize)]
+struct Placed<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    t: Option<&'a str>,
+    op: &'static str,
+    source: &'a str,
+    loc: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<ReportOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
-fn digest(v: &Value) -> u64 {
+fn digest(what: &Placed) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    v.to_string().hash(&mut h);
+    serde_json::to_string(what).unwrap_or_default().hash(&mut h);
     h.finish()
+}
+
+/// A line of a recording as read (fields checked as each operation needs them).
+#[derive(Deserialize)]
+struct Recorded<'a> {
+    #[serde(default)]
+    t: Value,
+    #[serde(default)]
+    op: Value,
+    #[serde(default)]
+    source: Value,
+    #[serde(default)]
+    loc: Value,
+    #[serde(default)]
+    from: Value,
+    #[serde(default, borrow)]
+    report: Option<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    error: Value,
+    #[serde(default)]
+    manifest: Value,
+}
+
+fn write_line(out: &mut impl Write, v: &impl Serialize) -> Result<()> {
+    crate::text::json::write(&mut *out, v)?;
+    out.write_all(b"\n")?;
+    Ok(())
 }
 
 /// Writes the record log: every change handed on by the live feed, once.
@@ -121,9 +136,7 @@ impl Recorder {
     }
 
     fn line(&mut self, v: &Value) -> Result<()> {
-        crate::text::json::write(&mut self.out, v)?;
-        self.out.write_all(b"\n")?;
-        Ok(())
+        write_line(&mut self.out, v)
     }
 
     fn now() -> String {
@@ -134,14 +147,22 @@ impl Recorder {
     /// only the places that changed are written.
     pub fn replace(&mut self, source: &str, from: Loc, batch: &Batch) -> Result<()> {
         let t = Self::now();
-        let mut new: BTreeMap<Loc, (u64, Value)> = BTreeMap::new();
+        let manifest = self.manifest.as_ref();
+        let mut new: BTreeMap<Loc, (u64, Placed)> = BTreeMap::new();
         for (loc, r) in &batch.reports {
-            let body = json!({"op": "report", "source": source, "loc": loc_json(*loc), "report": report_json(r, self.manifest.as_ref())});
-            new.insert(*loc, (digest(&body), body));
+            let what = Placed {
+                t: None,
+                op: "report",
+                source,
+                loc: loc_json(*loc),
+                report: Some(ReportOut::of(r, manifest)),
+                error: None,
+            };
+            new.insert(*loc, (digest(&what), what));
         }
         for (loc, e) in &batch.rejections {
-            let body = json!({"op": "rejected", "source": source, "loc": loc_json(*loc), "error": e});
-            new.insert(*loc, (digest(&body), body));
+            let what = Placed { t: None, op: "rejected", source, loc: loc_json(*loc), report: None, error: Some(e) };
+            new.insert(*loc, (digest(&what), what));
         }
         let in_scope = |loc: &Loc| from == Loc::Whole || *loc >= from;
         let old = self.recorded.remove(source).unwrap_or_default();
@@ -150,18 +171,19 @@ impl Recorder {
             if new.is_empty() && dropped.len() == old.keys().filter(|l| in_scope(l)).count() {
                 // Everything in scope goes: one line says it.
                 let first = if from == Loc::Whole { Value::Null } else { loc_json(dropped[0]) };
-                self.line(&json!({"t": t, "op": "withdraw", "source": source, "from": first}))?;
+                write_line(&mut self.out, &json!({"t": t, "op": "withdraw", "source": source, "from": first}))?;
             } else {
                 for loc in &dropped {
-                    self.line(&json!({"t": t, "op": "drop", "source": source, "loc": loc_json(*loc)}))?;
+                    write_line(&mut self.out, &json!({"t": t, "op": "drop", "source": source, "loc": loc_json(*loc)}))?;
                 }
             }
         }
+        let dropped: std::collections::HashSet<Loc> = dropped.into_iter().collect();
         let mut kept: BTreeMap<Loc, u64> = old.into_iter().filter(|(l, _)| !dropped.contains(l)).collect();
-        for (loc, (d, mut body)) in new {
+        for (loc, (d, mut what)) in new {
             if kept.get(&loc) != Some(&d) {
-                body["t"] = json!(t);
-                self.line(&body)?;
+                what.t = Some(&t);
+                write_line(&mut self.out, &what)?;
                 kept.insert(loc, d);
             }
         }
@@ -263,7 +285,7 @@ pub fn read(path: &Path, max_file_size: u64) -> Result<Recording> {
             continue;
         }
         let bad = |why: &str| anyhow::anyhow!("{shown}:{n}: {why}");
-        let v: Value = match serde_json::from_str(&text) {
+        let v: Recorded = match serde_json::from_str(&text) {
             Ok(v) => v,
             // The last line, cut short (only the last line lacks its newline): what came
             // before stands.
@@ -276,23 +298,24 @@ pub fn read(path: &Path, max_file_size: u64) -> Result<Recording> {
             }
             Err(e) => return Err(bad(&format!("not JSON: {e}"))),
         };
-        let t = v["t"].as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()).ok_or_else(|| bad("no time"))?;
+        let t = v.t.as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()).ok_or_else(|| bad("no time"))?;
         let at = t.unix_timestamp_nanos() as f64 / 1e9;
-        let source = || v["source"].as_str().map(str::to_string).ok_or_else(|| bad("no source"));
-        let loc = |key: &str| loc_from(&v[key]).ok_or_else(|| bad(&format!("bad {key}")));
-        let (source, op) = match v["op"].as_str() {
+        let source = || v.source.as_str().map(str::to_string).ok_or_else(|| bad("no source"));
+        let loc = |at: &Value| loc_from(at).ok_or_else(|| bad("bad loc"));
+        let (source, op) = match v.op.as_str() {
             Some("report") => {
-                let text = v["report"].to_string();
+                // The report's own text, so its votes keep the order they were written in.
+                let text = v.report.map_or("null", |r| r.get());
                 let r = crate::feed::report::parse_json_report(text.as_bytes(), &schema).map_err(|e| bad(&e))?;
-                (source()?, Op::Report(loc("loc")?, r))
+                (source()?, Op::Report(loc(&v.loc)?, r))
             }
             Some("rejected") => {
-                (source()?, Op::Rejected(loc("loc")?, v["error"].as_str().unwrap_or_default().to_string()))
+                (source()?, Op::Rejected(loc(&v.loc)?, v.error.as_str().unwrap_or_default().to_string()))
             }
-            Some("drop") => (source()?, Op::Drop(loc("loc")?)),
-            Some("withdraw") => (source()?, Op::Withdraw(loc("from")?)),
+            Some("drop") => (source()?, Op::Drop(loc(&v.loc)?)),
+            Some("withdraw") => (source()?, Op::Withdraw(loc(&v.from).map_err(|_| bad("bad from"))?)),
             Some("manifest") => {
-                let m = parse_manifest(&v["manifest"]).map_err(|e| bad(&e))?;
+                let m = parse_manifest(&v.manifest).map_err(|e| bad(&e))?;
                 schema = Schema::from_manifest(m.as_ref(), max_file_size);
                 (String::new(), Op::Manifest(m.map(Box::new)))
             }
@@ -353,5 +376,30 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["report", "report", "drop", "report", "withdraw"]);
         assert!(rec.cut_short.is_none());
+    }
+
+    #[test]
+    fn a_recorded_report_replays_whole_ballots_issued_and_time_included() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("r.ndjson");
+        let text = r#"{"precinct":"P1","region":"north","reported_at":"2022-11-20T20:15:03+06:00","revision":2,
+            "registered":100,"ballots":60,"invalid":1,"issued":61,"votes":{"b":40,"a":19}}"#;
+        let written = crate::feed::report::parse_json_report(text.as_bytes(), &Schema::default()).unwrap();
+        let mut r = Recorder::create(&path, None).unwrap();
+        r.replace(
+            "north/a.ndjson",
+            Loc::Whole,
+            &Batch { reports: vec![(Loc::Line(1), written.clone())], rejections: Vec::new() },
+        )
+        .unwrap();
+        r.flush().unwrap();
+        let rec = read(&path, 1 << 20).unwrap();
+        match &rec.ops[..] {
+            [(_, source, Op::Report(loc, replayed))] => {
+                assert_eq!((source.as_str(), *loc), ("north/a.ndjson", Loc::Line(1)));
+                assert_eq!(replayed, &written);
+            }
+            other => panic!("one report expected, got {} operations", other.len()),
+        }
     }
 }

@@ -87,7 +87,7 @@ impl<'a> Publisher<'a> {
         }
         match target.format {
             FileFormat::Ndjson => {
-                let line = ndjson_line(self.feed, report)?;
+                let line = ndjson_line(self.feed, report);
                 let log = match self.logs.entry(path) {
                     Entry::Occupied(open) => open.into_mut(),
                     Entry::Vacant(slot) => {

@@ -12,19 +12,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
-use time::format_description::well_known::Rfc3339;
+
+use crate::feed::Timestamp;
+use crate::feed::manifest::{self, CandidateInfo, Manifest, RegionInfo};
+use crate::feed::write::{self, ReportOut};
 
 use super::feed::{Feed, Report};
-use super::profile::{CandidateSpec, Contest, FileFormat};
+use super::profile::{Contest, FileFormat};
 
 /// Name of the manifest at the feed's root.
 pub const MANIFEST: &str = "election.json";
 /// Reports per `batch-NNN.json` file.
 pub const BATCH_SIZE: usize = 200;
-/// The fixed leading CSV columns; one column per candidate id follows.
-const CSV_COLUMNS: [&str; 7] = ["precinct", "region", "reported_at", "revision", "registered", "ballots", "invalid"];
 
 /// Where one report is published.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,181 +56,93 @@ pub fn plan(feed: &Feed) -> Vec<Target> {
 }
 
 /// A report as serialized: field order follows the feed contract.
-#[derive(Serialize)]
-struct ReportRecord<'a> {
-    precinct: &'a str,
-    region: &'a str,
-    reported_at: String,
-    revision: u32,
-    registered: u64,
-    ballots: u64,
-    invalid: u64,
-    votes: Votes<'a>,
-}
-
-/// Votes keyed by candidate id, in profile order.
-struct Votes<'a> {
-    candidates: &'a [CandidateSpec],
-    counts: &'a [u64],
-}
-
-impl Serialize for Votes<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.counts.len()))?;
-        for (candidate, count) in self.candidates.iter().zip(self.counts) {
-            map.serialize_entry(candidate.id, count)?;
-        }
-        map.end()
-    }
-}
-
-fn record<'a>(feed: &'a Feed, report: &'a Report) -> Result<ReportRecord<'a>> {
+/// A generated report as the format writes it (feed::write, the one writer of reports).
+fn record<'a>(feed: &'a Feed, report: &'a Report) -> ReportOut<'a> {
     let precinct = &feed.precincts[report.precinct];
-    Ok(ReportRecord {
+    ReportOut {
         precinct: &precinct.id,
-        region: feed.spec.regions[precinct.region].id,
-        reported_at: report
-            .reported_at
-            .format(&Rfc3339)
-            .with_context(|| format!("formatting the time of {}", precinct.id))?,
+        region: Some(feed.spec.regions[precinct.region].id),
+        reported_at: Some(Timestamp::from(report.reported_at)),
         revision: report.revision,
         registered: precinct.registered,
         ballots: report.count.ballots,
         invalid: report.count.invalid,
-        votes: Votes { candidates: feed.spec.candidates, counts: &report.count.votes },
-    })
+        issued: None,
+        votes: feed.spec.candidates.iter().map(|c| c.id).zip(report.count.votes.iter().copied()).collect(),
+    }
 }
 
 /// One report as a line of NDJSON, newline included.
-pub fn ndjson_line(feed: &Feed, report: &Report) -> Result<String> {
-    let mut line = serde_json::to_string(&record(feed, report)?)?;
-    line.push('\n');
-    Ok(line)
+pub fn ndjson_line(feed: &Feed, report: &Report) -> String {
+    record(feed, report).ndjson_line()
 }
 
 /// The full contents of a report file holding `reports` (in order).
 pub fn render_file(feed: &Feed, format: FileFormat, reports: &[&Report]) -> Result<Vec<u8>> {
-    match format {
-        FileFormat::Ndjson => {
-            let mut out = String::new();
-            for report in reports {
-                out.push_str(&ndjson_line(feed, report)?);
-            }
-            Ok(out.into_bytes())
-        }
-        FileFormat::JsonBatch => {
-            let items = reports
-                .iter()
-                .map(|report| Ok(serde_json::to_string(&record(feed, report)?)?))
-                .collect::<Result<Vec<String>>>()?;
-            Ok(format!("[\n{}\n]\n", items.join(",\n")).into_bytes())
-        }
+    let records = || reports.iter().map(|report| record(feed, report));
+    Ok(match format {
+        FileFormat::Ndjson => records().map(|r| r.ndjson_line()).collect::<String>().into_bytes(),
+        FileFormat::JsonBatch => write::json_array(&records().collect::<Vec<_>>()).into_bytes(),
         FileFormat::JsonSingle => {
             ensure!(reports.len() == 1, "a single-report file holds exactly one report");
-            let mut out = serde_json::to_string_pretty(&record(feed, reports[0])?)?;
-            out.push('\n');
-            Ok(out.into_bytes())
+            record(feed, reports[0]).json_file().into_bytes()
         }
-        FileFormat::Csv => render_csv(feed, reports),
-    }
+        FileFormat::Csv => {
+            let candidates: Vec<&str> = feed.spec.candidates.iter().map(|c| c.id).collect();
+            let mut table = csv::Writer::from_writer(Vec::new());
+            table.write_record(write::csv_header(&candidates))?;
+            for r in records() {
+                table.write_record(r.csv_row(&candidates))?;
+            }
+            table.into_inner().context("finishing a CSV table")?
+        }
+    })
 }
 
-fn render_csv(feed: &Feed, reports: &[&Report]) -> Result<Vec<u8>> {
-    let mut table = csv::Writer::from_writer(Vec::new());
-    let header = CSV_COLUMNS.iter().copied().chain(feed.spec.candidates.iter().map(|c| c.id));
-    table.write_record(header)?;
-    for report in reports {
-        let r = record(feed, report)?;
-        let mut row = vec![
-            r.precinct.to_string(),
-            r.region.to_string(),
-            r.reported_at,
-            r.revision.to_string(),
-            r.registered.to_string(),
-            r.ballots.to_string(),
-            r.invalid.to_string(),
-        ];
-        row.extend(r.votes.counts.iter().map(u64::to_string));
-        table.write_record(&row)?;
-    }
-    table.into_inner().context("finishing a CSV table")
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    id: &'a str,
-    name: &'a str,
-    contest: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    majority: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seats: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    threshold: Option<f64>,
-    date: String,
-    polls_close: String,
-    synthetic: bool,
-    note: &'a str,
-    candidates: Vec<ManifestCandidate<'a>>,
-    regions: Vec<ManifestRegion<'a>>,
-}
-
-#[derive(Serialize)]
-struct ManifestCandidate<'a> {
-    id: &'a str,
-    name: &'a str,
-    party: &'a str,
-    color: &'a str,
-}
-
-#[derive(Serialize)]
-struct ManifestRegion<'a> {
-    id: &'a str,
-    name: &'a str,
-    utc_offset: String,
-    precincts: usize,
-    registered: u64,
-    /// `Some(false)` abroad: counted, but left out of the statistical tests.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    statistics: Option<bool>,
-}
-
-/// The contents of `election.json`.
+/// The contents of `election.json`, written by the feed's own manifest type.
 pub fn render_manifest(feed: &Feed) -> Result<Vec<u8>> {
     let spec = feed.spec;
     let (contest, majority, seats, threshold) = match spec.contest {
-        Contest::SingleWinner { majority } => ("single-winner", Some(majority), None, None),
-        Contest::PartyList { seats, threshold } => ("party-list", None, Some(seats), Some(threshold)),
+        Contest::SingleWinner { majority } => (manifest::Contest::SingleWinner, Some(majority), None, None),
+        Contest::PartyList { seats, threshold } => (manifest::Contest::PartyList, None, Some(seats), Some(threshold)),
     };
     let manifest = Manifest {
-        id: spec.id,
-        name: spec.name,
+        id: spec.id.to_string(),
+        name: Some(spec.name.to_string()),
         contest,
         majority,
         seats,
         threshold,
-        date: spec.date.to_string(),
-        polls_close: format!("{:02}:{:02}", spec.polls_close.hour(), spec.polls_close.minute()),
-        synthetic: true,
-        note: &feed.note,
+        date: Some(spec.date.to_string()),
+        polls_close: Some(format!("{:02}:{:02}", spec.polls_close.hour(), spec.polls_close.minute())),
+        synthetic: Some(true),
+        note: Some(feed.note.clone()),
         candidates: spec
             .candidates
             .iter()
-            .map(|c| ManifestCandidate { id: c.id, name: c.name, party: c.party, color: c.color })
+            .map(|c| CandidateInfo {
+                id: c.id.to_string(),
+                name: Some(c.name.to_string()),
+                party: Some(c.party.to_string()),
+                color: Some(c.color.to_string()),
+            })
             .collect(),
         regions: spec
             .regions
             .iter()
             .zip(&feed.regions)
-            .map(|(region, tally)| ManifestRegion {
-                id: region.id,
-                name: region.name,
-                utc_offset: format!("{:+03}:00", region.utc_offset_hours),
-                precincts: tally.precincts,
-                registered: tally.registered,
+            .map(|(region, tally)| RegionInfo {
+                id: region.id.to_string(),
+                name: Some(region.name.to_string()),
+                utc_offset: Some(format!("{:+03}:00", region.utc_offset_hours)),
+                polls_close: None,
+                precincts: Some(tally.precincts as u64),
+                registered: Some(tally.registered),
                 statistics: region.abroad.then_some(false),
             })
             .collect(),
+        csv: None,
+        forensics: None,
     };
     let mut out = serde_json::to_vec_pretty(&manifest)?;
     out.push(b'\n');
