@@ -30,19 +30,8 @@ pub enum Command {
         /// Write NDJSON events to stdout instead of opening the dashboard.
         #[arg(long)]
         headless: bool,
-        /// Poll the directory instead of relying on file-system events (network filesystems).
-        #[arg(long)]
-        poll: bool,
-        /// How often to poll, in milliseconds, with --poll.
-        #[arg(long, default_value_t = 500, value_name = "MS")]
-        poll_interval: u64,
-        /// How long a file must be quiet before it is read as finished, in milliseconds.
-        #[arg(long, default_value_t = 500, value_name = "MS")]
-        settle: u64,
-        /// Record every arrival (and withdrawal) with its time to an NDJSON log that
-        /// `votewatch replay FILE` plays back exactly as it happened.
-        #[arg(long, value_name = "FILE")]
-        record: Option<PathBuf>,
+        #[command(flatten)]
+        follow: FollowArgs,
         #[command(flatten)]
         feed_opts: FeedOpts,
         #[command(flatten)]
@@ -74,6 +63,61 @@ pub enum Command {
         baseline: bool,
         #[command(flatten)]
         thresholds: crate::feed::thresholds::Thresholds,
+        #[command(flatten)]
+        ui: UiOpts,
+    },
+    /// Serve the live dashboard over SSH to many viewers at once, each navigating on their
+    /// own, with no shell account for any of them (docs/SERVE.md).
+    ///
+    /// Examples: `votewatch serve FEED` (watch a directory), `votewatch serve --replay FEED`,
+    /// `votewatch serve --demo --open` (then `ssh -t -p 2222 localhost`).
+    Serve {
+        /// The feed directory to watch (as `watch`), or with --replay a saved feed or recording.
+        #[arg(required_unless_present = "demo")]
+        feed: Option<PathBuf>,
+        /// Replay FEED instead of watching it.
+        #[arg(long)]
+        replay: bool,
+        /// Replay the bundled sample: the demo to show an audience.
+        #[arg(long, conflicts_with_all = ["feed", "replay"])]
+        demo: bool,
+        /// With --replay or --demo: feed seconds per real second, or `max`.
+        #[arg(long, default_value = "auto")]
+        speed: crate::hub::ReplaySpeed,
+        /// Where to listen (loopback unless you name another address).
+        #[arg(long, default_value = "127.0.0.1:2222", value_name = "ADDR:PORT")]
+        listen: std::net::SocketAddr,
+        /// The public keys that may connect, in OpenSSH's authorized_keys format (read again at
+        /// every login) [default: ~/.ssh/authorized_keys].
+        #[arg(long, value_name = "FILE", conflicts_with = "open")]
+        authorized_keys: Option<PathBuf>,
+        /// Let anyone connect without a key (a demo on a closed network; warned about at start).
+        #[arg(long)]
+        open: bool,
+        /// The server's private host key, made on first run [default:
+        /// $XDG_DATA_HOME/votewatch/ssh_host_ed25519_key].
+        #[arg(long, value_name = "PATH")]
+        host_key: Option<PathBuf>,
+        /// Viewers at once; the next one is told the server is full.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_viewers: u64,
+        /// Connections at once from one address.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_per_address: u64,
+        /// A viewer without a key for this long is disconnected (e.g. 30m, 90s, 2h).
+        #[arg(long, default_value = "30m", value_parser = parse_duration)]
+        idle_timeout: std::time::Duration,
+        /// Let viewers drive the replay clock (by default it is the operator's: Space, +, -,
+        /// ., [ and ] show a note instead of changing everyone's night).
+        #[arg(long)]
+        shared_control: bool,
+        /// Log connections as NDJSON on stderr.
+        #[arg(long)]
+        log_json: bool,
+        #[command(flatten)]
+        follow: FollowArgs,
+        #[command(flatten)]
+        feed_opts: FeedOpts,
         #[command(flatten)]
         ui: UiOpts,
     },
@@ -110,6 +154,52 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         prior: Option<PathBuf>,
     },
+}
+
+/// How a watched directory is followed.
+#[derive(Debug, Args, Clone)]
+pub struct FollowArgs {
+    /// Poll the directory instead of relying on file-system events (network filesystems).
+    #[arg(long)]
+    pub poll: bool,
+    /// How often to poll, in milliseconds, with --poll.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub poll_interval: u64,
+    /// How long a file must be quiet before it is read as finished, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub settle: u64,
+    /// Record every arrival (and withdrawal) with its time to an NDJSON log that
+    /// `votewatch replay FILE` plays back exactly as it happened.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+}
+
+impl FollowArgs {
+    pub fn options(&self) -> crate::source::follow::FollowOpts {
+        crate::source::follow::FollowOpts {
+            poll: self.poll.then(|| std::time::Duration::from_millis(self.poll_interval)),
+            settle: std::time::Duration::from_millis(self.settle),
+        }
+    }
+}
+
+/// Parses `30m`, `90s`, `2h` or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        _ => return Err(format!("{s:?} is not a duration (examples: 90s, 30m, 2h)")),
+    };
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)) {
+        Some(secs) if secs > 0 => Ok(std::time::Duration::from_secs(secs)),
+        _ => Err(format!("{s:?} is not a duration (examples: 90s, 30m, 2h)")),
+    }
 }
 
 #[derive(Debug, Args, Clone)]

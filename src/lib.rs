@@ -21,6 +21,8 @@ pub mod hub;
 pub mod output;
 pub mod ui;
 
+pub mod serve;
+
 pub mod synth;
 
 pub mod cli;

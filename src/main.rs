@@ -1,5 +1,4 @@
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use votewatch::cli::{Cli, Command};
@@ -14,22 +13,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tally { feed, json, feed_opts } => run::tally::run(&feed, json, &feed_opts),
-        Command::Watch { feed, headless, poll, poll_interval, settle, record, feed_opts, ui } => {
-            let opts = run::watch::WatchOpts {
-                poll: poll.then(|| Duration::from_millis(poll_interval)),
-                settle: Duration::from_millis(settle),
-                record,
-            };
+        Command::Watch { feed, headless, follow, feed_opts, ui } => {
             if headless {
-                run::watch::headless(&feed, &feed_opts, &opts)
+                run::watch::headless(&feed, &feed_opts, &follow)
             } else {
                 run::dashboard::require_terminal("watch FEED").and_then(|_| {
-                    let follow = votewatch::source::follow::FollowOpts { poll: opts.poll, settle: opts.settle };
                     let opened = votewatch::hub::watch(
                         &feed,
                         &feed_opts.options(),
-                        &follow,
-                        opts.record.as_deref(),
+                        &follow.options(),
+                        follow.record.as_deref(),
                         feed_opts.forensics()?,
                     )?;
                     run::dashboard::run(opened, &ui)
@@ -66,6 +59,44 @@ fn main() -> ExitCode {
                     let opts = votewatch::cli::FeedOpts { thresholds, baseline, ..Default::default() };
                     run::dashboard::run(votewatch::hub::replay(&feed, &opts.options(), speed, opts.forensics()?)?, &ui)
                 })
+        }
+        Command::Serve {
+            feed,
+            replay,
+            demo,
+            speed,
+            listen,
+            authorized_keys,
+            open,
+            host_key,
+            max_viewers,
+            max_per_address,
+            idle_timeout,
+            shared_control,
+            log_json,
+            follow,
+            feed_opts,
+            ui,
+        } => {
+            let served = if demo {
+                run::serve::Served::Demo
+            } else if replay {
+                run::serve::Served::Replay(feed.unwrap_or_default())
+            } else {
+                run::serve::Served::Watch(feed.unwrap_or_default())
+            };
+            let server = run::serve::ServerArgs {
+                listen,
+                authorized_keys,
+                open,
+                host_key,
+                max_viewers: max_viewers as usize,
+                max_per_address: max_per_address as usize,
+                idle_timeout,
+                shared_control,
+                log_json,
+            };
+            run::serve::run(served, speed, &follow, &feed_opts, &ui, server)
         }
         Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope } if profile == "gradient" => {
             run::synth::gradient(&out, precincts, seed, slope, stuff.as_deref(), live.is_some() || prior.is_some())

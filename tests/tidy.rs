@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["analysis"],
     &["hub"],
     &["output", "ui"],
+    &["serve"],
     &["synth"],
     &["cli"],
     &["run"],

@@ -15,7 +15,7 @@ use votewatch::hub::view::Mode;
 use votewatch::hub::{Hub, ReplaySpeed, Viewer};
 use votewatch::ui::app::App;
 use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
-use votewatch::ui::{Ending, Events, Signals, Views, run_loop};
+use votewatch::ui::{Ending, Events, Host, Views, run_loop};
 
 /// Keys given one by one; before the last, waits until `ready` holds (the hub has answered
 /// what the keys asked for).
@@ -65,16 +65,9 @@ fn drive(viewer: &Viewer, w: u16, h: u16, keys: Vec<Event>, ready: impl Fn() -> 
     let mut app = App { wall_clock: Some("12:00:00".into()), ..App::default() };
     let mut events = Script { keys: keys.into(), ready: Box::new(ready) };
     let signal = AtomicI32::new(0);
-    let ending = run_loop(
-        &mut terminal,
-        &mut app,
-        viewer,
-        &mut events,
-        &theme,
-        60,
-        Signals { last: &signal, suspend: &mut || Ok(()) },
-    )
-    .unwrap();
+    let ending =
+        run_loop(&mut terminal, &mut app, viewer, &mut events, &theme, 60, Host::local(&signal, &mut || Ok(())))
+            .unwrap();
     assert_eq!(ending, Ending::Quit);
     terminal.draw(|f| votewatch::ui::draw(f, &Views::latest(viewer), &mut app, &theme)).unwrap();
     terminal.backend().to_string()

@@ -127,6 +127,20 @@ impl Hub {
         wait_newer(&self.shared, seen, until)
     }
 
+    /// Waits until anything is published after `seen` (a count this method returned: a new
+    /// snapshot, or new details for any viewer), the hub ends, or `until`; returns the count.
+    pub fn wait_published(&self, seen: u64, until: Instant) -> u64 {
+        let (m, cv) = &self.shared.published;
+        let mut g = lock(m);
+        loop {
+            let now = Instant::now();
+            if *g != seen || self.shared.closed.load(Ordering::Acquire) || now >= until {
+                return *g;
+            }
+            g = cv.wait_timeout(g, until - now).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
     /// Whether the hub's thread has ended (its last snapshot is published).
     pub fn closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire)

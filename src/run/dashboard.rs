@@ -9,7 +9,7 @@ use crate::cli::UiOpts;
 use crate::hub::Opened;
 use crate::ui::app::App;
 use crate::ui::terminal::{Tui, end_by, watch_signals};
-use crate::ui::{CrosstermEvents, Ending, Signals, run_loop};
+use crate::ui::{CrosstermEvents, Ending, Host, run_loop};
 
 /// The bundled sample `demo` replays, and the prior election `demo --baseline` projects from.
 pub const SAMPLE: &str = "kz-2022-presidential";
@@ -54,7 +54,7 @@ pub fn run(opened: Opened, opts: &UiOpts) -> Result<()> {
         &mut CrosstermEvents::start(),
         &theme,
         opts.fps,
-        Signals { last: &last_signal, suspend: &mut crate::ui::terminal::suspend },
+        Host::local(&last_signal, &mut crate::ui::terminal::suspend),
     );
     drop(tui);
     drop(viewer);

@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod replay;
+pub mod serve;
 pub mod synth;
 pub mod tally;
 pub mod watch;

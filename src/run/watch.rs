@@ -1,22 +1,13 @@
 //! `votewatch watch FEED --headless`: the hub following a directory, its news written as
 //! NDJSON events to stdout until a stop signal.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::cli::FeedOpts;
-use crate::source::follow::FollowOpts;
-
-pub struct WatchOpts {
-    pub poll: Option<Duration>,
-    pub settle: Duration,
-    /// Where to record arrivals (`--record`).
-    pub record: Option<PathBuf>,
-}
+use crate::cli::{FeedOpts, FollowArgs};
 
 /// Signals that end a run cleanly (SIGINT, SIGTERM, SIGHUP), as a flag.
 pub fn stop_flag() -> Result<Arc<AtomicBool>> {
@@ -27,10 +18,14 @@ pub fn stop_flag() -> Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
-pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<()> {
-    let follow = FollowOpts { poll: opts.poll, settle: opts.settle };
-    let opened =
-        crate::hub::watch(feed, &feed_opts.options(), &follow, opts.record.as_deref(), feed_opts.forensics()?)?;
+pub fn headless(feed: &Path, feed_opts: &FeedOpts, follow: &FollowArgs) -> Result<()> {
+    let opened = crate::hub::watch(
+        feed,
+        &feed_opts.options(),
+        &follow.options(),
+        follow.record.as_deref(),
+        feed_opts.forensics()?,
+    )?;
     crate::hub::stop_on_signals(opened.sender())?;
     let hub = opened.spawn(crate::output::events::TOTALS_PER_SECOND);
     write_stream(&hub, false)

@@ -134,7 +134,13 @@ pub fn escape_controls(s: &str) -> String {
 
 /// Says `message` on stderr, prefixed with the program's name, through [`escape_controls`].
 pub fn warn(message: &str) {
-    eprintln!("votewatch: {}", escape_controls(message));
+    say(&format!("votewatch: {message}"));
+}
+
+/// Writes `line` to stderr as it is, through [`escape_controls`] (a log line that names its
+/// own source).
+pub fn say(line: &str) {
+    eprintln!("{}", escape_controls(line));
 }
 
 /// Cuts `s` (cleaned) to `width` terminal columns, ending with "…" when cut. Widths are

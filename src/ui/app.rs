@@ -175,6 +175,12 @@ pub struct App {
     pub region_picked: bool,
     /// What the session was last asked for.
     pub sent_focus: Focus,
+    /// This viewer's keys drive the replay clock (a local dashboard's do; an SSH viewer's only
+    /// with `serve --shared-control`).
+    pub drives_clock: bool,
+    /// A one-line note in place of the key hints, until the next key (a key that does nothing,
+    /// a clock this viewer may not drive).
+    pub note: Option<String>,
 }
 
 impl Default for App {
@@ -198,6 +204,8 @@ impl Default for App {
             fingerprint_back: Panel::Regions,
             region_picked: false,
             sent_focus: Focus::default(),
+            drives_clock: true,
+            note: None,
         }
     }
 }

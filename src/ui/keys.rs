@@ -113,6 +113,8 @@ impl App {
     }
 
     fn key(&mut self, k: KeyEvent, view: &View) -> Action {
+        // A note lasts until the next key.
+        self.note = None;
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('d')) {
             return Action::Quit;
@@ -253,13 +255,20 @@ impl App {
                 Action::Redraw
             }
             KeyCode::Enter => self.open(view),
-            KeyCode::Char(' ') if replay => Action::Send(Command::TogglePause),
-            KeyCode::Char('+') | KeyCode::Char('=') if replay => Action::Send(Command::Faster),
-            KeyCode::Char('-') | KeyCode::Char('_') if replay => Action::Send(Command::Slower),
-            KeyCode::Char('.') if replay => Action::Send(Command::Step),
-            KeyCode::Char('[') if replay => Action::Send(Command::SeekBack),
-            KeyCode::Char(']') if replay => Action::Send(Command::SeekForward),
-            _ => Action::None,
+            code if replay && clock_command(code).is_some() => match clock_command(code) {
+                Some(c) if self.drives_clock => Action::Send(c),
+                _ => {
+                    self.note = Some(
+                        "The replay clock is the server's: everyone watching sees the same night (Space, +, -, ., [ and ] are the operator's)"
+                            .into(),
+                    );
+                    Action::Redraw
+                }
+            },
+            code => {
+                self.note = Some(format!("{} does nothing here · ? lists the keys", key_name(code, k.modifiers)));
+                Action::Redraw
+            }
         }
     }
 
@@ -315,6 +324,38 @@ impl App {
     }
 }
 
+/// The replay clock's keys: Space pauses, + and - change the speed, . steps, [ and ] seek.
+fn clock_command(code: KeyCode) -> Option<Command> {
+    Some(match code {
+        KeyCode::Char(' ') => Command::TogglePause,
+        KeyCode::Char('+') | KeyCode::Char('=') => Command::Faster,
+        KeyCode::Char('-') | KeyCode::Char('_') => Command::Slower,
+        KeyCode::Char('.') => Command::Step,
+        KeyCode::Char('[') => Command::SeekBack,
+        KeyCode::Char(']') => Command::SeekForward,
+        _ => return None,
+    })
+}
+
+/// A key as a person would name it ("x", "Ctrl-x", "F5", "Insert").
+fn key_name(code: KeyCode, modifiers: KeyModifiers) -> String {
+    let name = match code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) if c.is_control() => format!("{:?}", c),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    let name = crate::text::clean(&name);
+    if modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{name}")
+    } else if modifiers.contains(KeyModifiers::ALT) {
+        format!("Alt-{name}")
+    } else {
+        name
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +408,29 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_clock_is_driven_only_by_a_viewer_allowed_to() {
+        let mut snapshot = (*view().snapshot).clone();
+        snapshot.mode = Mode::Replay(crate::hub::snapshot::ReplayState {
+            clock: None,
+            first: None,
+            last: None,
+            speed: Some(60.0),
+            paused: false,
+            position: 0,
+            total: 10,
+        });
+        let v = View::of(std::sync::Arc::new(snapshot));
+        let mut app = full();
+        assert_eq!(press(&mut app, &v, KeyCode::Char(' ')), Action::Send(Command::TogglePause));
+        assert_eq!(press(&mut app, &v, KeyCode::Char(']')), Action::Send(Command::SeekForward));
+        app.drives_clock = false;
+        for key in [' ', '+', '-', '.', '[', ']'] {
+            assert_eq!(press(&mut app, &v, KeyCode::Char(key)), Action::Redraw, "{key:?}");
+            assert!(app.note.as_deref().is_some_and(|n| n.starts_with("The replay clock is the server's")), "{key:?}");
+        }
+    }
+
+    #[test]
     fn f_opens_the_nation_and_closes_again() {
         let (v, mut app) = (view(), full());
         assert_eq!(press(&mut app, &v, KeyCode::Char('f')), asked(None), "the nation, though a row is selected");
@@ -375,7 +439,14 @@ mod tests {
         assert_eq!((app.focus, app.fingerprint_shown()), (Panel::Regions, false));
         press(&mut app, &v, KeyCode::Char('f'));
         assert_eq!(press(&mut app, &v, KeyCode::Esc), Action::Send(Command::Focus(Focus::default())), "Esc closes it");
-        assert_eq!(press(&mut app, &v, KeyCode::Char('x')), Action::None, "nothing more to ask");
+        assert_eq!(press(&mut app, &v, KeyCode::Char('x')), Action::Redraw, "nothing more to ask");
+        assert_eq!(
+            app.note.as_deref(),
+            Some("x does nothing here · ? lists the keys"),
+            "an unknown key is said to be one"
+        );
+        press(&mut app, &v, KeyCode::Down);
+        assert_eq!(app.note, None, "the note lasts until the next key");
     }
 
     #[test]
@@ -410,8 +481,9 @@ mod tests {
         assert_eq!(press(&mut app, &v, KeyCode::Char('n')), asked(None));
         // Outside the fingerprint, n and the brackets are what they were.
         app.focus = Panel::Anomalies;
-        assert_eq!(press(&mut app, &v, KeyCode::Char('n')), Action::None);
+        assert_eq!(press(&mut app, &v, KeyCode::Char('n')), Action::Redraw);
         assert_eq!(app.fingerprint_region, None);
+        assert!(app.note.as_deref().is_some_and(|n| n.starts_with("n does nothing here")));
     }
 
     #[test]

@@ -140,6 +140,13 @@ fn draw_panel(f: &mut Frame, p: Panel, area: Rect, view: &View, app: &mut App, t
 }
 
 fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
+    if let Some(note) = &app.note {
+        f.render_widget(
+            Paragraph::new(Span::styled(crate::text::fit(note, area.width as usize), theme.warning())),
+            area,
+        );
+        return;
+    }
     let in_fingerprint = app.focus == Panel::Fingerprint && app.fingerprint_shown();
     let mut keys: Vec<(&str, &str)> = vec![("?", "help"), ("q", "quit"), ("Tab", "focus")];
     if in_fingerprint {
@@ -290,13 +297,24 @@ pub enum Ending {
     Signal(i32),
 }
 
-/// Where signals reach the loop: the last one received (0: none), and what to do to stop
-/// the process for a while (give the terminal back, stop, take it again).
-pub struct Signals<'a> {
-    pub last: &'a AtomicI32,
+/// What the loop's host provides: where signals reach it, how to stop the process for a while,
+/// and whether the screen can take a frame now.
+pub struct Host<'a> {
+    /// The last signal received (0: none).
+    pub signal: &'a AtomicI32,
     /// Gives the terminal back, stops, takes it again when continued (the loop then redraws
     /// the whole screen).
     pub suspend: &'a mut dyn FnMut() -> std::io::Result<()>,
+    /// Whether the screen has taken the last frame (a remote viewer's connection may lag: the
+    /// loop then waits and draws the newest state, so intermediate frames are never made).
+    pub ready: &'a dyn Fn() -> bool,
+}
+
+impl<'a> Host<'a> {
+    /// A local terminal: always ready.
+    pub fn local(signal: &'a AtomicI32, suspend: &'a mut dyn FnMut() -> std::io::Result<()>) -> Host<'a> {
+        Host { signal, suspend, ready: &|| true }
+    }
 }
 
 /// Runs the dashboard until quit or a signal: draws when the view, the input or the size
@@ -309,7 +327,7 @@ pub fn run_loop<B: Backend>(
     events: &mut dyn Events,
     theme: &Theme,
     fps: u32,
-    signals: Signals,
+    host: Host,
 ) -> std::io::Result<Ending>
 where
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -323,10 +341,10 @@ where
     let mut last_draw = Instant::now() - Duration::from_secs(10);
     let mut view = views.latest();
     loop {
-        match signals.last.swap(0, Ordering::AcqRel) {
+        match host.signal.swap(0, Ordering::AcqRel) {
             0 => {}
             sig if terminal::STOPPING.contains(&sig) => {
-                (signals.suspend)()?;
+                (host.suspend)()?;
                 terminal.clear().map_err(io_error)?;
                 dirty = true;
             }
@@ -342,7 +360,9 @@ where
         // The wall clock in the header moves once a second.
         dirty |= now.duration_since(last_draw) >= Duration::from_secs(1);
         let gap = if input { input_gap } else { frame_gap };
-        if (dirty || input) && now.duration_since(last_draw) >= gap {
+        // A screen still taking the last frame is waited for (its host wakes the loop).
+        let ready = (host.ready)();
+        if (dirty || input) && now.duration_since(last_draw) >= gap && ready {
             terminal.draw(|f| draw(f, &view, app, theme)).map_err(io_error)?;
             // A frame at another size may want the fingerprint at another resolution.
             if let Some(focus) = app.refocus() {
@@ -352,13 +372,13 @@ where
             dirty = false;
             input = false;
         }
-        let wait = if dirty || input { gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
+        let wait = if (dirty || input) && ready { gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
         if let Some(ev) = events.next(wait.max(Duration::from_millis(1)))? {
             match app.handle(&ev, &view) {
                 Action::Quit => return Ok(Ending::Quit),
                 Action::Abort => return Ok(Ending::Abort),
                 Action::Suspend => {
-                    (signals.suspend)()?;
+                    (host.suspend)()?;
                     terminal.clear().map_err(io_error)?;
                     dirty = true;
                 }
