@@ -5,12 +5,14 @@
 //! event stream, the TUI) read its summaries. [`synth`] writes synthetic feeds.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod feed;
 pub mod forensics;
 pub mod ingest;
 pub mod output;
 pub mod run;
+pub mod samples;
 pub mod session;
 pub mod synth;
 pub mod text;

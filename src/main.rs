@@ -1,8 +1,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use votewatch::cli::{Cli, Command};
+use votewatch::cli::Command;
 use votewatch::run;
 
 // Reports are parsed on worker threads and freed on the engine's: mimalloc handles that
@@ -11,9 +10,23 @@ use votewatch::run;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Tally { feed, json, feed_opts } => run::tally::run(&feed, json, &feed_opts),
+    let result = votewatch::cli::parse().and_then(|cli| dispatch(cli.command));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Messages quote feed content: nothing in them may drive the terminal.
+            votewatch::text::warn(&format!("{e:#}"));
+            ExitCode::from(run::exit_status(&e))
+        }
+    }
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Tally { feed, format, json, fail_on, feed_opts } => {
+            let format = if json { votewatch::cli::Format::Json } else { format };
+            run::tally::run(&feed, format, &fail_on, &feed_opts)
+        }
         Command::Watch { feed, headless, poll, poll_interval, settle, record, feed_opts, ui } => {
             let opts = run::watch::WatchOpts {
                 poll: poll.then(|| Duration::from_millis(poll_interval)),
@@ -23,61 +36,46 @@ fn main() -> ExitCode {
             if headless {
                 run::watch::headless(&feed, &feed_opts, &opts)
             } else {
-                run::dashboard::require_terminal("watch FEED").and_then(|_| {
-                    let source = votewatch::session::watch_source(
-                        &feed,
-                        &feed_opts,
-                        opts.poll,
-                        opts.settle,
-                        opts.record.as_deref(),
-                    )?;
-                    run::dashboard::run(source, feed_opts.forensics()?, &ui)
-                })
+                run::dashboard::require_terminal("watch FEED")?;
+                let source = votewatch::session::watch_source(
+                    &feed,
+                    &feed_opts,
+                    opts.poll,
+                    opts.settle,
+                    opts.record.as_deref(),
+                )?;
+                let forensics = feed_opts.forensics_for(source.source.engine())?;
+                run::dashboard::run(source, forensics, &ui)
             }
         }
-        Command::Replay { feed, speed, headless, feed_opts, ui } => {
-            let speed = if headless && speed == votewatch::session::ReplaySpeed::Default {
-                votewatch::session::ReplaySpeed::Max
-            } else {
-                speed
-            };
+        Command::Replay { feed, speed, headless, fail_on, feed_opts, ui } => {
             if headless {
-                votewatch::session::replay_source(&feed, &feed_opts, speed)
-                    .and_then(|source| run::replay::headless(source, feed_opts.forensics()?))
+                let speed = if speed == votewatch::session::ReplaySpeed::Default {
+                    votewatch::session::ReplaySpeed::Max
+                } else {
+                    speed
+                };
+                let source = votewatch::session::replay_source(&feed, &feed_opts, speed)?;
+                let forensics = feed_opts.forensics_for(source.source.engine())?;
+                run::replay::headless(source, forensics, &fail_on)
             } else {
-                run::dashboard::require_terminal("replay FEED").and_then(|_| {
-                    let source = votewatch::session::replay_source(&feed, &feed_opts, speed)?;
-                    run::dashboard::run(source, feed_opts.forensics()?, &ui)
-                })
+                run::dashboard::require_terminal("replay FEED")?;
+                let source = votewatch::session::replay_source(&feed, &feed_opts, speed)?;
+                let forensics = feed_opts.forensics_for(source.source.engine())?;
+                run::dashboard::run(source, forensics, &ui)
             }
         }
-        Command::Demo { speed, baseline, thresholds, ui } => {
-            run::dashboard::require_terminal("replay sample-feeds/kz-2022-presidential")
-                .and_then(|_| run::dashboard::sample_feed(run::dashboard::SAMPLE))
-                .and_then(|feed| {
-                    let baseline = if baseline {
-                        Some(run::dashboard::sample_feed(run::dashboard::BASELINE_SAMPLE)?)
-                    } else {
-                        None
-                    };
-                    let opts = votewatch::cli::FeedOpts { thresholds, baseline, ..Default::default() };
-                    run::dashboard::run(votewatch::session::replay_source(&feed, &opts, speed)?, opts.forensics()?, &ui)
-                })
+        Command::Demo { speed, baseline, sample, headless, thresholds, ui } => {
+            run::demo::run(run::demo::DemoOpts { sample, baseline, headless, speed, thresholds }, &ui)
         }
+        Command::Completions { shell } => run::meta::completions(shell),
+        Command::Man { command } => run::meta::man(command.as_deref()),
         Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope } if profile == "gradient" => {
             run::synth::gradient(&out, precincts, seed, slope, stuff.as_deref(), live.is_some() || prior.is_some())
         }
         Command::Synth { slope: Some(_), .. } => Err(anyhow::anyhow!("--slope is for --profile gradient")),
         Command::Synth { out, precincts, seed, profile, live, stuff, prior, slope: None } => {
             run::synth::run(&out, precincts, seed, &profile, live, stuff.as_deref(), prior.as_deref())
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            // Messages quote feed content: nothing in them may drive the terminal.
-            votewatch::text::warn(&format!("{e:#}"));
-            ExitCode::from(run::exit_status(&e))
         }
     }
 }

@@ -10,7 +10,8 @@ use crate::session::{Opened, Session};
 
 /// Writes events as the replay goes (at most ten `totals` a second), and the final totals at
 /// the end; a replay of a whole feed ends exactly where `tally` of it stands.
-pub fn headless(opened: Opened, mut forensics: crate::forensics::Cache) -> Result<()> {
+/// `fail_on` turns the final count's critical flags, rejections… into exit status 3.
+pub fn headless(opened: Opened, mut forensics: crate::forensics::Cache, fail_on: &[crate::cli::FailOn]) -> Result<()> {
     let mut session = Session::new(opened);
     session.stop_on_signals()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -49,7 +50,10 @@ pub fn headless(opened: Opened, mut forensics: crate::forensics::Cache) -> Resul
         out.flush()
     })();
     match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
     }
+    let summary = forensics.summary(session.source.engine(), true);
+    super::warn_baseline(&summary);
+    super::fail_on(&summary, fail_on)
 }

@@ -80,12 +80,16 @@ pub fn headless(feed: &Path, feed_opts: &FeedOpts, opts: &WatchOpts) -> Result<(
     let (tx, rx) = std::sync::mpsc::channel();
     stop_messages(tx.clone(), Inbox::Stop)?;
     let spec = FeedSpec::open(feed, feed_opts.manifest.as_deref(), feed_opts.max_file_size)?;
+    let baseline = feed_opts.load_baseline()?;
+    if let (Some(b), Some(m)) = (&baseline, &spec.manifest) {
+        b.check_candidates(m.candidates.iter().map(|c| c.id.as_str()))?;
+    }
+    let forensics = feed_opts.forensics_with(baseline);
     let recorder = opts
         .record
         .as_deref()
         .map(|p| crate::ingest::record::Recorder::create(p, spec.manifest.as_ref()))
         .transpose()?;
-    let forensics = feed_opts.forensics()?;
     let follow_opts = FollowOpts { poll: opts.poll, settle: opts.settle };
     let mut follow = Follow::start(spec, &follow_opts, recorder, move |c| {
         let _ = tx.send(Inbox::Fs(c));
