@@ -119,7 +119,10 @@ fn shown_value(v: &toml::Value) -> String {
         toml::Value::String(s) => crate::text::quote(s, 40),
         toml::Value::Table(_) => "a table".into(),
         toml::Value::Array(_) => "a list".into(),
-        other => crate::text::cut(&other.to_string(), 40),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Float(x) => format!("{x:?}"),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => crate::text::cut(&d.to_string(), 40),
     }
 }
 
