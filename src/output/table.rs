@@ -119,12 +119,22 @@ fn projection(out: &mut String, s: &Summary, p: &Projection) {
         let _ = writeln!(out, "Projection: {}", clean(waiting));
     } else {
         let leader = p.candidates.first().and_then(|l| s.candidates.iter().find(|c| c.id == l.id));
-        let call = match (&p.call, leader) {
-            (Some(call), Some(l)) if call == "projected outright win" => format!("{call} for {}", clean(&l.name)),
-            (Some(call), _) => call.clone(),
-            (None, _) => "none (no majority to call against)".into(),
-        };
-        let _ = writeln!(out, "Call: {call}");
+        match (&p.call, leader, &p.seats) {
+            (Some(call), Some(l), _) if call == "projected outright win" => {
+                let _ = writeln!(out, "Call: {call} for {}", clean(&l.name));
+            }
+            (Some(call), _, _) => {
+                let _ = writeln!(out, "Call: {call}");
+            }
+            (None, _, Some(_)) => {
+                let seats = s.election.seats.map(|n| format!("{n} seats")).unwrap_or_else(|| "seats".into());
+                let threshold = s.election.threshold.map(|t| format!(", threshold {}", pct(t))).unwrap_or_default();
+                let _ = writeln!(out, "Seats: projected as above ({seats}{threshold}; 90% ranges)");
+            }
+            (None, _, None) => {
+                let _ = writeln!(out, "Call: none (the manifest gives no majority to call against)");
+            }
+        }
         let how = match &p.baseline {
             Some(b) if p.method == "swing" => format!(
                 "by swing from {} ({} of {} reported precincts in it, {}; {} of the missing voters placed by it)",
