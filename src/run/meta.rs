@@ -93,7 +93,7 @@ mod tests {
             let mut page = Vec::new();
             super::render_man(Some(c.get_name()), &mut page).unwrap();
             let page = String::from_utf8(page).unwrap();
-            assert!(page.contains(&format!(".TH votewatch\\-{} 1", c.get_name())), "{page}");
+            assert!(page.contains(&format!(".TH votewatch-{} 1", c.get_name())), "{page}");
         }
     }
 
