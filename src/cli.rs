@@ -331,33 +331,9 @@ pub fn parse() -> anyhow::Result<Cli> {
         Command::Tally { .. } | Command::Watch { .. } | Command::Replay { .. } | Command::Demo { .. }
     );
     if uses_config {
-        apply(&mut cli.command, &crate::config::load()?, given);
+        crate::config::apply(&mut cli.command, &crate::config::load()?, given);
     }
     Ok(cli)
-}
-
-/// Puts the config file's `settings` under what the command line gave (`given` says which of
-/// the dashboard's options it did).
-pub fn apply(command: &mut Command, settings: &crate::config::Settings, given: impl Fn(&str) -> bool) {
-    let (thresholds, ui) = match command {
-        Command::Tally { feed_opts, .. } => (&mut feed_opts.thresholds, None),
-        Command::Watch { feed_opts, ui, .. } | Command::Replay { feed_opts, ui, .. } => {
-            (&mut feed_opts.thresholds, Some(ui))
-        }
-        Command::Demo { thresholds, ui, .. } => (thresholds, Some(ui)),
-        _ => return,
-    };
-    *thresholds = crate::config::over(thresholds, &settings.thresholds);
-    let Some(ui) = ui else { return };
-    if let (Some(fps), false) = (settings.fps, given("fps")) {
-        ui.fps = fps;
-    }
-    if let (Some(theme), false) = (settings.theme, given("theme")) {
-        ui.theme = theme;
-    }
-    if let (Some(colors), false) = (settings.colors, given("colors")) {
-        ui.colors = Some(colors);
-    }
 }
 
 /// Parses `1048576`, `512K`, `64M`, `1G` (binary units).
@@ -400,15 +376,20 @@ mod tests {
             let help = cmd.find_subcommand_mut(sub).unwrap().render_long_help().to_string();
             assert!(!help.contains("docs/"), "{sub}: {help}");
             if sub == "watch" || sub == "replay" || sub == "demo" {
-                let dashboard = help.find("Dashboard:").expect("a Dashboard heading");
-                let thresholds = help.find("Statistical thresholds:").expect("a thresholds heading");
-                for ui in ["--fps", "--theme", "--colors"] {
-                    let at = help.find(ui).unwrap();
-                    assert!(
-                        at > dashboard && (thresholds > dashboard || at < thresholds),
-                        "{sub}: {ui} under Dashboard"
-                    );
+                // The heading each option is listed under.
+                let mut heading = "";
+                let mut under = std::collections::HashMap::new();
+                for line in help.lines() {
+                    if !line.starts_with(' ') && line.ends_with(':') {
+                        heading = line;
+                    } else if let Some(opt) = line.trim_start().strip_prefix("--") {
+                        under.insert(opt.split([' ', '<']).next().unwrap().to_string(), heading);
+                    }
                 }
+                for ui in ["fps", "theme", "colors"] {
+                    assert_eq!(under[ui], "Dashboard:", "{sub}: --{ui}");
+                }
+                assert_eq!(under["fdr"], "Statistical thresholds:", "{sub}");
                 assert!(help.contains("Colour theme"), "{sub}");
             }
             assert!(help.contains("Examples:") || sub == "synth" || sub == "completions" || sub == "man", "{sub}");
@@ -419,24 +400,5 @@ mod tests {
         assert!(replay.contains("recording made by `watch --record`"), "replay FEED is described");
         let synth = cmd.find_subcommand_mut("synth").unwrap().render_long_help().to_string();
         assert!(synth.contains("The random seed"), "--seed is described");
-    }
-
-    #[test]
-    fn the_command_line_wins_over_the_config_file() {
-        let settings = crate::config::parse(
-            "[dashboard]\nfps = 30\ntheme = \"light\"\ncolors = 16\n[thresholds]\nfdr = 0.05\nmin_size = 200\n",
-            "c",
-        )
-        .unwrap();
-        let matches = command().get_matches_from(["votewatch", "watch", "x", "--fps", "5", "--min-size", "50"]);
-        let mut cli = Cli::from_arg_matches(&matches).unwrap();
-        let sub = matches.subcommand().unwrap().1;
-        apply(&mut cli.command, &settings, |id| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
-        let Command::Watch { ui, feed_opts, .. } = cli.command else { panic!() };
-        assert_eq!(ui.fps, 5, "given on the line");
-        assert_eq!(ui.theme, crate::ui::theme::ThemeName::Light, "from the file");
-        assert_eq!(ui.colors, Some(crate::ui::theme::ColorDepth::Basic));
-        assert_eq!(feed_opts.thresholds.fdr, Some(0.05));
-        assert_eq!(feed_opts.thresholds.min_size, Some(50));
     }
 }

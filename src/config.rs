@@ -22,6 +22,7 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use serde::Deserialize;
 
+use crate::cli::Command;
 use crate::forensics::Thresholds;
 use crate::ui::theme::{ColorDepth, ThemeName};
 
@@ -176,6 +177,30 @@ fn threshold(thresholds: &mut Thresholds, key: &str, value: &toml::Value) -> Res
     Ok(())
 }
 
+/// Puts the config file's `settings` under what the command line gave (`given` says which of
+/// the dashboard's options it did).
+pub fn apply(command: &mut Command, settings: &Settings, given: impl Fn(&str) -> bool) {
+    let (thresholds, ui) = match command {
+        Command::Tally { feed_opts, .. } => (&mut feed_opts.thresholds, None),
+        Command::Watch { feed_opts, ui, .. } | Command::Replay { feed_opts, ui, .. } => {
+            (&mut feed_opts.thresholds, Some(ui))
+        }
+        Command::Demo { thresholds, ui, .. } => (thresholds, Some(ui)),
+        _ => return,
+    };
+    *thresholds = over(thresholds, &settings.thresholds);
+    let Some(ui) = ui else { return };
+    if let (Some(fps), false) = (settings.fps, given("fps")) {
+        ui.fps = fps;
+    }
+    if let (Some(theme), false) = (settings.theme, given("theme")) {
+        ui.theme = theme;
+    }
+    if let (Some(colors), false) = (settings.colors, given("colors")) {
+        ui.colors = Some(colors);
+    }
+}
+
 /// `top`'s thresholds, and `under`'s where `top` gives none.
 pub fn over(top: &Thresholds, under: &Thresholds) -> Thresholds {
     Thresholds {
@@ -245,5 +270,25 @@ mod tests {
         std::fs::write(d.path().join("bad.toml"), b"\xff\xfe").unwrap();
         let e = read(&d.path().join("bad.toml")).unwrap_err().to_string();
         assert!(e.ends_with("bad.toml: the config file is not UTF-8 text"), "{e}");
+    }
+
+    #[test]
+    fn the_command_line_wins_over_the_config_file() {
+        let settings = parse(
+            "[dashboard]\nfps = 30\ntheme = \"light\"\ncolors = 16\n[thresholds]\nfdr = 0.05\nmin_size = 200\n",
+            "c",
+        )
+        .unwrap();
+        let matches =
+            crate::cli::command().get_matches_from(["votewatch", "watch", "x", "--fps", "5", "--min-size", "50"]);
+        let mut cli = <crate::cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
+        let sub = matches.subcommand().unwrap().1;
+        apply(&mut cli.command, &settings, |id| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
+        let Command::Watch { ui, feed_opts, .. } = cli.command else { panic!() };
+        assert_eq!(ui.fps, 5, "given on the line");
+        assert_eq!(ui.theme, crate::ui::theme::ThemeName::Light, "from the file");
+        assert_eq!(ui.colors, Some(crate::ui::theme::ColorDepth::Basic));
+        assert_eq!(feed_opts.thresholds.fdr, Some(0.05));
+        assert_eq!(feed_opts.thresholds.min_size, Some(50));
     }
 }
