@@ -302,6 +302,7 @@ fn a_baseline_projects_by_swing_and_a_complete_count_stays_exact() {
     }
     // And from the command line.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_votewatch"))
+        .env("XDG_CONFIG_HOME", "/nonexistent/votewatch-tests")
         .args(["tally", spec.root.to_str().unwrap(), "--json", "--baseline", prior.to_str().unwrap()])
         .output()
         .unwrap();
@@ -310,6 +311,7 @@ fn a_baseline_projects_by_swing_and_a_complete_count_stays_exact() {
     assert_eq!(v["projection"]["baseline"]["swing_share_of_missing"], 0.0, "nothing is missing at the end");
     assert_eq!(v["projection"]["baseline"]["match_rate"], 1.0);
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_votewatch"))
+        .env("XDG_CONFIG_HOME", "/nonexistent/votewatch-tests")
         .args(["tally", spec.root.to_str().unwrap(), "--baseline", "/nonexistent/prior"])
         .output()
         .unwrap();

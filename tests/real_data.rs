@@ -25,6 +25,7 @@ fn russia_2018_reproduces_the_reference_sums() {
 
     let start = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_votewatch"))
+        .env("XDG_CONFIG_HOME", common::NO_CONFIG)
         .arg("tally")
         .arg(dir.path())
         .arg("--manifest")

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["text"],
     &["feed"],
-    &["source"],
+    &["source", "samples"],
     &["engine"],
     &["analysis"],
     &["hub"],
@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["serve"],
     &["synth"],
     &["cli"],
+    &["config"],
     &["run"],
 ];
 

@@ -149,7 +149,7 @@ fn an_unreadable_folder_is_said_and_read_once_it_can_be() {
     if let Some((uid, program)) = uid {
         use std::os::unix::process::CommandExt;
         tally = std::process::Command::new(program);
-        tally.uid(uid).gid(uid);
+        tally.env("XDG_CONFIG_HOME", common::NO_CONFIG).uid(uid).gid(uid);
     }
     tally.args(["tally", dir.to_str().unwrap(), "--json"]);
     let out = tally.output().unwrap();

@@ -67,6 +67,28 @@ impl Baseline {
         Ok(self)
     }
 
+    /// Refuses a baseline none of whose candidates (by id) stands in this election: it is of
+    /// another election, and a swing from it would project nothing. `candidates` are the
+    /// count's (none known yet: nothing to check).
+    pub fn check_candidates<'a>(&self, candidates: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let count: Vec<&str> = candidates.into_iter().collect();
+        if count.is_empty() || self.candidates.iter().any(|c| count.contains(&c.as_str())) {
+            return Ok(());
+        }
+        let some = |ids: &mut dyn Iterator<Item = &str>| {
+            let ids: Vec<&str> = ids.collect();
+            let shown: Vec<String> = ids.iter().take(4).map(|c| crate::text::quote(c, 40)).collect();
+            let more = if ids.len() > 4 { format!(" and {} more", ids.len() - 4) } else { String::new() };
+            format!("{}{more}", shown.join(", "))
+        };
+        bail!(
+            "{}: not a baseline for this election: none of its candidates ({}) stands in it ({})",
+            self.source,
+            some(&mut self.candidates.iter().map(String::as_str)),
+            some(&mut count.into_iter())
+        )
+    }
+
     /// The counted precincts of an engine as a baseline.
     pub fn from_engine(engine: &Engine, source: String) -> Baseline {
         let mut b = Baseline {

@@ -5,6 +5,9 @@
 //! (Benjamini–Hochberg). A flag is a reason to look, not proof. The methods, their nulls, the
 //! defaults and sources: docs/ANOMALIES.md. (Over 400 lines: the orchestration and every flag's
 //! message live together so that each message sits next to the numbers it reads.)
+//!
+//! Long because it holds the run of all tests with the false-discovery rule, and every flag's
+//! wording in one place (so the messages are read and kept consistent together), with their tests.
 
 pub mod baseline;
 pub mod config;
@@ -354,6 +357,15 @@ impl Cache {
     pub fn with_baseline(mut self, baseline: Option<swing::Baseline>) -> Cache {
         self.baseline = baseline.map(std::sync::Arc::new);
         self
+    }
+
+    /// Refuses a baseline of another election: none of its candidates is among the count's
+    /// (`candidates`; none known yet: nothing to check).
+    pub fn check_baseline<'a>(&self, candidates: impl IntoIterator<Item = &'a str>) -> anyhow::Result<()> {
+        match &self.baseline {
+            Some(b) => b.check_candidates(candidates),
+            None => Ok(()),
+        }
     }
 
     /// The analysis of `engine` as of `now` (feed time, unix seconds). `force` ignores the

@@ -140,6 +140,15 @@ pub fn project_with(engine: &Engine, baseline: Option<&super::swing::Baseline>) 
     let reported_fraction = national.registered as f64 / electorate.max(1) as f64;
     let regions = regions_of(engine, cands);
     let missing: Vec<f64> = regions.iter().map(|r| r.missing).collect();
+    // With a baseline, the missing precincts it places are projected by swing; the ratio
+    // estimator covers the voters left over. A baseline no reported precinct is in places
+    // nothing: the projection is by ratio, and says why.
+    let swing = baseline.and_then(|b| super::swing::Model::build(engine, b, &missing));
+    let info = match (&swing, baseline) {
+        (Some(s), _) => Some(s.info.clone()),
+        (None, Some(b)) => Some(super::swing::BaselineInfo::unmatched(b, regions.iter().map(|r| r.len()).sum())),
+        (None, None) => None,
+    };
     let base = Projection {
         waiting: None,
         reported_fraction,
@@ -148,12 +157,9 @@ pub fn project_with(engine: &Engine, baseline: Option<&super::swing::Baseline>) 
         turnout: None,
         call: None,
         seats: None,
-        method: if baseline.is_some() { "swing" } else { "ratio" },
-        baseline: None,
+        method: if swing.is_some() { "swing" } else { "ratio" },
+        baseline: info,
     };
-    // With a baseline, the missing precincts it places are projected by swing; the ratio
-    // estimator covers the voters left over.
-    let swing = baseline.and_then(|b| super::swing::Model::build(engine, b, &missing));
     let by_ratio = swing.as_ref().map_or(missing.clone(), |s| s.unmatched.clone());
     let estimate = match ratio::estimate(&regions, &by_ratio, d) {
         Ok(e) => e,
@@ -224,7 +230,6 @@ pub fn project_with(engine: &Engine, baseline: Option<&super::swing::Baseline>) 
     Some(Projection {
         borrowed_fraction: estimate.borrowed / electorate.max(1.0),
         method: base.method,
-        baseline: swing.map(|s| s.info),
         candidates,
         turnout: Some(Interval { value: turnout, low, high }),
         call,

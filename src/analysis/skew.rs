@@ -1,6 +1,9 @@
 //! `turnout_share_skew`: more votes for the leader than the other candidates' votes imply, by a
 //! reference relation that a region's own manipulation cannot move.
 //!
+//! Long because the measure, its reference relation and its null are one argument, kept in one file
+//! with the tests that check it on clean and stuffed data.
+//!
 //! Ballots stuffed for the leader raise the leader's votes per registered voter and leave the
 //! other candidates' votes per registered voter where they were (Kobak, Shpilkin &
 //! Pshenichnikov, "Statistical fingerprints of electoral fraud?", Significance 13(4), 2016;

@@ -38,6 +38,10 @@ use crate::engine::Engine;
 /// Matched reported precincts a region needs for a swing of its own.
 pub const MIN_FIT: usize = 10;
 
+/// Below this share of the reported precincts found in the baseline, the projection warns:
+/// the swing rests on few precincts, or the baseline is of other precincts altogether.
+pub const LOW_MATCH: f64 = 0.5;
+
 /// What the projection says of its baseline.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BaselineInfo {
@@ -55,6 +59,47 @@ pub struct BaselineInfo {
     pub calibration_precincts: usize,
     /// The 90% split-conformal bound on one precinct's leader share (absolute error, 0–1).
     pub precinct_interval: Option<f64>,
+    /// Said when fewer than [`LOW_MATCH`] of the reported precincts are in the baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl BaselineInfo {
+    /// A baseline no reported precinct is in (nothing is projected by swing).
+    pub fn unmatched(baseline: &Baseline, reported: usize) -> BaselineInfo {
+        BaselineInfo {
+            source: baseline.source.clone(),
+            matched_reported: 0,
+            reported,
+            match_rate: 0.0,
+            matched_by_number: 0,
+            swing_share_of_missing: 0.0,
+            calibration_precincts: 0,
+            precinct_interval: None,
+            warning: low_match(&baseline.source, 0, reported),
+        }
+    }
+}
+
+/// The warning for `matched` of `reported` precincts found in the baseline, if it is owed.
+fn low_match(source: &str, matched: usize, reported: usize) -> Option<String> {
+    if reported == 0 || matched as f64 >= LOW_MATCH * reported as f64 {
+        return None;
+    }
+    let shown = crate::text::clean(source);
+    Some(if matched == 0 {
+        format!(
+            "none of the {} reported precincts is in the baseline {shown}: projected by region ratios, not by swing (is it a prior election of the same precincts?)",
+            crate::text::thousands(reported as u64)
+        )
+    } else {
+        format!(
+            "only {} of the {} reported precincts ({}) are in the baseline {shown}: the swing rests on few precincts",
+            crate::text::thousands(matched as u64),
+            crate::text::thousands(reported as u64),
+            crate::text::percent1(matched as u64, reported as u64)
+        )
+    })
 }
 
 /// The swing model for one count.
@@ -169,6 +214,7 @@ impl Model {
                 swing_share_of_missing: if missing_total > 0.0 { swing_total / missing_total } else { 0.0 },
                 calibration_precincts,
                 precinct_interval: None,
+                warning: low_match(&baseline.source, matched_reported, matching.reported),
             },
         };
         // Calibration: the held-out precincts predicted from the fitting ones.

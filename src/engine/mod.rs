@@ -4,6 +4,10 @@
 //!
 //! Applying a report costs O(candidates) (plus the few other reports of its precinct); nothing
 //! is ever recounted from scratch.
+//!
+//! Long because the engine's one `impl` is its whole contract (apply a batch, withdraw a file,
+//! read, snapshot) and its state's small helpers; its parts (precinct, totals, seats, identical,
+//! anomaly) have their own files.
 
 pub mod anomaly;
 pub mod count;

@@ -1,14 +1,18 @@
 //! `*.csv`: a header row and one report a row. By default the columns are
 //! `precinct,region,reported_at,revision,registered,ballots,invalid,issued` and one column per
 //! candidate id; a manifest's `csv` mapping reads a commission's own headers instead.
+//!
+//! Long because its tests (a third of it) sit beside the reader they check: header mapping, line
+//! numbers across quoted newlines, a growing file's partial last row.
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::count::RawCount;
 use super::manifest::{Columns, CsvMapping};
-use super::report::{RawCount, RawReport, RawStr, RawVotes};
+use super::raw::{RawReport, RawStr, RawVotes};
 use super::{Batch, Loc, Schema, too_big};
 
 const FIXED: [&str; 8] =

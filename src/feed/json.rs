@@ -2,7 +2,8 @@
 
 use serde_json::value::RawValue;
 
-use super::report::{describe_json_error, parse_json_report};
+use super::report::parse_json_report;
+use super::wellformed::describe_json_error;
 use super::{Batch, Loc, Schema};
 
 /// Parses a whole JSON document.

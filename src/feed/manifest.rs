@@ -151,7 +151,7 @@ impl Manifest {
 
     pub fn from_slice(bytes: &[u8]) -> Result<Manifest> {
         let m: Manifest = serde_json::from_slice(bytes)
-            .map_err(|e| anyhow::anyhow!("not a valid manifest: {}", crate::feed::report::json_error_text(&e)))?;
+            .map_err(|e| anyhow::anyhow!("not a valid manifest: {}", crate::feed::wellformed::json_error_text(&e)))?;
         m.check()?;
         Ok(m)
     }

@@ -2,16 +2,19 @@
 //! reports are judged before they reach the engine.
 
 pub mod change;
+pub mod count;
 pub mod csv;
 pub mod format;
 pub mod json;
 pub mod manifest;
 pub mod ndjson;
+pub mod raw;
 pub mod read;
 pub mod report;
 pub mod scan;
 pub mod schema;
 pub mod thresholds;
+pub mod wellformed;
 pub mod write;
 
 pub use change::Change;

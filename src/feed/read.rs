@@ -34,7 +34,10 @@ pub fn read_file(
                 sink(Batch::rejected(Loc::Whole, too_big("file", size, schema.max_file_size)));
             } else {
                 let mut bytes = Vec::with_capacity(size as usize);
-                std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, schema.max_file_size + 1), &mut bytes)?;
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(&mut file, schema.max_file_size.saturating_add(1)),
+                    &mut bytes,
+                )?;
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     // An empty file is being created; nothing to count yet.
                     if take_tail {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// is an error) and from the command line (`--fdr 0.05 --min-precincts 50`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, clap::Args)]
 #[serde(deny_unknown_fields)]
-#[command(next_help_heading = "Statistical thresholds (defaults and reasons: docs/ANOMALIES.md)")]
+#[command(next_help_heading = "Statistical thresholds")]
 pub struct Thresholds {
     /// False-discovery rate held over the tests of each kind [default: 0.01].
     #[arg(long, value_name = "RATE", value_parser = fraction)]

@@ -134,6 +134,9 @@ pub fn watch(
         },
         &mut |c, t| core.apply(c, t),
     )?;
+    // A baseline of another election is refused (the candidates are known from the manifest,
+    // or from the reports already there).
+    core.analysis.check_baseline(core.engine.candidates().iter().map(|c| c.id.as_str()))?;
     Ok(Opened { driver: Driver::Live(Box::new(follow)), core, inbox: (tx, rx) })
 }
 
@@ -154,6 +157,9 @@ pub fn replay(feed: &Path, opts: &FeedOptions, speed: ReplaySpeed, analysis: Cac
         ReplaySpeed::Max => None,
         ReplaySpeed::Times(x) => Some(x),
     };
+    if let Some(m) = &spec.manifest {
+        analysis.check_baseline(m.candidates.iter().map(|c| c.id.as_str()))?;
+    }
     let replay = Replay::new(spec, script, speed);
     Ok(Opened {
         driver: Driver::Replay(Box::new(replay)),

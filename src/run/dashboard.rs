@@ -1,9 +1,8 @@
 //! Running the dashboard over the hub: `watch FEED`, `replay FEED`, `demo`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::cli::UiOpts;
 use crate::hub::Opened;
@@ -15,16 +14,10 @@ use crate::ui::{CrosstermEvents, Ending, Host, run_loop};
 pub const SAMPLE: &str = "kz-2022-presidential";
 pub const BASELINE_SAMPLE: &str = "kz-2019-presidential";
 
-/// A bundled sample feed, by name.
-pub fn sample_feed(name: &str) -> Result<PathBuf> {
-    let candidates = [
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-feeds").join(name),
-        PathBuf::from("sample-feeds").join(name),
-    ];
-    match candidates.iter().find(|p| p.join("election.json").is_file()) {
-        Some(p) => Ok(p.clone()),
-        None => bail!("the bundled sample feed (sample-feeds/{name}) is not here; run from the votewatch checkout"),
-    }
+/// A bundled sample feed, by name, unpacked from the binary into a temporary folder that is
+/// removed when the value is dropped (a replay and a baseline read it whole when they open).
+pub fn sample_feed(name: &str) -> Result<crate::samples::Unpacked> {
+    crate::samples::unpack(name)
 }
 
 /// Refuses to draw into a pipe.

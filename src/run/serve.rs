@@ -55,6 +55,7 @@ pub fn run(
         }
         Served::Replay(feed) => crate::hub::replay(&feed, &feed_opts.options(), speed, analysis)?,
         Served::Demo => {
+            // Read whole as it opens: the unpacked copy goes at once.
             let feed = crate::run::dashboard::sample_feed(crate::run::dashboard::SAMPLE)?;
             crate::hub::replay(&feed, &feed_opts.options(), speed, analysis)?
         }

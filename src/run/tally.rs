@@ -1,38 +1,42 @@
-//! `votewatch tally FEED [--json]`.
+//! `votewatch tally FEED [--format table|json|csv] [--fail-on WHAT]`.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::cli::FeedOpts;
+use crate::cli::{FailOn, FeedOpts, Format};
 use crate::output::table;
 use crate::source::FeedSpec;
 
-pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
+pub fn run(feed: &Path, format: Format, fail_on: &[FailOn], opts: &FeedOpts) -> Result<()> {
     if feed.is_file() && crate::source::record::is_record(feed) {
         let shown = crate::text::clean_path(feed);
         bail!("{shown}: a recording made by `watch --record`, not a feed; play it with `votewatch replay {shown}`");
     }
     let spec = FeedSpec::open(feed, opts.manifest.as_deref(), opts.max_file_size)?;
+    let baseline = opts.load_baseline()?;
     let scan = spec.scan().map_err(|e| {
         anyhow::anyhow!("{}: cannot read the feed: {}", crate::text::clean_path(feed), crate::feed::io_reason(&e))
     })?;
     let engine = crate::hub::load_scanned(&spec, &scan);
-    let summary = crate::hub::summarize(&engine, &mut opts.forensics()?, true);
+    let mut analysis = opts.forensics_with(baseline);
+    analysis.check_baseline(engine.candidates().iter().map(|c| c.id.as_str()))?;
+    let summary = crate::hub::summarize(&engine, &mut analysis, true);
     let readable = !engine.precincts().is_empty();
     // Freeing a million precincts one by one takes longer than the process exit does.
     std::mem::forget(engine);
     let mut out = std::io::stdout().lock();
-    let written = if json {
-        crate::text::json::write_pretty(&mut out, &summary).and_then(|_| writeln!(out))
-    } else {
-        out.write_all(table::render(&summary).as_bytes())
+    let written = match format {
+        Format::Json => crate::text::json::write_pretty(&mut out, &summary).and_then(|_| writeln!(out)),
+        Format::Csv => crate::output::csv::write(&mut out, &summary),
+        Format::Table => out.write_all(table::render(&summary).as_bytes()),
     };
     match written.and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other?,
     }
+    super::warn_baseline(&summary);
     // A feed that could not be read whole, or had nothing to read, is not a clean result.
     if !scan.refused.is_empty() {
         let names: Vec<&str> = scan.refused.iter().take(5).map(|r| r.rel.as_str()).collect();
@@ -54,5 +58,5 @@ pub fn run(feed: &Path, json: bool, opts: &FeedOpts) -> Result<()> {
             crate::text::clean_path(feed)
         );
     }
-    Ok(())
+    super::fail_on(&summary, fail_on)
 }

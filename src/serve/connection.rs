@@ -2,6 +2,9 @@
 //! thing it may do — open a session with a PTY and get the dashboard. Everything else is
 //! refused: a shell without a PTY and any exec get one line and exit status 1; subsystems,
 //! X11, agent and port forwarding are declined; a second session on the same connection too.
+//!
+//! Long because russh's `Handler` is one trait: every request a client can make (pty, env, shell,
+//! exec, subsystem, each forwarding) is answered here, each refusal with its own line.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};

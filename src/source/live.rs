@@ -12,6 +12,9 @@
 //! Nothing here knows about notify or the engine: the caller says which paths changed (or that
 //! everything must be compared again), is told, through `before_listing`, each folder about to
 //! be listed so that it can watch it first, and is handed every change (`out`) to apply.
+//!
+//! Long because following a directory is one state machine (file stamps, tracks of what was read,
+//! settling, withdrawal) whose parts only make sense read together.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

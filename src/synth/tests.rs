@@ -1,5 +1,8 @@
 //! End-to-end tests: generate feeds, read them back from disk with an independent reader
 //! (serde_json and csv only, nothing from the generator), and check the figures.
+//!
+//! Long because it is the generator's independent reader (serde_json and csv only) and the end-to-
+//! end checks that use it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

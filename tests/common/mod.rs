@@ -18,9 +18,13 @@ pub fn bin_path() -> std::path::PathBuf {
     std::env::var_os("VOTEWATCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_votewatch").into(), Into::into)
 }
 
+/// An `XDG_CONFIG_HOME` with no votewatch config in it: the tests do not read the config
+/// file of whoever runs them.
+pub const NO_CONFIG: &str = "/nonexistent/votewatch-tests";
+
 pub fn bin() -> Command {
     let mut c = Command::new(bin_path());
-    c.env("NO_COLOR", "1");
+    c.env("NO_COLOR", "1").env("XDG_CONFIG_HOME", NO_CONFIG);
     c
 }
 

@@ -28,13 +28,16 @@ impl Tmux {
     pub fn start_with(name: &str, w: u16, h: u16, env: &[&str]) -> Tmux {
         let socket = format!("vw-{}-{name}", std::process::id());
         let dir = tempfile::tempdir().unwrap();
-        let t = Tmux { socket, dir };
         let (w, h) = (w.to_string(), h.to_string());
         let mut args = vec!["new-session", "-d", "-s", "t", "-x", &w, "-y", &h];
+        // No config file of whoever runs the tests.
+        let config = format!("XDG_CONFIG_HOME={}", dir.path().join("config").display());
+        args.extend(["-e", &config]);
         for e in env {
             args.extend(["-e", e]);
         }
         args.push("bash --norc --noprofile");
+        let t = Tmux { socket, dir };
         assert!(t.cmd(&args).status().unwrap().success(), "tmux starts");
         t.cmd(&["set-option", "-g", "status", "off"]).status().unwrap();
         sleep(Duration::from_millis(200));

@@ -29,7 +29,7 @@ impl Watch {
         if let Some((uid, program)) = uid {
             use std::os::unix::process::CommandExt;
             cmd = std::process::Command::new(program);
-            cmd.env("NO_COLOR", "1").uid(uid).gid(uid);
+            cmd.env("NO_COLOR", "1").env("XDG_CONFIG_HOME", super::NO_CONFIG).uid(uid).gid(uid);
         }
         cmd.args(["watch", dir.to_str().unwrap(), "--headless", "--settle", "300"]).args(extra);
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
