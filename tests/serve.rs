@@ -162,27 +162,10 @@ fn sample() -> PathBuf {
 
 const LONG: Duration = Duration::from_secs(60);
 
-/// What the screen gets wrong of the numbers `tally --json` gives for the same feed, if anything.
-fn tally_mismatch(screen: &str, cold: &Value) -> Option<String> {
-    let thousands = |n: &Value| votewatch::text::thousands(n.as_u64().unwrap());
-    for c in cold["candidates"].as_array().unwrap() {
-        let name = c["name"].as_str().unwrap();
-        let share = votewatch::text::percent(c["votes"].as_u64().unwrap(), cold["valid"].as_u64().unwrap());
-        let votes = format!(" {} ", thousands(&c["votes"]));
-        if !screen.lines().any(|l| l.contains(name) && l.contains(&votes) && l.contains(&share)) {
-            return Some(format!("no row for {name} with{votes}and {share}"));
-        }
-    }
-    let precincts =
-        format!("{} of {}", thousands(&cold["precincts_reporting"]), thousands(&cold["precincts_expected"]));
-    let ballots = format!("Ballots {}", thousands(&cold["ballots"]));
-    [precincts, ballots].into_iter().find(|want| !screen.contains(want.as_str())).map(|want| format!("no {want}"))
-}
-
 /// Waits for the viewer to show the tally's numbers (a frame may be half drawn when read).
 fn wait_for_tally(v: &Tmux, cold: &Value, what: &str) -> String {
-    let screen = v.wait_for(what, |s| ended(s) && tally_mismatch(s, cold).is_none(), LONG);
-    assert_eq!(tally_mismatch(&screen, cold), None);
+    let screen = v.wait_for(what, |s| ended(s) && common::tally_mismatch(s, cold).is_none(), LONG);
+    assert_eq!(common::tally_mismatch(&screen, cold), None);
     screen
 }
 
@@ -235,7 +218,7 @@ fn three_viewers_see_the_tally_and_each_navigates_alone() {
             lines.len() >= 30
                 && lines[29].starts_with(" ?")
                 && lines.iter().any(|l| l.starts_with('└') && l.chars().count() == 100)
-                && tally_mismatch(s, &cold).is_none()
+                && common::tally_mismatch(s, &cold).is_none()
         },
         LONG,
     );

@@ -226,3 +226,114 @@ fn fingerprint_colours_stay_within_what_the_terminal_shows() {
         }
     }
 }
+
+/// The view at the end of a bundled sample's replay.
+fn sample_view(name: &str) -> View {
+    let opts = FeedOpts::default();
+    let feed = Path::new("sample-feeds").join(name);
+    let opened = votewatch::hub::replay(&feed, &opts.options(), ReplaySpeed::Max, opts.forensics().unwrap()).unwrap();
+    opened.view_at_end(&Focus::default())
+}
+
+#[test]
+fn party_list_columns_have_headers() {
+    let view = sample_view("kz-2012-majilis");
+    screens("majilis", &view, &App::default());
+    let screen = render(&view, &mut App::default(), 160, 48);
+    let head = screen.lines().find(|l| l.contains("Party")).expect("a header row");
+    for col in ["Votes", "Share", "Seats", "Projected"] {
+        assert!(head.contains(col), "{head}");
+    }
+}
+
+fn press(app: &mut App, view: &View, code: crossterm::event::KeyCode) {
+    use crossterm::event::{Event, KeyEvent, KeyModifiers};
+    app.handle(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), view);
+}
+
+#[test]
+fn anomalies_most_serious_first_and_s_switches_to_newest() {
+    use votewatch::engine::anomaly::Severity;
+    let view = final_view(Focus::default());
+    let mut app = App { focus: Panel::Anomalies, ..App::default() };
+    let by_severity: Vec<Severity> =
+        votewatch::ui::anomalies::ordered(&view, &app).iter().map(|a| a.severity).collect();
+    assert!(by_severity.windows(2).all(|w| w[0] >= w[1]), "{by_severity:?}");
+    assert_eq!(by_severity[0], Severity::Critical);
+    let screen = render(&view, &mut app.clone(), 160, 48);
+    let first = screen.lines().find(|l| l.contains("› ✖") || l.contains("› ▲")).unwrap();
+    assert!(first.contains("› ✖ turnout_over_100"), "the critical flag on top: {first}");
+    assert!(screen.contains("sort: severity"), "{screen}");
+
+    press(&mut app, &view, crossterm::event::KeyCode::Char('s'));
+    let newest = votewatch::ui::anomalies::ordered(&view, &app);
+    let seq = |a: &votewatch::engine::anomaly::Anomaly| {
+        let i = view.summary.anomalies.iter().position(|b| b == a).unwrap();
+        view.anomaly_seq.get(i).copied().unwrap_or(0)
+    };
+    let seqs: Vec<u64> = newest.iter().map(|a| seq(a)).collect();
+    assert!(seqs.windows(2).all(|w| w[0] >= w[1]), "newest first: {seqs:?}");
+    assert!(render(&view, &mut app.clone(), 160, 48).contains("sort: newest"));
+    press(&mut app, &view, crossterm::event::KeyCode::Char('s'));
+    assert!(render(&view, &mut app, 160, 48).contains("sort: severity"), "s switches back");
+}
+
+#[test]
+fn enter_opens_a_region_flag_and_a_refusal_in_full() {
+    use crossterm::event::KeyCode;
+    let view = final_view(Focus::default());
+    // A region's flag (not a precinct's): its whole message, wrapped.
+    let mut app = App { focus: Panel::Anomalies, ..App::default() };
+    let list = votewatch::ui::anomalies::ordered(&view, &app);
+    let at = list.iter().position(|a| a.precinct.is_none()).expect("a flag of a region in the fixture");
+    let message = list[at].message.clone();
+    app.cursors[1] = Cursor { selected: at, offset: 0 };
+    press(&mut app, &view, KeyCode::Enter);
+    assert!(app.entry.is_some() && app.detail.is_none());
+    screens("entry_flag", &view, &app);
+    let screen = render(&view, &mut app.clone(), 80, 24);
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let shown: Vec<&str> = screen.lines().flat_map(|l| l.split(['│', ' '])).filter(|w| !w.is_empty()).collect();
+    let joined = shown.join(" ");
+    assert!(joined.contains(&words.join(" ")), "the whole message on screen:\n{message}\n{screen}");
+    press(&mut app, &view, KeyCode::Esc);
+    assert!(app.entry.is_none(), "Esc closes it");
+
+    // A refusal: its source and whole reason.
+    let mut app = App { focus: Panel::Rejected, ..App::default() };
+    press(&mut app, &view, KeyCode::Enter);
+    let entry = app.entry.clone().expect("the refusal opens");
+    let r = &view.summary.rejected[0];
+    assert!(
+        entry.paragraphs.iter().any(|p| p.contains(&r.source)) && entry.paragraphs.iter().any(|p| p.contains(&r.error))
+    );
+    screens("entry_rejected", &view, &app);
+}
+
+#[test]
+fn an_empty_watch_says_what_it_watches_and_that_it_waits() {
+    let d = tempfile::tempdir().unwrap();
+    let opts = FeedOpts::default();
+    let follow = votewatch::source::follow::FollowOpts { poll: None, settle: std::time::Duration::from_millis(100) };
+    let opened = votewatch::hub::watch(d.path(), &opts.options(), &follow, None, opts.forensics().unwrap()).unwrap();
+    let view = opened.view_at_end(&Focus::default());
+    for (w, h) in [(80, 24), (160, 48)] {
+        let screen = render(&view, &mut App::default(), w, h);
+        let line = screen.lines().nth(1).unwrap();
+        assert!(line.contains("Watching ") && line.contains("waiting for reports"), "{screen}");
+        let shown = votewatch::text::clean_path(d.path());
+        assert!(w < 100 || line.contains(&shown), "the whole path where it fits: {line}");
+    }
+}
+
+#[test]
+fn a_baseline_that_matches_little_is_said_on_screen() {
+    let sample = Path::new("sample-feeds/kz-2022-presidential");
+    let opts = FeedOpts { baseline: Some(sample.join("almaty")), ..FeedOpts::default() };
+    let opened = votewatch::hub::replay(sample, &opts.options(), ReplaySpeed::Max, opts.forensics().unwrap()).unwrap();
+    let view = opened.view_at_end(&Focus::default());
+    let warning = view.summary.projection.as_ref().unwrap().baseline.as_ref().unwrap().warning.clone().unwrap();
+    let screen = render(&view, &mut App::default(), 160, 48);
+    let line = screen.lines().find(|l| l.contains("⚠ --baseline: only")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains(&warning[..60]), "{line}");
+}

@@ -433,13 +433,18 @@ fn stalled(engine: &Engine, data: &Data, cfg: &Config, now: Option<i64>) -> Vec<
                 severity: Severity::Info,
                 precinct: None,
                 region: Some(meta.id.clone()),
-                message: format!(
-                    "no new report for {} min ({} of {} precincts in); the last came {}",
-                    (now - quiet_since) / 60,
-                    thousands(have),
-                    thousands(expected),
-                    if last.is_some() { "after polls closed" } else { "never" }
-                ),
+                message: {
+                    let (min, have, expected) = ((now - quiet_since) / 60, thousands(have), thousands(expected));
+                    match last {
+                        None => {
+                            format!("no report at all, {min} min after the polls closed (0 of {expected} precincts in)")
+                        }
+                        Some(t) if t <= close => format!(
+                            "no new report since the polls closed {min} min ago ({have} of {expected} precincts in)"
+                        ),
+                        Some(_) => format!("no new report for {min} min ({have} of {expected} precincts in)"),
+                    }
+                },
             });
         }
     }
@@ -488,7 +493,8 @@ mod tests {
         // Nothing in at all: stalled counts from the close of the polls.
         let none = engine(&[]);
         assert!(stalled_at(&none, "20:20").is_empty());
-        assert!(stalled_at(&none, "20:31")[0].message.contains("the last came never"));
+        let never = &stalled_at(&none, "20:31")[0].message;
+        assert_eq!(never, "no report at all, 31 min after the polls closed (0 of 2 precincts in)");
         // Every precinct in: nothing is missing, nothing stalled.
         assert!(stalled_at(&engine(&[("P1", "20:10"), ("P2", "20:12")]), "23:00").is_empty());
         // Without the feed's clock there is no judging it.

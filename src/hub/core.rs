@@ -75,17 +75,28 @@ impl Core {
         summarize(&self.engine, &mut self.analysis, force)
     }
 
-    /// A picture of everything, for every viewer. `force` runs the analysis now (the end of
-    /// a replay, the last word of a run).
+    /// A picture of everything, for every viewer. `force` runs the analysis and the timeline
+    /// now (the end of a replay, the last word of a run).
     pub fn snapshot(&mut self, driver: &Driver, now: Instant, force: bool) -> Snapshot {
         let version = self.version();
         let summary = self.summary(force);
         let anomaly_seq = self.anomalies.stamp(&summary);
         self.call = track_call(self.call.take(), &summary);
-        if self.timeline.1 != self.engine.version() && now.duration_since(self.timeline.0) >= Duration::from_secs(1) {
+        // At most once a second, but always for the last word (a replay's end, however fast it
+        // ran: the timeline must not stay empty).
+        let due = force || now.duration_since(self.timeline.0) >= Duration::from_secs(1);
+        if self.timeline.1 != self.engine.version() && due {
             self.timeline = (now, self.engine.version(), timeline(&self.engine, &summary));
         }
-        let notice = [driver.notice(), self.record_error.clone()].into_iter().flatten().collect::<Vec<_>>();
+        // A baseline that matches little of this election is said on every screen, not only
+        // by `tally`.
+        let baseline = summary
+            .projection
+            .as_ref()
+            .and_then(|p| p.baseline.as_ref())
+            .and_then(|b| b.warning.as_ref())
+            .map(|w| format!("--baseline: {w}"));
+        let notice = [driver.notice(), self.record_error.clone(), baseline].into_iter().flatten().collect::<Vec<_>>();
         Snapshot {
             version,
             mode: driver.mode(now, self.feed_offset()),

@@ -88,7 +88,7 @@ impl Driver {
     /// How the feed runs now; feed times shown with `offset` (seconds east of UTC).
     pub fn mode(&self, now: Instant, offset: i32) -> Mode {
         match self {
-            Driver::Live(_) => Mode::Live,
+            Driver::Live(f) => Mode::Live { root: crate::text::clean_path(f.root()) },
             Driver::Replay(r) => {
                 let (first, last) = r.bounds();
                 let clock = r.clock(now);

@@ -31,8 +31,10 @@ pub struct Snapshot {
 /// How the feed is run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
-    /// Following a directory as files arrive.
-    Live,
+    /// Following a directory as files arrive: its path, as views show it.
+    Live {
+        root: String,
+    },
     Replay(ReplayState),
 }
 

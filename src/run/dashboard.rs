@@ -47,7 +47,10 @@ pub fn run(opened: Opened, opts: &UiOpts) -> Result<()> {
         &mut CrosstermEvents::start(),
         &theme,
         opts.fps,
-        Host::local(&last_signal, &mut crate::ui::terminal::suspend),
+        Host::local(&last_signal, &mut crate::ui::terminal::suspend).with_save(&mut |text, view| {
+            let dir = std::env::current_dir().map_err(|e| format!("no current folder: {e}"))?;
+            save_screen(&dir, text, view)
+        }),
     );
     drop(tui);
     drop(viewer);
@@ -58,4 +61,32 @@ pub fn run(opened: Opened, opts: &UiOpts) -> Result<()> {
         Ending::Abort => std::process::exit(128 + signal_hook::consts::SIGQUIT),
         Ending::Signal(sig) => end_by(sig),
     }
+}
+
+/// Writes what a viewer sees into `dir`: the screen as text (`votewatch-DATE-TIME.txt`) and
+/// the count behind it as `tally --json` prints it (`.json`); says where, in words for the
+/// screen's note.
+pub fn save_screen(dir: &std::path::Path, text: &str, view: &crate::hub::view::View) -> Result<String, String> {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let stamp = format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let (txt, json) = (1..1000)
+        .map(|n| if n == 1 { format!("votewatch-{stamp}") } else { format!("votewatch-{stamp}-{n}") })
+        .map(|base| (dir.join(format!("{base}.txt")), dir.join(format!("{base}.json"))))
+        .find(|(t, j)| !t.exists() && !j.exists())
+        .ok_or("too many screens saved this second")?;
+    let shown = |p: &std::path::Path| crate::text::clean_path(p);
+    std::fs::write(&txt, text).map_err(|e| format!("{}: {e}", shown(&txt)))?;
+    let mut out = Vec::new();
+    crate::text::json::write_pretty(&mut out, &view.summary).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    std::fs::write(&json, out).map_err(|e| format!("{}: {e}", shown(&json)))?;
+    Ok(format!("the screen to {} and the count to {}", shown(&txt), shown(&json)))
 }

@@ -193,7 +193,7 @@ pub fn run(viewer: Viewer, settings: Settings, input: Receiver<Input>, outbox: A
         let mut events =
             RemoteEvents { rx: input, outbox: Arc::clone(&outbox), idle: settings.idle, last_key: Instant::now() };
         let ready = || outbox.ready();
-        let host = Host { signal: stop, suspend: &mut || Ok(()), ready: &ready };
+        let host = Host { signal: stop, suspend: &mut || Ok(()), ready: &ready, save: None };
         run_loop(&mut terminal, &mut app, &views, &mut events, &settings.theme, settings.fps, host)
     }));
     let end = match result {

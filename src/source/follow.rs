@@ -239,6 +239,11 @@ impl Follow {
     }
 
     /// How many folders are watched (0 when polling).
+    /// The directory (or file) followed.
+    pub fn root(&self) -> &std::path::Path {
+        &self.live.spec.root
+    }
+
     pub fn watched(&self) -> usize {
         self.watcher.as_ref().map_or(0, DirWatcher::watched)
     }

@@ -176,12 +176,17 @@ impl Replay {
         self.position >= self.total()
     }
 
-    /// The feed clock now.
+    /// The feed clock now. It stops at the last report: a replay that has ended waits there
+    /// (so that seeking back from the end moves at once), as fast as it went.
     pub fn clock(&self, now: Instant) -> f64 {
-        match (self.paused, self.speed) {
+        let clock = match (self.paused, self.speed) {
             (false, Some(speed)) => self.anchor_feed + now.duration_since(self.anchor_real).as_secs_f64() * speed,
-            (false, None) => f64::INFINITY,
+            (false, None) => return f64::INFINITY,
             (true, _) => self.anchor_feed,
+        };
+        match self.script.last() {
+            Some(last) if clock > last => last,
+            _ => clock,
         }
     }
 
@@ -274,6 +279,11 @@ impl Replay {
     pub fn seek(&mut self, seconds: f64, now: Instant, out: Out) {
         let clock = self.clock(now);
         let target = if clock.is_finite() { clock } else { self.current_time() } + seconds;
+        // Not past the last report either way.
+        let target = match self.script.last() {
+            Some(last) if target > last => last,
+            _ => target,
+        };
         let upto = self.script.arrivals.partition_point(|a| a.at <= target);
         if upto < self.position {
             self.start(out);

@@ -168,6 +168,43 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Cleaned text cut to `width` terminal cells from the left, keeping its end (a path's file
+/// name and line number): `…/karaganda.csv:412`.
+pub fn fit_end(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let s = clean(s);
+    if self::width(&s) <= width {
+        return s;
+    }
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    if width == 0 {
+        return String::new();
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
+/// Cleaned text wrapped at word boundaries into lines of at most `width` terminal cells (a
+/// word longer than a line is broken).
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let s = clean(s);
+    if s.is_empty() {
+        return vec![String::new()];
+    }
+    textwrap::wrap(&s, textwrap::Options::new(width.max(1)).break_words(true))
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
+}
+
 /// The terminal width of a string.
 pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)

@@ -1,5 +1,6 @@
-//! The anomalies panel: newest first, a symbol and a colour per severity, counts per kind.
-//! Enter opens the precinct's reports.
+//! The anomalies panel: the most serious first (then the newest; `s` switches to newest
+//! first), a symbol and a colour per severity, counts per kind. Enter opens the precinct's
+//! reports, or a region's or the nation's flag in full.
 
 use std::collections::BTreeMap;
 
@@ -12,10 +13,10 @@ use crate::engine::anomaly::Anomaly;
 use crate::hub::view::View;
 use crate::text::{clean, fit};
 
-use super::app::{App, Panel};
+use super::app::{AnomalyOrder, App, Panel};
 use super::theme::{Theme, severity_symbol};
 
-/// Anomalies newest first, after the filter.
+/// Anomalies in the viewer's order, after the filter.
 pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Anomaly> {
     let filter = app.filter(Panel::Anomalies).to_lowercase();
     let mut items: Vec<(u64, &Anomaly)> = view
@@ -32,7 +33,13 @@ pub fn ordered<'a>(view: &'a View, app: &App) -> Vec<&'a Anomaly> {
                 || a.region.as_deref().is_some_and(|r| r.to_lowercase().contains(&filter))
         })
         .collect();
-    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.severity.cmp(&a.1.severity)).then(a.1.kind.cmp(b.1.kind)));
+    let newest = |a: &(u64, &Anomaly), b: &(u64, &Anomaly)| b.0.cmp(&a.0);
+    let severity = |a: &(u64, &Anomaly), b: &(u64, &Anomaly)| b.1.severity.cmp(&a.1.severity);
+    let kind = |a: &(u64, &Anomaly), b: &(u64, &Anomaly)| a.1.kind.cmp(b.1.kind);
+    match app.anomaly_order {
+        AnomalyOrder::Severity => items.sort_by(|a, b| severity(a, b).then(newest(a, b)).then(kind(a, b))),
+        AnomalyOrder::Newest => items.sort_by(|a, b| newest(a, b).then(severity(a, b)).then(kind(a, b))),
+    }
     items.into_iter().map(|(_, a)| a).collect()
 }
 
@@ -44,7 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     for a in &view.summary.anomalies {
         *counts.entry(a.kind).or_default() += 1;
     }
-    let title = format!(" Anomalies ({}) ", view.summary.anomalies.len());
+    let title = format!(" Anomalies ({}) · sort: {} ", view.summary.anomalies.len(), app.anomaly_order.label());
     let block = super::panel_block(title, focused, app.filter(Panel::Anomalies), app.editing_filter, theme);
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -65,7 +72,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         }),
     );
     let summary_line = Rect { height: 1, ..inner };
-    f.render_widget(ratatui::widgets::Paragraph::new(Line::from(kinds)), summary_line);
+    f.render_widget(ratatui::widgets::Paragraph::new(super::fit_spans(kinds, inner.width as usize)), summary_line);
     let list_area = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
     let shown = app.cursors[1].window(items.len(), list_area.height as usize);
     let selected = app.cursor(Panel::Anomalies).selected - shown.start;

@@ -108,6 +108,33 @@ impl Cursor {
     }
 }
 
+/// How the anomalies list is ordered: the most serious first (then the newest), or the newest
+/// first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnomalyOrder {
+    #[default]
+    Severity,
+    Newest,
+}
+
+impl AnomalyOrder {
+    pub fn label(self) -> &'static str {
+        match self {
+            AnomalyOrder::Severity => "severity",
+            AnomalyOrder::Newest => "newest",
+        }
+    }
+}
+
+/// An entry opened with Enter that is not a precinct (a region's or the nation's flag, a
+/// refused file): its whole text, to read in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub title: String,
+    /// Paragraphs, wrapped when drawn; an empty one is a blank line.
+    pub paragraphs: Vec<String>,
+}
+
 /// The drill-down into one region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drill {
@@ -129,6 +156,8 @@ pub enum Action {
     /// Ctrl-Z: stop for a while, the terminal given back.
     Suspend,
     Send(Command),
+    /// `w`: write the screen and the count to files (where the host offers it).
+    Save,
 }
 
 /// With this variable set, F12 panics on purpose: how the tests prove that a panic gives the
@@ -157,6 +186,9 @@ pub struct App {
     pub drill: Option<Drill>,
     /// The precinct whose reports are open.
     pub detail: Option<String>,
+    /// A flag or a refusal open in full.
+    pub entry: Option<Entry>,
+    pub anomaly_order: AnomalyOrder,
     pub help: bool,
     pub areas: Areas,
     /// Lengths of the lists as last drawn (for moving the selection).
@@ -194,6 +226,8 @@ impl Default for App {
             region_descending: false,
             drill: None,
             detail: None,
+            entry: None,
+            anomaly_order: AnomalyOrder::Severity,
             help: false,
             areas: Areas::default(),
             lengths: [0; 5],

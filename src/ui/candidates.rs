@@ -70,8 +70,25 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         (Some(_), false, _) => 8,
     };
     let bar_w = w.saturating_sub(name_w + votes_w + share_w + seats_w + mark_w + proj_w + 4).max(4);
-    let rows = inner.height as usize;
+    let mut rows = inner.height as usize;
     let mut lines = Vec::new();
+    // A party list's columns are more than a name and a share: they say what they are.
+    if party_list && rows > 2 {
+        let mut head = vec![
+            Span::raw(" ".repeat(mark_w)),
+            Span::raw(pad("Party", name_w)),
+            Span::raw(" ".repeat(bar_w + 2)),
+            Span::raw(rpad("Votes", votes_w)),
+            Span::raw(rpad("Share", share_w)),
+            Span::raw(rpad("Seats", seats_w)),
+        ];
+        if projection.is_some() {
+            let label = if wide { format!("{:<16}{}", "  Projected", "seats") } else { "  Proj.".into() };
+            head.push(Span::raw(rpad(&label, proj_w)));
+        }
+        lines.push(Line::from(head).style(theme.dim()));
+        rows -= 1;
+    }
     for (i, c) in s.candidates.iter().enumerate().take(rows) {
         let style = theme.candidate(i, c.color.as_deref());
         let leader = i == 0 && c.votes > 0;
@@ -104,7 +121,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         lines.push(Line::from(spans));
     }
     if s.candidates.len() > rows && rows > 0 {
-        lines.truncate(rows - 1);
+        lines.truncate(lines.len() - 1);
         lines.push(Line::from(Span::styled(format!("  … {} more", s.candidates.len() - (rows - 1)), theme.dim())));
     }
     f.render_widget(Paragraph::new(lines), inner);

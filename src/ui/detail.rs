@@ -12,11 +12,16 @@ use crate::text::{clean, fit, percent1, rpad, thousands};
 use super::theme::{Theme, severity_symbol};
 
 pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Theme) {
-    let popup = Rect {
-        x: area.x + area.width / 20,
-        y: area.y + area.height / 10,
-        width: area.width - area.width / 10,
-        height: area.height - area.height / 5,
+    // On a small terminal the reports take the whole screen but the key line (every row counts).
+    let popup = if area.height < 36 {
+        Rect { height: area.height.saturating_sub(1), ..area }
+    } else {
+        Rect {
+            x: area.x + area.width / 20,
+            y: area.y + area.height / 10,
+            width: area.width - area.width / 10,
+            height: area.height - area.height / 5,
+        }
     };
     f.render_widget(Clear, popup);
     let title = format!(" Precinct {} ", clean(precinct));
@@ -31,9 +36,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Them
     let flags: Vec<&crate::engine::anomaly::Anomaly> =
         view.summary.anomalies.iter().filter(|a| a.precinct.as_deref() == Some(precinct)).collect();
     let held = view.summary.held.iter().find(|h| h.precinct == precinct);
-    let flag_lines = flags.len() + usize::from(held.is_some()) + 2;
+    // The table's rows first (fields and every candidate), the reasons below in what is left.
+    let table_rows = 9 + view.summary.candidates.len() as u16;
     let [table_area, why_area] =
-        Layout::vertical([Constraint::Min(4), Constraint::Length(flag_lines as u16 + 1)]).areas(inner);
+        Layout::vertical([Constraint::Length(table_rows + 1), Constraint::Min(2)]).areas(inner);
 
     // Reports as columns, fields as rows.
     let label_w = (inner.width as usize / 4).clamp(10, 24);
@@ -41,7 +47,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Them
     let col_w = ((inner.width as usize).saturating_sub(label_w) / cols).clamp(8, 26);
     let mut rows: Vec<Line> = Vec::new();
     let row = |label: &str, cells: Vec<String>, style| {
-        let mut spans = vec![Span::styled(crate::text::pad(label, label_w), theme.dim())];
+        let mut spans = vec![Span::styled(crate::text::pad(&fit(label, label_w - 1), label_w), theme.dim())];
         spans.extend(cells.into_iter().map(|c| Span::styled(rpad(&c, col_w), style)));
         Line::from(spans)
     };
@@ -50,7 +56,11 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, precinct: &str, theme: &Them
         d.reports.iter().map(|r| if r.counted { "▶ counted".to_string() } else { String::new() }).collect(),
         theme.good(),
     ));
-    rows.push(row("source", d.reports.iter().map(|r| fit(&r.source, col_w - 1)).collect(), theme.text()));
+    rows.push(row(
+        "source",
+        d.reports.iter().map(|r| crate::text::fit_end(&r.source, col_w - 1)).collect(),
+        theme.text(),
+    ));
     rows.push(row("revision", d.reports.iter().map(|r| r.revision.to_string()).collect(), theme.text()));
     rows.push(row(
         "reported at",

@@ -54,6 +54,17 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let [table_area, hist_area] =
         Layout::horizontal([Constraint::Min(40), Constraint::Length(if show_hist { 34 } else { 0 })]).areas(area);
     let block = super::panel_block(title, focused, &d.filter, app.editing_filter, theme);
+    let id_w = rows[shown.clone()].iter().map(|p| crate::text::width(&clean(&p.id))).max().unwrap_or(8).clamp(8, 18);
+    let widths = [
+        Constraint::Length(id_w as u16),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Min(12),
+        Constraint::Length(4),
+        Constraint::Length(7),
+    ];
+    let cols = super::column_widths(table_area, &widths);
     let body: Vec<Row> = rows[shown.clone()]
         .iter()
         .map(|p| {
@@ -67,25 +78,16 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
                 (false, n) => format!("▲ {n}"),
             };
             Row::new(vec![
-                Cell::from(fit(&p.id, 18)),
+                Cell::from(fit(&p.id, cols[0])),
                 Cell::from(thousands(p.registered)),
                 Cell::from(thousands(p.ballots)),
                 Cell::from(percent1(p.ballots, p.registered)),
-                Cell::from(leader),
+                Cell::from(fit(&leader, cols[4])),
                 Cell::from(format!("r{}", p.revision)),
                 Cell::from(Span::styled(flags, theme.warning())),
             ])
         })
         .collect();
-    let widths = [
-        Constraint::Min(10),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Min(12),
-        Constraint::Length(4),
-        Constraint::Length(7),
-    ];
     let header =
         Row::new(vec!["Precinct", "Registered", "Ballots", "Turnout", "Leader", "Rev", "Flags"]).style(theme.dim());
     let table = super::selectable_table(body, &widths, header, block, theme);

@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
     // What matters most on the right (mode and clocks); the name gets what is left.
     let mut right = vec![Span::raw("  ")];
     match &view.mode {
-        Mode::Live => right.push(Span::styled("● LIVE", theme.good())),
+        Mode::Live { .. } => right.push(Span::styled("● LIVE", theme.good())),
         Mode::Replay(r) => {
             let state = if r.finished() {
                 "■ REPLAY ENDED".to_string()
@@ -81,6 +81,31 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
     first.extend(right);
 
     let reporting = s.precincts_reporting;
+    // Nothing counted yet: say what is watched, and that it waits.
+    if let Mode::Live { root } = &view.mode
+        && reporting == 0
+    {
+        let what = if s.rejected.is_empty() {
+            "waiting for reports".to_string()
+        } else {
+            format!("waiting for reports ({} refused: see Rejected)", s.rejected.len())
+        };
+        let line = super::fit_spans(
+            vec![
+                Span::styled("Watching ", theme.dim()),
+                Span::styled(clean(root), theme.text()),
+                Span::styled(format!(" · {what}"), theme.warning()),
+            ],
+            area.width as usize,
+        );
+        let mut lines = vec![Line::from(first), line];
+        if let Some(n) = &view.notice {
+            lines
+                .push(Line::from(Span::styled(fit(&format!("⚠ {}", clean(n)), area.width as usize), theme.critical())));
+        }
+        f.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let gauge_w = (area.width as usize / 5).clamp(8, 30);
     let mut second = vec![Span::styled("Precincts ", theme.dim())];
     match s.precincts_expected {
@@ -103,8 +128,17 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
         if let Mode::Replay(ReplayState { clock: Some(c), .. }) = &view.mode {
             t.offset_seconds = c.offset_seconds;
         }
-        second.push(Span::styled("   data as of ", theme.dim()));
-        second.push(Span::styled(clock(&t), theme.text()));
+        // Only whole: the longer form where it fits, a shorter one, or none.
+        let used: usize = second.iter().map(|s| crate::text::width(&s.content)).sum();
+        let room = (area.width as usize).saturating_sub(used);
+        let at = clock(&t);
+        for label in ["   data as of ", "   as of "] {
+            if crate::text::width(label) + crate::text::width(&at) <= room {
+                second.push(Span::styled(label, theme.dim()));
+                second.push(Span::styled(at, theme.text()));
+                break;
+            }
+        }
     }
     let mut lines = vec![Line::from(first), Line::from(second)];
     if let Mode::Replay(r) = &view.mode
@@ -119,7 +153,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
         ]));
     }
     if let Some(n) = &view.notice {
-        lines.push(Line::from(Span::styled(format!("⚠ {}", clean(n)), theme.critical())));
+        lines.push(Line::from(Span::styled(fit(&format!("⚠ {}", clean(n)), area.width as usize), theme.critical())));
     }
     f.render_widget(Paragraph::new(lines), area);
 }

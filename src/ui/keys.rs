@@ -8,7 +8,7 @@ use ratatui::layout::Position;
 use crate::hub::Command;
 use crate::hub::view::View;
 
-use super::app::{Action, App, Cursor, Drill, PANIC_KEY_VAR, Panel, SortKey};
+use super::app::{Action, AnomalyOrder, App, Cursor, Drill, Entry, PANIC_KEY_VAR, Panel, SortKey};
 
 impl App {
     /// `f`: the fingerprint of the region drilled into, or of the one picked in the regions
@@ -154,7 +154,7 @@ impl App {
         match k.code {
             KeyCode::Char('q') => Action::Quit,
             KeyCode::Esc => {
-                if self.detail.take().is_some() {
+                if self.entry.take().is_some() || self.detail.take().is_some() {
                     Action::Redraw
                 } else if self.fingerprint_shown() {
                     self.close_fingerprint();
@@ -168,6 +168,7 @@ impl App {
                     Action::Quit
                 }
             }
+            KeyCode::Char('w') => Action::Save,
             KeyCode::Char('?') => {
                 self.help = true;
                 Action::Redraw
@@ -250,8 +251,19 @@ impl App {
                             self.region_sort = self.region_sort.next();
                         }
                     }
+                    (_, Panel::Anomalies) => {
+                        self.anomaly_order = match self.anomaly_order {
+                            AnomalyOrder::Severity => AnomalyOrder::Newest,
+                            AnomalyOrder::Newest => AnomalyOrder::Severity,
+                        };
+                        self.cursors[Panel::Anomalies.index()] = Cursor::default();
+                    }
                     _ => return Action::None,
                 }
+                Action::Redraw
+            }
+            KeyCode::Enter if self.entry.is_some() => {
+                self.entry = None;
                 Action::Redraw
             }
             KeyCode::Enter => self.open(view),
@@ -300,8 +312,13 @@ impl App {
         }
     }
 
-    /// Enter: drill into a region, or open a precinct's reports.
+    /// Enter: drill into a region, open a precinct's reports, or open a flag or a refusal in
+    /// full.
     fn open(&mut self, view: &View) -> Action {
+        if let Some(entry) = self.selected_entry(view) {
+            self.entry = Some(entry);
+            return Action::Redraw;
+        }
         let target = match (self.focus, &self.drill) {
             (Panel::Regions, None) => self.selected_region(view).map(Ok),
             (p, _) => self.selected_precinct(view, p).map(Err),
@@ -321,6 +338,46 @@ impl App {
             None => return Action::None,
         }
         Action::Redraw
+    }
+
+    /// The selected flag that is not a precinct's (a region's or the nation's), or the
+    /// selected refusal, as an entry to read in full.
+    fn selected_entry(&self, view: &View) -> Option<Entry> {
+        match self.focus {
+            Panel::Anomalies => {
+                let a = *super::anomalies::ordered(view, self).get(self.cursor(Panel::Anomalies).selected)?;
+                if a.precinct.is_some() {
+                    return None;
+                }
+                let region = a.region.as_deref().map(|id| {
+                    view.summary.regions.iter().find(|r| r.id == id).map_or(id.to_string(), |r| r.name.clone())
+                });
+                Some(Entry {
+                    title: format!("{} {} {}", super::theme::severity_symbol(a.severity), a.severity.as_str(), a.kind),
+                    paragraphs: vec![
+                        format!("Where: {}", region.as_deref().unwrap_or("the whole election")),
+                        String::new(),
+                        a.message.clone(),
+                        String::new(),
+                        "A flag is a reason to look, not proof: the message says what was measured, against what, and what honest causes give the same pattern.".into(),
+                    ],
+                })
+            }
+            Panel::Rejected => {
+                let r = *super::rejected::ordered(view, self).get(self.cursor(Panel::Rejected).selected)?;
+                Some(Entry {
+                    title: "✗ refused".into(),
+                    paragraphs: vec![
+                        format!("Source: {}", r.source),
+                        String::new(),
+                        format!("Reason: {}", r.error),
+                        String::new(),
+                        "Nothing from it is counted; fix the file and it is read again.".into(),
+                    ],
+                })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -374,7 +431,7 @@ mod tests {
         View::of(std::sync::Arc::new(crate::hub::snapshot::Snapshot {
             version: 0,
             summary: Engine::new(Some(m)).count().into(),
-            mode: Mode::Live,
+            mode: Mode::Live { root: "feed".into() },
             anomaly_seq: Vec::new(),
             timeline: Default::default(),
             notice: None,

@@ -1,12 +1,15 @@
 //! The election-night dashboard. One file per screen region; [`draw`] lays them out for the
-//! terminal's size, and [`run_loop`] (generic over the ratatui backend, so tests drive it with
-//! `TestBackend`) redraws only when something changed, at a bounded frame rate.
+//! terminal's size, and [`run_loop`] (`event_loop.rs`, generic over the ratatui backend, so
+//! tests drive it with `TestBackend`) redraws only when something changed, at a bounded frame
+//! rate.
 
 pub mod anomalies;
 pub mod app;
 pub mod candidates;
 pub mod detail;
 pub mod drill;
+pub mod entry;
+pub mod event_loop;
 pub mod fingerprint;
 pub mod header;
 pub mod help;
@@ -18,20 +21,17 @@ pub mod theme;
 pub mod timeline;
 pub mod turnout;
 
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::time::{Duration, Instant};
-
-use crossterm::event::Event;
-use ratatui::backend::Backend;
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use ratatui::{Frame, Terminal};
 
 use crate::hub::view::View;
 
-use app::{Action, App, Panel};
+use app::{App, Panel};
 use theme::Theme;
+
+pub use event_loop::{CrosstermEvents, Ending, Events, Host, Save, Views, run_loop, screen_text};
 
 /// Below this the dashboard says the terminal is too small.
 pub const MIN_WIDTH: u16 = 60;
@@ -122,6 +122,9 @@ pub fn draw(f: &mut Frame, view: &View, app: &mut App, theme: &Theme) {
     if let Some(p) = app.detail.clone() {
         detail::draw(f, area, view, &p, theme);
     }
+    if let Some(e) = &app.entry {
+        entry::draw(f, area, e, theme);
+    }
     if app.help {
         help::draw(f, area, theme);
     }
@@ -160,15 +163,21 @@ fn footer(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
             keys.push(("[ ]", "seek"));
         }
     }
-    if app.drill.is_some() || app.detail.is_some() || app.fingerprint_shown() {
+    if app.drill.is_some() || app.detail.is_some() || app.entry.is_some() || app.fingerprint_shown() {
         keys.insert(0, ("Esc", "back"));
     }
-    let spans: Vec<Span> = keys
-        .iter()
-        .flat_map(|(k, what)| {
-            [Span::styled(format!(" {k} "), theme.selected()), Span::styled(format!(" {what} "), theme.dim())]
-        })
-        .collect();
+    // Whole hints only, as many as fit.
+    let mut spans: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for (k, what) in keys {
+        let (key, what) = (format!(" {k} "), format!(" {what} "));
+        let w = crate::text::width(&key) + crate::text::width(&what);
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.extend([Span::styled(key, theme.selected()), Span::styled(what, theme.dim())]);
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -195,6 +204,48 @@ pub fn panel_block(
         .title(Span::styled(title, theme.title()))
 }
 
+/// The widths [`selectable_table`] gives its columns inside a bordered `area` (the same layout
+/// the table makes: the highlight symbol's cells, then the columns one cell apart), so that
+/// each cell's text can be cut to its column with an ellipsis rather than by the table.
+pub fn column_widths(area: Rect, widths: &[Constraint]) -> Vec<usize> {
+    let inner = area.width.saturating_sub(2);
+    let columns = Rect::new(0, 0, inner.saturating_sub(HIGHLIGHT_WIDTH), 1);
+    Layout::horizontal(widths.to_vec())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(columns)
+        .iter()
+        .map(|r| r.width as usize)
+        .collect()
+}
+
+/// Spans cut to `width` cells, the cut marked with an ellipsis (the spans' text is already
+/// clean).
+pub fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let total: usize = spans.iter().map(|s| crate::text::width(&s.content)).sum();
+    if total <= width {
+        return Line::from(spans);
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for s in spans {
+        let w = crate::text::width(&s.content);
+        if used + w < width {
+            used += w;
+            out.push(s);
+        } else {
+            // What follows is cut too: the ellipsis goes in even where this span would fit.
+            let room = width - used;
+            out.push(Span::styled(crate::text::fit(&format!("{}…", s.content), room), s.style));
+            break;
+        }
+    }
+    Line::from(out)
+}
+
+const HIGHLIGHT: &str = "› ";
+const HIGHLIGHT_WIDTH: u16 = 2;
+
 /// A table whose selected row is highlighted, as the panels use them.
 pub fn selectable_table<'a>(
     rows: Vec<ratatui::widgets::Row<'a>>,
@@ -207,193 +258,7 @@ pub fn selectable_table<'a>(
         .header(header)
         .block(block)
         .row_highlight_style(theme.selected())
-        .highlight_symbol("› ")
-}
-
-/// Where the dashboard gets its views and sends its requests: a viewer of the hub.
-pub trait Views {
-    fn version(&self) -> u64;
-    fn latest(&self) -> View;
-    fn send(&self, c: crate::hub::Command);
-}
-
-impl Views for crate::hub::Viewer {
-    fn version(&self) -> u64 {
-        crate::hub::Viewer::version(self)
-    }
-    fn latest(&self) -> View {
-        crate::hub::Viewer::latest(self)
-    }
-    fn send(&self, c: crate::hub::Command) {
-        crate::hub::Viewer::send(self, c)
-    }
-}
-
-/// Where terminal events come from (crossterm, or a script in tests).
-pub trait Events {
-    /// The next event, waiting at most `timeout`.
-    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>>;
-}
-
-/// Terminal events from crossterm, read on a thread of their own: when the terminal hangs up
-/// (an SSH connection drops) crossterm can keep reading an endless end-of-file without ever
-/// returning, and the dashboard must still see the stop flag, restore and exit.
-pub struct CrosstermEvents {
-    rx: std::sync::mpsc::Receiver<std::io::Result<Event>>,
-}
-
-impl CrosstermEvents {
-    pub fn start() -> CrosstermEvents {
-        let (tx, rx) = std::sync::mpsc::sync_channel(64);
-        std::thread::Builder::new()
-            .name("votewatch-input".into())
-            .spawn(move || {
-                loop {
-                    let ev = match crossterm::event::poll(Duration::from_millis(100)) {
-                        Ok(true) => crossterm::event::read(),
-                        Ok(false) => continue,
-                        Err(e) => Err(e),
-                    };
-                    let failed = ev.is_err();
-                    if tx.send(ev).is_err() || failed {
-                        return;
-                    }
-                }
-            })
-            .expect("spawn the input thread");
-        CrosstermEvents { rx }
-    }
-}
-
-impl Events for CrosstermEvents {
-    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>> {
-        match self.rx.recv_timeout(timeout) {
-            Ok(ev) => ev.map(Some),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(None),
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the terminal's input is gone"))
-            }
-        }
-    }
-}
-
-/// A backend's error as an I/O error (it is one already, for a terminal's backend).
-fn io_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> std::io::Error {
-    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
-    match boxed.downcast::<std::io::Error>() {
-        Ok(io) => *io,
-        Err(other) => std::io::Error::other(other),
-    }
-}
-
-/// Why the dashboard ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// `q` (or Ctrl-C).
-    Quit,
-    /// Ctrl-\: abort at once, as SIGQUIT would (without a core dump or a panic's text).
-    Abort,
-    /// A signal that ends the process.
-    Signal(i32),
-}
-
-/// What the loop's host provides: where signals reach it, how to stop the process for a while,
-/// and whether the screen can take a frame now.
-pub struct Host<'a> {
-    /// The last signal received (0: none).
-    pub signal: &'a AtomicI32,
-    /// Gives the terminal back, stops, takes it again when continued (the loop then redraws
-    /// the whole screen).
-    pub suspend: &'a mut dyn FnMut() -> std::io::Result<()>,
-    /// Whether the screen has taken the last frame (a remote viewer's connection may lag: the
-    /// loop then waits and draws the newest state, so intermediate frames are never made).
-    pub ready: &'a dyn Fn() -> bool,
-}
-
-impl<'a> Host<'a> {
-    /// A local terminal: always ready.
-    pub fn local(signal: &'a AtomicI32, suspend: &'a mut dyn FnMut() -> std::io::Result<()>) -> Host<'a> {
-        Host { signal, suspend, ready: &|| true }
-    }
-}
-
-/// Runs the dashboard until quit or a signal: draws when the view, the input or the size
-/// changed (and once a second for the clocks); new data at most `fps` frames a second, input
-/// at once.
-pub fn run_loop<B: Backend>(
-    terminal: &mut Terminal<B>,
-    app: &mut App,
-    views: &dyn Views,
-    events: &mut dyn Events,
-    theme: &Theme,
-    fps: u32,
-    host: Host,
-) -> std::io::Result<Ending>
-where
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
-    let frame_gap = Duration::from_secs(1) / fps.max(1);
-    // Input is answered at once (within a 60 Hz frame); new data waits for the frame rate.
-    let input_gap = Duration::from_millis(16).min(frame_gap);
-    let mut seen_version = views.version();
-    let mut dirty = true;
-    let mut input = false;
-    let mut last_draw = Instant::now() - Duration::from_secs(10);
-    let mut view = views.latest();
-    loop {
-        match host.signal.swap(0, Ordering::AcqRel) {
-            0 => {}
-            sig if terminal::STOPPING.contains(&sig) => {
-                (host.suspend)()?;
-                terminal.clear().map_err(io_error)?;
-                dirty = true;
-            }
-            sig => return Ok(Ending::Signal(sig)),
-        }
-        let now = Instant::now();
-        let version = views.version();
-        if version != seen_version {
-            view = views.latest();
-            seen_version = version;
-            dirty = true;
-        }
-        // The wall clock in the header moves once a second.
-        dirty |= now.duration_since(last_draw) >= Duration::from_secs(1);
-        let gap = if input { input_gap } else { frame_gap };
-        // A screen still taking the last frame is waited for (its host wakes the loop).
-        let ready = (host.ready)();
-        if (dirty || input) && now.duration_since(last_draw) >= gap && ready {
-            terminal.draw(|f| draw(f, &view, app, theme)).map_err(io_error)?;
-            // A frame at another size may want the fingerprint at another resolution.
-            if let Some(focus) = app.refocus() {
-                views.send(crate::hub::Command::Focus(focus));
-            }
-            last_draw = Instant::now();
-            dirty = false;
-            input = false;
-        }
-        let wait = if (dirty || input) && ready { gap.saturating_sub(last_draw.elapsed()) } else { frame_gap };
-        if let Some(ev) = events.next(wait.max(Duration::from_millis(1)))? {
-            match app.handle(&ev, &view) {
-                Action::Quit => return Ok(Ending::Quit),
-                Action::Abort => return Ok(Ending::Abort),
-                Action::Suspend => {
-                    (host.suspend)()?;
-                    terminal.clear().map_err(io_error)?;
-                    dirty = true;
-                }
-                Action::Redraw => input = true,
-                Action::Send(c) => {
-                    views.send(c);
-                    input = true;
-                }
-                Action::None => {}
-            }
-            // The size comes with the event (a local terminal's, or an SSH viewer's window).
-            if let Event::Resize(w, h) = ev {
-                terminal.resize(Rect::new(0, 0, w, h)).map_err(io_error)?;
-                input = true;
-            }
-        }
-    }
+        .highlight_symbol(HIGHLIGHT)
+        .flex(ratatui::layout::Flex::Start)
+        .column_spacing(1)
 }

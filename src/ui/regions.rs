@@ -86,6 +86,15 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     };
     let name_by_id =
         |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
+    let widths = [
+        Constraint::Length(name_w as u16),
+        Constraint::Length(11),
+        Constraint::Length(gauge_w as u16 + 7),
+        Constraint::Min(8),
+        Constraint::Length(7),
+        Constraint::Length(11),
+    ];
+    let cols = super::column_widths(area, &widths);
     let body: Vec<Row> = rows[shown.clone()]
         .iter()
         .map(|r| {
@@ -101,29 +110,21 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             let flags = if r.anomalies > 0 { format!("▲ {}", r.anomalies) } else { String::new() };
 
             Row::new(vec![
-                Cell::from(fit(&r.name, name_w)),
+                Cell::from(fit(&r.name, cols[0])),
                 Cell::from(reporting),
                 Cell::from(Line::from(vec![
                     Span::styled(bar(r.ballots, r.registered, gauge_w), theme.gauge()),
                     Span::styled(format!(" {}", percent1(r.ballots, r.registered)), theme.text()),
                 ])),
-                Cell::from(fit(&leader, 22)),
+                Cell::from(fit(&leader, cols[3])),
                 Cell::from(margin),
                 Cell::from(Line::from(vec![
-                    Span::styled(flags, theme.warning()),
-                    Span::styled(waiting(r), theme.dim()),
+                    Span::styled(flags.clone(), theme.warning()),
+                    Span::styled(fit(&waiting(r), cols[5].saturating_sub(crate::text::width(&flags))), theme.dim()),
                 ])),
             ])
         })
         .collect();
-    let widths = [
-        Constraint::Length(name_w as u16),
-        Constraint::Length(11),
-        Constraint::Length(gauge_w as u16 + 7),
-        Constraint::Min(8),
-        Constraint::Length(7),
-        Constraint::Length(11),
-    ];
     let header = Row::new(vec!["Region", "Reporting", "Turnout", "Leader", "Margin", "Flags"]).style(theme.dim());
     let table = super::selectable_table(body, &widths, header, block, theme);
     let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });

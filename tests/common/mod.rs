@@ -56,3 +56,20 @@ pub fn report(precinct: &str, region: &str, rev: u32, a: u32, b: u32) -> String 
         a + b
     )
 }
+
+/// What the screen gets wrong of the numbers `tally --json` gives for the same feed, if anything.
+pub fn tally_mismatch(screen: &str, cold: &serde_json::Value) -> Option<String> {
+    let thousands = |n: &serde_json::Value| votewatch::text::thousands(n.as_u64().unwrap());
+    for c in cold["candidates"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let share = votewatch::text::percent(c["votes"].as_u64().unwrap(), cold["valid"].as_u64().unwrap());
+        let votes = format!(" {} ", thousands(&c["votes"]));
+        if !screen.lines().any(|l| l.contains(name) && l.contains(&votes) && l.contains(&share)) {
+            return Some(format!("no row for {name} with{votes}and {share}"));
+        }
+    }
+    let precincts =
+        format!("{} of {}", thousands(&cold["precincts_reporting"]), thousands(&cold["precincts_expected"]));
+    let ballots = format!("Ballots {}", thousands(&cold["ballots"]));
+    [precincts, ballots].into_iter().find(|want| !screen.contains(want.as_str())).map(|want| format!("no {want}"))
+}
