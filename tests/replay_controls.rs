@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use votewatch::cli::FeedOpts;
 use votewatch::hub::view::{Mode, View};
-use votewatch::hub::{Command, Hub, ReplaySpeed, Viewer};
+use votewatch::hub::{Command, Control, Hub, ReplaySpeed, Viewer};
 
 fn hub(speed: ReplaySpeed) -> Hub {
     let opts = FeedOpts::default();
@@ -43,7 +43,7 @@ fn seeking_back_after_the_end_works_at_once() {
     let end = wait(&viewer, "the end", |v| position(v).2);
     let total = position(&end).1;
     std::thread::sleep(Duration::from_millis(300));
-    viewer.send(Command::SeekBack);
+    viewer.send(Command::Clock(Control::SeekBack));
     let back = wait(&viewer, "the seek back", |v| position(v).0 < total || v.version > end.version + 50);
     assert!(position(&back).0 < total, "one `[` after the end goes back: at {:?}", position(&back));
 }

@@ -337,3 +337,12 @@ fn a_baseline_that_matches_little_is_said_on_screen() {
     let line = screen.lines().find(|l| l.contains("⚠ --baseline: only")).unwrap_or_else(|| panic!("{screen}"));
     assert!(line.contains(&warning[..60]), "{line}");
 }
+
+#[test]
+fn each_panel_in_front() {
+    let view = final_view(Focus::default());
+    for (name, panel) in [("anomalies", Panel::Anomalies), ("rejected", Panel::Rejected), ("timeline", Panel::Timeline)]
+    {
+        screens(&format!("panel_{name}"), &view, &App { focus: panel, ..App::default() });
+    }
+}

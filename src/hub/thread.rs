@@ -30,12 +30,8 @@ pub enum Inbox {
 /// What a viewer asks of the hub.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    TogglePause,
-    Faster,
-    Slower,
-    Step,
-    SeekBack,
-    SeekForward,
+    /// The replay clock (every viewer's night).
+    Clock(Control),
     Focus(Focus),
 }
 
@@ -215,12 +211,7 @@ impl Viewer {
     pub fn send(&self, c: Command) {
         match c {
             Command::Focus(f) => self.focus(f),
-            Command::TogglePause => self.control(Control::TogglePause),
-            Command::Faster => self.control(Control::Faster),
-            Command::Slower => self.control(Control::Slower),
-            Command::Step => self.control(Control::Step),
-            Command::SeekBack => self.control(Control::SeekBack),
-            Command::SeekForward => self.control(Control::SeekForward),
+            Command::Clock(c) => self.control(c),
         }
     }
 

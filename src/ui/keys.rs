@@ -5,8 +5,8 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::layout::Position;
 
-use crate::hub::Command;
 use crate::hub::view::View;
+use crate::hub::{Command, Control};
 
 use super::app::{Action, AnomalyOrder, App, Cursor, Drill, Entry, PANIC_KEY_VAR, Panel, SortKey};
 
@@ -384,12 +384,12 @@ impl App {
 /// The replay clock's keys: Space pauses, + and - change the speed, . steps, [ and ] seek.
 fn clock_command(code: KeyCode) -> Option<Command> {
     Some(match code {
-        KeyCode::Char(' ') => Command::TogglePause,
-        KeyCode::Char('+') | KeyCode::Char('=') => Command::Faster,
-        KeyCode::Char('-') | KeyCode::Char('_') => Command::Slower,
-        KeyCode::Char('.') => Command::Step,
-        KeyCode::Char('[') => Command::SeekBack,
-        KeyCode::Char(']') => Command::SeekForward,
+        KeyCode::Char(' ') => Command::Clock(Control::TogglePause),
+        KeyCode::Char('+') | KeyCode::Char('=') => Command::Clock(Control::Faster),
+        KeyCode::Char('-') | KeyCode::Char('_') => Command::Clock(Control::Slower),
+        KeyCode::Char('.') => Command::Clock(Control::Step),
+        KeyCode::Char('[') => Command::Clock(Control::SeekBack),
+        KeyCode::Char(']') => Command::Clock(Control::SeekForward),
         _ => return None,
     })
 }
@@ -478,8 +478,8 @@ mod tests {
         });
         let v = View::of(std::sync::Arc::new(snapshot));
         let mut app = full();
-        assert_eq!(press(&mut app, &v, KeyCode::Char(' ')), Action::Send(Command::TogglePause));
-        assert_eq!(press(&mut app, &v, KeyCode::Char(']')), Action::Send(Command::SeekForward));
+        assert_eq!(press(&mut app, &v, KeyCode::Char(' ')), Action::Send(Command::Clock(Control::TogglePause)));
+        assert_eq!(press(&mut app, &v, KeyCode::Char(']')), Action::Send(Command::Clock(Control::SeekForward)));
         app.drives_clock = false;
         for key in [' ', '+', '-', '.', '[', ']'] {
             assert_eq!(press(&mut app, &v, KeyCode::Char(key)), Action::Redraw, "{key:?}");
