@@ -58,6 +58,35 @@ struct FileState {
     rejections: Vec<(Loc, String)>,
     /// The furthest place it holds anything at (a growing log's next lines come after it).
     last: Option<Loc>,
+    /// Whether `reports` and `rejections` are in the order of their places (as a file is read),
+    /// so that what sits at a place is found by binary search: a replay withdraws at every
+    /// report's place before it puts the report there.
+    unsorted: bool,
+}
+
+/// Which of a file's contributions are withdrawn.
+#[derive(Debug, Clone, Copy)]
+enum Gone {
+    /// From this place on (`Loc::Whole`, the first of all places: everything).
+    From(Loc),
+    At(Loc),
+}
+
+impl Gone {
+    fn contains(self, loc: Loc) -> bool {
+        match self {
+            Gone::From(from) => loc >= from,
+            Gone::At(at) => loc == at,
+        }
+    }
+
+    /// The range of `items` (in the order of their places) that is withdrawn.
+    fn range<T>(self, items: &[T], loc: impl Fn(&T) -> Loc) -> std::ops::Range<usize> {
+        match self {
+            Gone::From(from) => items.partition_point(|x| loc(x) < from)..items.len(),
+            Gone::At(at) => items.partition_point(|x| loc(x) < at)..items.partition_point(|x| loc(x) <= at),
+        }
+    }
 }
 
 /// Things known by a string id.
@@ -420,15 +449,18 @@ impl Engine {
                 prec.entries.reserve_exact(1);
                 prec.entries.push(entry)
             });
-            let f = &mut self.files.items[file as usize];
-            f.reports.push((p, loc));
-            f.last = f.last.max(Some(loc));
+            let state = &mut self.files.items[file as usize];
+            state.unsorted |= state.reports.last().is_some_and(|&(_, last)| last > loc);
+            state.reports.push((p, loc));
+            state.last = state.last.max(Some(loc));
         }
         if !batch.rejections.is_empty() || !refused.is_empty() {
-            let f = &mut self.files.items[file as usize];
-            f.rejections.extend(batch.rejections);
-            f.rejections.extend(refused);
-            f.last = f.last.max(f.rejections.iter().map(|(l, _)| *l).max());
+            let state = &mut self.files.items[file as usize];
+            let old = state.rejections.len();
+            state.rejections.extend(batch.rejections);
+            state.rejections.extend(refused);
+            state.unsorted |= !state.rejections[old.saturating_sub(1)..].is_sorted_by_key(|(l, _)| *l);
+            state.last = state.last.max(state.rejections[old..].iter().map(|(l, _)| *l).max());
             self.version += 1;
         }
     }
@@ -502,25 +534,41 @@ impl Engine {
         {
             return;
         }
-        self.withdraw_where(path, |loc| from == Loc::Whole || loc >= from);
+        self.withdraw_where(path, Gone::From(from));
     }
 
     /// Withdraws what `path` contributed at exactly `at` (a report or rejection replaced).
     pub fn withdraw_at(&mut self, path: &str, at: Loc) {
-        self.withdraw_where(path, |loc| loc == at);
+        self.withdraw_where(path, Gone::At(at));
     }
 
-    fn withdraw_where(&mut self, path: &str, gone: impl Fn(Loc) -> bool) {
+    fn withdraw_where(&mut self, path: &str, gone: Gone) {
         let Some(file) = self.files.find(path) else {
             return;
         };
-        let keep = |loc: Loc| !gone(loc);
+        let keep = |loc: Loc| !gone.contains(loc);
         let state = &mut self.files.items[file as usize];
-        let mut touched: Vec<u32> = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
-        state.reports.retain(|(_, l)| keep(*l));
         let before = state.rejections.len();
-        state.rejections.retain(|(l, _)| keep(*l));
-        state.last = state.reports.iter().map(|(_, l)| *l).chain(state.rejections.iter().map(|(l, _)| *l)).max();
+        let mut touched: Vec<u32> = if state.unsorted {
+            let touched = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
+            state.reports.retain(|(_, l)| keep(*l));
+            state.rejections.retain(|(l, _)| keep(*l));
+            touched
+        } else {
+            // In the order of their places: what goes is one range of each.
+            let range = gone.range(&state.rejections, |(l, _)| *l);
+            state.rejections.drain(range);
+            let range = gone.range(&state.reports, |(_, l)| *l);
+            state.reports.drain(range).map(|(p, _)| p).collect()
+        };
+        if state.reports.is_empty() && state.rejections.is_empty() {
+            state.unsorted = false;
+        }
+        state.last = if state.unsorted {
+            state.reports.iter().map(|(_, l)| *l).chain(state.rejections.iter().map(|(l, _)| *l)).max()
+        } else {
+            state.reports.last().map(|(_, l)| *l).max(state.rejections.last().map(|(l, _)| *l))
+        };
         if state.rejections.len() != before {
             self.version += 1;
         }
