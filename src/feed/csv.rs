@@ -123,6 +123,14 @@ impl Plan {
         })
     }
 
+    /// How many of a row's fields the plan reads (all before the last column it reads).
+    pub fn columns(&self) -> usize {
+        let cols = [&self.precinct, &self.region, &self.reported_at, &self.revision, &self.registered, &self.ballots];
+        let more = [&self.invalid, &self.issued];
+        let candidates = self.candidates.iter().map(|(_, c)| c);
+        cols.into_iter().chain(more).chain(candidates).flatten().max().map_or(0, |&c| c + 1)
+    }
+
     /// [`Plan::row`] of a row that passes every rule (whole numbers written plainly, a known
     /// region, a clean id…), made directly: the same report, without the detour through the
     /// JSON shape. `None` when the row needs the full judgement (to be refused with its

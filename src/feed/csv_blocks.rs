@@ -22,7 +22,7 @@ use super::csv::{Plan, RegionMemo};
 use super::{Batch, Loc, Schema};
 
 /// Bytes of a block.
-pub const BLOCK: u64 = 1 << 20;
+pub const BLOCK: u64 = 1 << 18;
 
 /// Reads `[at, at + buf.len())` of `file`, or less at its end.
 fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
@@ -62,16 +62,33 @@ struct Window<'f> {
     limit: u64,
     /// The file offset of `buf[0]`.
     start: u64,
+    /// `buf[..filled]` holds the file; the rest is room already made (a buffer is reused from
+    /// block to block on a thread, so it is neither cleared nor faulted in again).
     buf: Vec<u8>,
+    filled: usize,
+}
+
+thread_local! {
+    /// A reading buffer per thread, lent to one window at a time.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Window<'_> {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        if buf.len() <= 4 * BLOCK as usize {
+            SPARE.with(|s| s.set(buf));
+        }
+    }
 }
 
 impl<'f> Window<'f> {
     fn new(file: &'f File, limit: u64, start: u64) -> Window<'f> {
-        Window { file, limit, start, buf: Vec::new() }
+        Window { file, limit, start, buf: SPARE.with(|s| s.take()), filled: 0 }
     }
 
     fn end(&self) -> u64 {
-        self.start + self.buf.len() as u64
+        self.start + self.filled as u64
     }
 
     /// Reads more, about `more` bytes; false at the limit.
@@ -81,10 +98,11 @@ impl<'f> Window<'f> {
         if want == 0 {
             return Ok(false);
         }
-        let len = self.buf.len();
-        self.buf.resize(len + want, 0);
-        let got = read_at(self.file, &mut self.buf[len..], end)?;
-        self.buf.truncate(len + got);
+        if self.buf.len() < self.filled + want {
+            self.buf.resize(self.filled + want, 0);
+        }
+        let got = read_at(self.file, &mut self.buf[self.filled..self.filled + want], end)?;
+        self.filled += got;
         if got == 0 {
             // The file is shorter than it was: read no further.
             self.limit = end;
@@ -94,7 +112,7 @@ impl<'f> Window<'f> {
 
     /// The bytes from `from` (within the window) to its end.
     fn from(&self, from: u64) -> &[u8] {
-        &self.buf[(from - self.start) as usize..]
+        &self.buf[(from - self.start) as usize..self.filled]
     }
 
     /// Reads on until the window reaches `upto` (or the limit); false if it cannot.
@@ -141,12 +159,6 @@ fn quotes_before(file: &File, limit: u64) -> std::io::Result<u64> {
     Ok(n)
 }
 
-/// One record: its fields (spans of `bytes`) and the line it starts on.
-struct Record {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-}
-
 /// What parsing a stretch of the file gave.
 #[derive(Default)]
 struct Part {
@@ -178,7 +190,9 @@ fn parse(
         // Past the file's start a byte-order mark is data, as it is to the streaming reader.
         core.read_record(b"\n", &mut [0u8; 1], &mut [0usize; 1]);
     }
-    let mut record = Record { bytes: Vec::new(), ends: Vec::new() };
+    let (mut out, mut ends) = (vec![0u8; 1 << 12], vec![0usize; 64]);
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut need = usize::MAX;
     let mut memo: RegionMemo = None;
     let (mut at, mut line) = (from, 1u32);
     while at < until || (header.is_none() && at < w.limit) {
@@ -205,14 +219,14 @@ fn parse(
         }
         let quoted = memchr::memchr2(b'"', b'\r', text).is_some() || (header.is_none() && at == 0);
         let next;
+        let mut width;
         let mut this_line = line;
-        record.bytes.clear();
-        record.ends.clear();
-        if quoted {
+        spans.clear();
+        // The record's bytes (without delimiters) and its fields' spans in them: the line itself
+        // where it has no quote, else what csv_core made of it.
+        let bytes: &[u8] = if quoted {
             // csv_core reads this record (a quote may hold newlines; a lone CR ends a record).
             let mut used = 0usize;
-            let mut out = vec![0u8; (text.len() * 2).max(64)];
-            let mut ends = vec![0usize; 64];
             let (mut nout, mut nends) = (0usize, 0usize);
             loop {
                 let input = &w.from(at)[used..];
@@ -230,34 +244,37 @@ fn parse(
                     csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
                 }
             }
-            record.bytes.extend_from_slice(&out[..nout]);
-            record.ends.extend_from_slice(&ends[..nends]);
             let consumed = &w.from(at)[..used];
             next = at + used as u64;
+            let mut start = 0;
+            for &e in &ends[..nends] {
+                spans.push(start..e);
+                start = e;
+            }
+            let bytes = &out[..nout];
             // As the streaming reader numbers it: the line of the record's last byte, less the
             // newlines inside its fields (a field cut off by the end inside an open quote ends
             // on a newline of its own, which that line does not count).
             let before_end = memchr::memchr_iter(b'\n', &consumed[..used.saturating_sub(1)]).count() as u32;
-            let mut inner = memchr::memchr_iter(b'\n', &record.bytes).count() as u32;
-            let last_field = match record.ends.len() {
-                0 => &[][..],
-                1 => &record.bytes[..],
-                n => &record.bytes[record.ends[n - 2]..],
-            };
+            let mut inner = memchr::memchr_iter(b'\n', bytes).count() as u32;
+            let last_field = spans.last().map_or(&[][..], |f| &bytes[f.clone()]);
             if next >= w.limit && last_field.ends_with(b"\n") && quotes_before(w.file, w.limit)? % 2 == 1 {
                 inner = inner.saturating_sub(1);
             }
             this_line = (line + before_end).saturating_sub(inner);
             line += memchr::memchr_iter(b'\n', consumed).count() as u32;
-            if record.ends.is_empty() {
+            if spans.is_empty() {
                 at = next;
                 continue;
             }
+            width = spans.len();
+            bytes
         } else {
-            for field in text.split(|&b| b == delimiter) {
-                record.bytes.extend_from_slice(field);
-                record.ends.push(record.bytes.len());
+            // Only as many fields as the plan reads are split; the others are counted.
+            if header.is_some() && need == usize::MAX {
+                need = header.as_ref().map_or(usize::MAX, |(_, plan)| plan.columns());
             }
+            width = split(text, delimiter, &mut spans, need);
             next = match nl {
                 Some(nl) => {
                     line += 1;
@@ -265,38 +282,48 @@ fn parse(
                 }
                 None => end,
             };
-        }
-        at = next;
+            text
+        };
         let loc = Loc::Line(this_line);
-        // The record's cells as text, or the first that is not.
-        let mut spans = Vec::with_capacity(record.ends.len());
-        let mut start = 0;
-        for &e in &record.ends {
-            spans.push(start..e);
-            start = e;
+        // The record as text, or the first field that is not (valid as a whole and cut only
+        // between characters, every field is valid).
+        let valid =
+            simdutf8::basic::from_utf8(bytes).ok().filter(|t| spans.iter().all(|f| t.is_char_boundary(f.start)));
+        if valid.is_none() && width > spans.len() {
+            width = split(bytes, delimiter, &mut spans, usize::MAX);
         }
-        // (Valid as a whole and cut only between characters: every field is valid.)
-        let text = std::str::from_utf8(&record.bytes)
-            .ok()
-            .filter(|t| record.ends.iter().all(|&e| t.is_char_boundary(e)))
-            .ok_or(());
-        let bad_field = match text {
-            Ok(_) => None,
-            Err(_) => spans.iter().position(|f| std::str::from_utf8(&record.bytes[f.clone()]).is_err()),
+        let bad_field = match valid {
+            Some(_) => None,
+            None => spans.iter().position(|f| std::str::from_utf8(&bytes[f.clone()]).is_err()),
         };
-        let fields: Vec<&str> = match text {
-            Ok(t) => spans.iter().map(|f| &t[f.clone()]).collect(),
-            Err(_) => Vec::new(),
+        // Each field trimmed (as every rule reads them).
+        let all = valid.unwrap_or_default();
+        let trim = |spans: &mut Vec<std::ops::Range<usize>>| {
+            for f in spans.iter_mut() {
+                let t = all[f.clone()].trim();
+                let at = t.as_ptr() as usize - all.as_ptr() as usize;
+                *f = at..at + t.len();
+            }
         };
-        let Some((width, plan)) = &header else {
+        if valid.is_some() {
+            trim(&mut spans);
+            if width > spans.len() && spans.iter().all(|f| f.is_empty()) {
+                // Blank so far: is the whole row blank?
+                width = split(bytes, delimiter, &mut spans, usize::MAX);
+                trim(&mut spans);
+            }
+        }
+        let field = |i: usize| spans.get(i).map_or("", |f| &all[f.clone()]);
+        let Some((columns, plan)) = &header else {
             let plan = match bad_field {
                 Some(i) => Err(format!("cannot read the header: field {} is not valid UTF-8", i + 1)),
                 None => {
                     let names: Vec<String> =
-                        fields.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect();
+                        (0..spans.len()).map(|i| field(i).trim_start_matches('\u{feff}').to_string()).collect();
                     Plan::new(&names, schema).map(|p| (names.len(), p))
                 }
             };
+            at = next;
             match plan {
                 Ok(p) => header = Some(p),
                 Err(e) => {
@@ -306,25 +333,71 @@ fn parse(
             }
             continue;
         };
-        if let Some(i) = bad_field {
-            batch.push(loc, Err(format!("field {} is not valid UTF-8", i + 1)));
-            continue;
-        }
-        if fields.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if fields.len() != *width {
-            batch.push(loc, Err(format!("row has {} fields, the header has {width}", fields.len())));
-            continue;
-        }
-        let cell = |i: usize| fields.get(i).copied().unwrap_or("").trim();
-        let report = match plan.accept(cell, schema, &mut memo) {
-            Some(r) => Ok(r),
-            None => plan.row(&csv::StringRecord::from(fields.clone()), schema),
+        let result = if let Some(i) = bad_field {
+            Some(Err(format!("field {} is not valid UTF-8", i + 1)))
+        } else if width == spans.len() && (0..spans.len()).all(|i| field(i).is_empty()) {
+            None
+        } else if width != *columns {
+            Some(Err(format!("row has {width} fields, the header has {columns}")))
+        } else {
+            Some(match plan.accept(field, schema, &mut memo) {
+                Some(r) => Ok(r),
+                None => {
+                    // (Split only in part, this is a line without quotes: split it all.)
+                    let mut every = spans.clone();
+                    if every.len() < width {
+                        split(bytes, delimiter, &mut every, usize::MAX);
+                        trim(&mut every);
+                    }
+                    let cells: Vec<&str> = every.iter().map(|f| &all[f.clone()]).collect();
+                    plan.row(&csv::StringRecord::from(cells), schema)
+                }
+            })
         };
-        batch.push(loc, report);
+        at = next;
+        if let Some(r) = result {
+            batch.push(loc, r);
+        }
     }
     Ok(Part { batch, from, to: at, newlines: line - 1, header })
+}
+
+/// Splits `text` at `delimiter` into `spans`, the first `need` fields only (the others are
+/// counted); returns how many fields it has.
+fn split(text: &[u8], delimiter: u8, spans: &mut Vec<std::ops::Range<usize>>, need: usize) -> usize {
+    spans.clear();
+    let mut start = 0;
+    // Eight bytes at a time (fields are short: a search call per field would cost more than
+    // the field): the bytes equal to the delimiter, as the high bits of a word.
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = u64::from_ne_bytes([delimiter; 8]);
+    let mut words = text.chunks_exact(8);
+    let mut base = 0;
+    for word in words.by_ref() {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ pattern;
+        let mut hits = !(((x & LOW) + LOW) | x | LOW);
+        while hits != 0 {
+            let i = base + (hits.trailing_zeros() / 8) as usize;
+            hits &= hits - 1;
+            spans.push(start..i);
+            start = i + 1;
+            if spans.len() >= need {
+                return need + 1 + memchr::memchr_iter(delimiter, &text[start..]).count();
+            }
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == delimiter {
+            spans.push(start..base + i);
+            start = base + i + 1;
+            if spans.len() >= need {
+                return need + 1 + memchr::memchr_iter(delimiter, &text[start..]).count();
+            }
+        }
+    }
+    spans.push(start..text.len());
+    spans.len()
 }
 
 /// Reads `file` up to `limit` (no row of which can be over the cap), handing batches to `sink`
