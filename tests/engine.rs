@@ -122,6 +122,61 @@ fn withdrawing_from_a_line_keeps_the_lines_before() {
     assert!(e.precinct("P1").unwrap().counted().is_some());
 }
 
+/// What a file holds at each place, put there and taken away one place at a time (as a replay
+/// does: withdraw at a place, then put the report there) or from a place on, in and out of the
+/// order of places: the engine ends as a fresh one given the same places.
+#[test]
+fn withdrawing_at_a_place_or_from_it_matches_a_fresh_read() {
+    use std::collections::BTreeMap;
+    let schema = Schema::from_manifest(Some(&manifest()), 1 << 20);
+    let entry = |line: u32, rev: u32| -> Result<votewatch::feed::Report, String> {
+        if line.is_multiple_of(5) {
+            return Err(format!("line {line} refused"));
+        }
+        let json = report(&format!("P{}", line % 7), rev, 100, 60, 0, [30, 20 + rev % 3, 10 - rev % 3]);
+        parse_json_report(json.as_bytes(), &schema)
+    };
+    let mut e = Engine::new(Some(manifest()));
+    let mut model: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+    let places: Vec<u32> = (1..=12).chain([7, 3, 11, 1, 12, 5, 2, 9]).collect();
+    for (step, &line) in places.iter().enumerate() {
+        let rev = step as u32 + 1;
+        e.withdraw_at("log.ndjson", Loc::Line(line));
+        let mut b = Batch::default();
+        b.push(Loc::Line(line), entry(line, rev));
+        e.ingest("log.ndjson", b, SEEN);
+        model.insert(line, (line, rev));
+        if step == 15 {
+            e.withdraw("log.ndjson", Loc::Line(10));
+            model.retain(|&l, _| l < 10);
+        }
+        if step % 4 == 3 {
+            let gone = line.saturating_sub(1).max(1);
+            e.withdraw_at("log.ndjson", Loc::Line(gone));
+            model.remove(&gone);
+        }
+        let mut fresh = Engine::new(Some(manifest()));
+        let mut b = Batch::default();
+        for (&l, &(line, rev)) in &model {
+            b.push(Loc::Line(l), entry(line, rev));
+        }
+        fresh.ingest("log.ndjson", b, SEEN);
+        let (got, want) = (e.count(), fresh.count());
+        let key = |s: &Summary| {
+            let mut rejected: Vec<String> = s.rejected.iter().map(|r| format!("{r:?}")).collect();
+            rejected.sort();
+            (
+                s.precincts_reporting,
+                s.ballots,
+                s.valid,
+                s.candidates.iter().map(|c| c.votes).collect::<Vec<_>>(),
+                rejected,
+            )
+        };
+        assert_eq!(key(&got), key(&want), "after step {step}");
+    }
+}
+
 #[test]
 fn every_integrity_anomaly_fires_and_clears() {
     let cases: Vec<(&str, String, String)> = vec![

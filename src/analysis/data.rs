@@ -1,6 +1,8 @@
-//! The numbers the statistical tests read: one point per counted precinct, grouped by region.
+//! The numbers the statistical tests read: one point per counted precinct (grouped by region
+//! in [`super::memo`]).
 
 use crate::engine::Engine;
+use crate::engine::precinct::Entry;
 
 /// A counted precinct as the tests see it: 32 bytes, a million of them in 32 MB. (Single
 /// counts are at most 10⁹ and fit 32 bits; valid votes, a sum of counts, may not.)
@@ -18,6 +20,19 @@ pub struct Point {
 }
 
 impl Point {
+    /// Precinct `precinct`'s counted report as the tests see it, with the votes of `leader`.
+    pub fn of(precinct: u32, e: &Entry, leader: Option<usize>) -> Point {
+        Point {
+            precinct,
+            registered: e.registered,
+            ballots: e.ballots,
+            voted: e.voted(),
+            leader: leader.map_or(0, |c| e.vote(c)),
+            invalid: e.invalid,
+            valid: e.valid(),
+        }
+    }
+
     pub fn registered(&self) -> u64 {
         self.registered.into()
     }
@@ -93,53 +108,6 @@ impl Point {
 /// The national leader ([`Engine::leader`]).
 pub fn leader(engine: &Engine) -> Option<usize> {
     engine.leader()
-}
-
-/// Points by region index (precincts without a region are in none), and the national leader.
-pub struct Data {
-    pub leader: Option<usize>,
-    /// Points of the regions asked for (others are left empty).
-    pub by_region: Vec<Vec<Point>>,
-    /// Counted precincts per region, and the latest report time among them (all regions).
-    pub counted: Vec<usize>,
-    pub latest: Vec<Option<i64>>,
-}
-
-impl Data {
-    /// Points (with the votes of `leader`) of the regions where `wanted` is true; counts and
-    /// latest times of all.
-    pub fn gather(engine: &Engine, leader: Option<usize>, wanted: &[bool]) -> Data {
-        // Sized exactly: a million points are 32 MB, and doubling would waste as much.
-        let regions = engine.regions().len();
-        let mut counted = vec![0usize; regions];
-        let mut latest: Vec<Option<i64>> = vec![None; regions];
-        for p in engine.precincts() {
-            if let (Some(e), Some(r)) = (p.counted(), p.region()) {
-                counted[r as usize] += 1;
-                let l = &mut latest[r as usize];
-                *l = Some(l.map_or(e.reported_at.unix, |t| t.max(e.reported_at.unix)));
-            }
-        }
-        let wanted = |r: usize| wanted.get(r).copied().unwrap_or(false);
-        let mut by_region: Vec<Vec<Point>> =
-            counted.iter().enumerate().map(|(r, &n)| Vec::with_capacity(if wanted(r) { n } else { 0 })).collect();
-        for (i, p) in engine.precincts().iter().enumerate() {
-            let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
-            if !wanted(r as usize) {
-                continue;
-            }
-            by_region[r as usize].push(Point {
-                precinct: i as u32,
-                registered: e.registered,
-                ballots: e.ballots,
-                voted: e.voted(),
-                leader: leader.map_or(0, |c| e.vote(c)),
-                invalid: e.invalid,
-                valid: e.valid(),
-            });
-        }
-        Data { leader, by_region, counted, latest }
-    }
 }
 
 /// The median of a slice (reordered in place), by selection rather than a full sort.

@@ -17,6 +17,7 @@ pub mod drift;
 pub mod fdr;
 pub mod integer;
 pub mod linalg;
+pub mod memo;
 pub mod outliers;
 pub mod projection;
 pub mod ratio;
@@ -33,7 +34,7 @@ use crate::engine::anomaly::{Anomaly, Severity};
 use crate::text::{percent1, thousands};
 
 pub use config::{Config, Thresholds};
-use data::Data;
+pub use memo::Memo;
 
 /// The statistical kinds, with their stable names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,7 +104,7 @@ fn fmt_p(p: f64) -> String {
 
 /// One region's tests, kept while its reports do not change.
 #[derive(Debug, Clone)]
-struct RegionResult {
+pub struct RegionResult {
     status: RegionStatus,
     /// Its tests (outlier tests only where they could pass).
     tests: Vec<Test>,
@@ -112,55 +113,49 @@ struct RegionResult {
     integer: integer::Tally,
 }
 
-/// The regions' results of the last analysis and what they depended on: a region is tested
-/// again only when its counted reports changed (or the thresholds, or the national leader).
-#[derive(Debug, Default)]
-pub struct Memo {
-    key: Option<(u64, Config, Option<usize>)>,
-    regions: Vec<Option<(u64, RegionResult)>>,
-}
-
 /// The skew test's view of a region's precincts: each with its territorial unit, the part of
 /// its id before the last `/` (region/tik/uik), when every precinct of the region has one.
-fn skew_sums(engine: &Engine, cfg: &Config, points: &[data::Point]) -> Option<skew::RegionSums> {
-    let eligible = |p: &&data::Point| p.registered() >= cfg.min_size && p.valid() > 0 && p.voted() > 0;
-    if points.iter().filter(eligible).count() < cfg.min_precincts {
+fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
+    let eligible = |s: &&memo::Slot| {
+        let p = &s.point;
+        p.registered() >= cfg.min_size && p.valid() > 0 && p.voted() > 0
+    };
+    if slots.iter().filter(eligible).count() < cfg.min_precincts {
         return None;
     }
-    let unit_of = |p: &data::Point| engine.precincts()[p.precinct as usize].id.rsplit_once('/').map(|(u, _)| u);
-    let with_units = points.iter().filter(eligible).all(|p| unit_of(p).is_some());
-    let mut units: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
-    let precincts: Vec<skew::Precinct> = points
+    let with_units = slots.iter().filter(eligible).all(|s| s.unit != u32::MAX);
+    // Units numbered as they first appear among the eligible precincts.
+    let mut dense: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    let precincts: Vec<skew::Precinct> = slots
         .iter()
         .filter(eligible)
-        .map(|p| {
+        .map(|s| {
+            let p = &s.point;
             let unit = with_units.then(|| {
-                let next = units.len() as u32;
-                *units.entry(unit_of(p).unwrap_or_default()).or_insert(next)
+                let next = dense.len() as u32;
+                *dense.entry(s.unit).or_insert(next)
             });
             skew::Precinct::new(p.registered(), p.voted(), p.leader(), p.others(), unit)
         })
         .collect();
-    Some(skew::RegionSums::new(&precincts, units.len()))
+    Some(skew::RegionSums::new(&precincts, dense.len()))
 }
 
-fn region_tests(engine: &Engine, cfg: &Config, r: usize, points: &[data::Point]) -> RegionResult {
+fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {
     let r32 = r as u32;
     let mut tests = Vec::new();
-    let status =
-        RegionStatus { region: engine.regions()[r].id.clone(), precincts: points.len(), needed: cfg.min_precincts };
+    let status = RegionStatus {
+        region: engine.regions()[r].id.clone(),
+        precincts: region.slots.len(),
+        needed: cfg.min_precincts,
+    };
+    let points = region.slots.iter().map(|s| &s.point);
     // Only outlier tests that could pass are kept; all are counted for the family size.
-    let made = outliers::tests(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut tests);
-    let integer = integer::tally(points.iter());
+    let made = outliers::tests_of(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut tests);
+    let integer = region.integer();
     tests.extend(integer::test(Some(r32), integer, cfg.min_integer));
-    let skew = skew_sums(engine, cfg, points);
-    let mut digits = [0u64; 10];
-    for p in points {
-        if let Some(e) = engine.precincts()[p.precinct as usize].counted() {
-            digits::add(&mut digits, e.votes.iter().map(|&v| u64::from(v)));
-        }
-    }
-    tests.extend(digits::test(r32, digits, cfg.min_digits));
+    let skew = skew_sums(cfg, &region.slots);
+    tests.extend(digits::test(r32, region.digits(engine), cfg.min_digits));
     RegionResult { status, tests, skew, made, integer }
 }
 
@@ -173,14 +168,14 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
 /// The flagged tests with their adjusted p-values (q on the `fdr` scale): the precinct tests
 /// per region (Benjamini–Bogomolov), the regional and national ones per kind over the regions
 /// (Benjamini–Hochberg).
-fn discoveries(tests: &[Test], made: &[(u32, outliers::Made)], fdr_level: f64) -> Vec<(Test, f64)> {
+fn discoveries(regions: &[(u32, &RegionResult)], national: &[Test], fdr_level: f64) -> Vec<(Test, f64)> {
     let mut out = Vec::new();
     for kind in [Kind::TurnoutOutlier, Kind::ShareOutlier] {
-        let families: Vec<(Vec<&Test>, usize)> = made
+        let families: Vec<(Vec<&Test>, usize)> = regions
             .iter()
-            .map(|&(r, m)| {
-                let size = if kind == Kind::TurnoutOutlier { m.turnout } else { m.share };
-                (tests.iter().filter(|t| t.kind == kind && t.region == Some(r)).collect(), size)
+            .map(|(_, res)| {
+                let size = if kind == Kind::TurnoutOutlier { res.made.turnout } else { res.made.share };
+                (res.tests.iter().filter(|t| t.kind == kind).collect(), size)
             })
             .filter(|(_, size)| *size > 0)
             .collect();
@@ -191,7 +186,8 @@ fn discoveries(tests: &[Test], made: &[(u32, outliers::Made)], fdr_level: f64) -
         }
     }
     for kind in [Kind::IntegerPercentExcess, Kind::TurnoutShareSkew, Kind::LastDigitBias] {
-        let family: Vec<&Test> = tests.iter().filter(|t| t.kind == kind).collect();
+        let family: Vec<&Test> =
+            regions.iter().flat_map(|(_, res)| res.tests.iter()).chain(national).filter(|t| t.kind == kind).collect();
         let q = fdr::adjust(&family.iter().map(|t| t.p).collect::<Vec<_>>());
         out.extend(family.into_iter().zip(q).filter(|(_, q)| *q <= fdr_level).map(|(t, q)| (*t, q)));
     }
@@ -201,67 +197,53 @@ fn discoveries(tests: &[Test], made: &[(u32, outliers::Made)], fdr_level: f64) -
 /// [`analyze`], testing again only the regions whose reports changed since `memo` was filled.
 pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut Memo) -> Forensics {
     let leader = data::leader(engine);
-    let key = Some((engine.instance(), cfg.clone(), leader));
-    if memo.key != key {
-        memo.key = key;
-        memo.regions.clear();
-    }
+    memo.update(engine, cfg, leader);
     let regions = engine.regions();
-    memo.regions.resize(regions.len(), None);
-    // Regions the manifest leaves out of the statistics (abroad…) are never tested.
-    let wanted: Vec<bool> = memo
-        .regions
-        .iter()
-        .enumerate()
-        .map(|(r, m)| {
-            regions[r].statistics && m.as_ref().is_none_or(|(changes, _)| *changes != engine.region_changes(r))
-        })
-        .collect();
-    let data = Data::gather(engine, leader, &wanted);
-    let leader_name = data.leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
-    // Regions are independent: test the changed ones in parallel.
-    let todo: Vec<usize> = (0..regions.len()).filter(|&r| wanted[r]).collect();
-    let fresh: Vec<(usize, RegionResult)> =
-        todo.par_iter().map(|&r| (r, region_tests(engine, cfg, r, &data.by_region[r]))).collect();
-    for (r, result) in fresh {
-        memo.regions[r] = Some((engine.region_changes(r), result));
-    }
-    let mut tests: Vec<Test> = Vec::new();
-    let mut status = Vec::new();
-    let mut made = Vec::new();
-    let mut skews = Vec::new();
+    let leader_name = leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
+    // Regions are independent: test the changed ones in parallel. Regions the manifest leaves
+    // out of the statistics (abroad…) are never tested.
+    memo.regions.par_iter_mut().enumerate().filter(|(r, m)| m.dirty && regions[*r].statistics).for_each(|(r, m)| {
+        m.result = Some(region_tests(engine, cfg, r, m));
+        m.dirty = false;
+    });
+    let results: Vec<(u32, &RegionResult)> =
+        memo.regions.iter().enumerate().filter_map(|(r, m)| Some((r as u32, m.result.as_ref()?))).collect();
+    let status = results.iter().map(|(_, res)| res.status.clone()).collect();
+    let skews: Vec<(u32, &skew::RegionSums)> =
+        results.iter().filter_map(|(r, res)| Some((*r, res.skew.as_ref()?))).collect();
     // The nation's integer-percent counts are its regions' added up.
     let mut national_integer = integer::Tally::default();
-    for (r, (_, res)) in memo.regions.iter().enumerate().filter_map(|(r, m)| Some((r, m.as_ref()?))) {
-        status.push(res.status.clone());
-        tests.extend(res.tests.iter().copied());
-        if let Some(s) = &res.skew {
-            skews.push((r as u32, s));
-        }
+    for (_, res) in &results {
         national_integer.add(&res.integer);
-        made.push((r as u32, res.made));
     }
-    tests.extend(integer::test(None, national_integer, cfg.min_integer));
+    let mut national: Vec<Test> = integer::test(None, national_integer, cfg.min_integer).into_iter().collect();
     let (skew_tests, national_excess) = skew::tests(&skews, cfg.min_excess);
-    tests.extend(skew_tests);
+    national.extend(skew_tests);
 
+    // Messages are kept while their test and q-value stay the same (most of them, after a new
+    // report in one region).
     let mut anomalies = Vec::new();
-    for (t, q) in discoveries(&tests, &made, cfg.fdr) {
+    let mut said = memo::Messages::default();
+    let mut last = std::mem::take(&mut memo.messages);
+    for (t, q) in discoveries(&results, &national, cfg.fdr) {
         let kind = t.kind;
         let severity = match kind {
             Kind::LastDigitBias => Severity::Info,
             _ if q <= cfg.critical_q => Severity::Critical,
             _ => Severity::Warning,
         };
-        anomalies.push(Anomaly {
+        let anomaly = last.take(&t, q).unwrap_or_else(|| Anomaly {
             kind: kind.name(),
             severity,
             precinct: t.precinct.map(|p| engine.precincts()[p as usize].id.to_string()),
             region: t.region.map(|r| regions[r as usize].id.clone()),
             message: message(&t, q, engine, &leader_name),
         });
+        anomalies.push(anomaly.clone());
+        said.keep(t, q, anomaly);
     }
-    anomalies.extend(stalled(engine, &data, cfg, now));
+    memo.messages = said;
+    anomalies.extend(stalled(engine, memo, cfg, now));
     Forensics {
         anomalies,
         status,
@@ -412,20 +394,20 @@ fn pct(x: f64) -> String {
 
 /// Regions with no new report for `stalled_minutes` of feed time after their polls closed,
 /// while precincts are still missing.
-fn stalled(engine: &Engine, data: &Data, cfg: &Config, now: Option<i64>) -> Vec<Anomaly> {
+fn stalled(engine: &Engine, memo: &Memo, cfg: &Config, now: Option<i64>) -> Vec<Anomaly> {
     let (Some(now), Some(m)) = (now, engine.manifest()) else { return Vec::new() };
     let limit = cfg.stalled_minutes * 60;
     let mut out = Vec::new();
     for (r, meta) in engine.regions().iter().enumerate() {
         let Some(expected) = meta.precincts_expected else { continue };
-        let have = data.counted[r] as u64;
+        let have = memo.regions.get(r).map_or(0, |m| m.slots.len()) as u64;
         let Some(close) = m.regions.get(r).and_then(|info| m.polls_close_in(info)).map(|t| t.unix_timestamp()) else {
             continue;
         };
         if have >= expected || now - close < limit {
             continue;
         }
-        let last = data.latest[r];
+        let last = memo.regions.get(r).and_then(|m| m.latest(engine));
         let quiet_since = last.unwrap_or(close).max(close);
         if now - quiet_since >= limit {
             out.push(Anomaly {

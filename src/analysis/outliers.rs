@@ -81,9 +81,21 @@ pub struct Made {
 /// Both outlier tests for one region, if it has at least `min` eligible precincts; those with
 /// a p-value of at most `keep` go to `out` (1.0 keeps them all).
 pub fn tests(region: u32, points: &[Point], min: usize, min_size: u64, keep: f64, out: &mut Vec<Test>) -> Made {
+    tests_of(region, points.iter(), min, min_size, keep, out)
+}
+
+/// [`tests`] of the points `points` gives.
+pub fn tests_of<'a>(
+    region: u32,
+    points: impl Iterator<Item = &'a Point> + Clone,
+    min: usize,
+    min_size: u64,
+    keep: f64,
+    out: &mut Vec<Test>,
+) -> Made {
     let mut made = Made::default();
     let turnout: Vec<(u32, u64, f64)> = points
-        .iter()
+        .clone()
         .filter(|p| p.registered() >= min_size)
         .map(|p| (p.precinct, p.registered(), p.turnout()))
         .collect();
@@ -91,7 +103,7 @@ pub fn tests(region: u32, points: &[Point], min: usize, min_size: u64, keep: f64
         made.turnout = test_measure(Kind::TurnoutOutlier, region, &turnout, keep, out);
     }
     let share: Vec<(u32, u64, f64)> =
-        points.iter().filter(|p| p.valid() >= min_size).map(|p| (p.precinct, p.valid(), p.share())).collect();
+        points.filter(|p| p.valid() >= min_size).map(|p| (p.precinct, p.valid(), p.share())).collect();
     if share.len() >= min {
         made.share = test_measure(Kind::ShareOutlier, region, &share, keep, out);
     }

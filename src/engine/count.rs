@@ -242,13 +242,7 @@ pub fn count(engine: &Engine) -> Count {
         })
         .collect();
 
-    let as_of = engine
-        .precincts
-        .items
-        .iter()
-        .filter_map(|p| p.counted().filter(|e| e.explicit_time).map(|e| e.reported_at))
-        .max()
-        .map(|t| t.to_rfc3339());
+    let as_of = engine.as_of().map(|t| t.to_rfc3339());
 
     let mut held: Vec<Held> = engine
         .flagged

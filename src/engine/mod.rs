@@ -13,6 +13,7 @@ pub mod anomaly;
 pub mod count;
 pub mod flagged;
 pub mod identical;
+mod indexes;
 pub mod precinct;
 pub mod seats;
 pub mod totals;
@@ -22,7 +23,7 @@ use std::collections::BTreeSet;
 use crate::feed::report::Name;
 use crate::feed::{Batch, Change, Loc, Manifest, Report, Timestamp};
 
-use identical::IdenticalIndex;
+use indexes::Indexes;
 use precinct::{CheckContext, Entry, NO_REGION, Precinct};
 use totals::Totals;
 
@@ -58,6 +59,35 @@ struct FileState {
     rejections: Vec<(Loc, String)>,
     /// The furthest place it holds anything at (a growing log's next lines come after it).
     last: Option<Loc>,
+    /// Whether `reports` and `rejections` are in the order of their places (as a file is read),
+    /// so that what sits at a place is found by binary search: a replay withdraws at every
+    /// report's place before it puts the report there.
+    unsorted: bool,
+}
+
+/// Which of a file's contributions are withdrawn.
+#[derive(Debug, Clone, Copy)]
+enum Gone {
+    /// From this place on (`Loc::Whole`, the first of all places: everything).
+    From(Loc),
+    At(Loc),
+}
+
+impl Gone {
+    fn contains(self, loc: Loc) -> bool {
+        match self {
+            Gone::From(from) => loc >= from,
+            Gone::At(at) => loc == at,
+        }
+    }
+
+    /// The range of `items` (in the order of their places) that is withdrawn.
+    fn range<T>(self, items: &[T], loc: impl Fn(&T) -> Loc) -> std::ops::Range<usize> {
+        match self {
+            Gone::From(from) => items.partition_point(|x| loc(x) < from)..items.len(),
+            Gone::At(at) => items.partition_point(|x| loc(x) < at)..items.partition_point(|x| loc(x) <= at),
+        }
+    }
 }
 
 /// Things known by a string id.
@@ -147,10 +177,8 @@ impl<T: Keyed> Names<T> {
 struct Tallies {
     national: Totals,
     regions: Vec<Totals>,
-    /// Changes to each region's counted reports so far (for work that follows one region).
-    changes: Vec<u64>,
-    /// `None` while a bulk load defers it (see [`Engine::defer_indexes`]).
-    identical: Option<IdenticalIndex>,
+    /// `None` while a bulk load defers them (see [`Engine::defer_indexes`]).
+    indexes: Option<Indexes>,
 }
 
 impl Tallies {
@@ -160,13 +188,11 @@ impl Tallies {
             let r = e.region as usize;
             if self.regions.len() <= r {
                 self.regions.resize_with(r + 1, Totals::default);
-                self.changes.resize(r + 1, 0);
             }
             self.regions[r].add(e.counted());
-            self.changes[r] += 1;
         }
-        if let Some(ix) = &mut self.identical {
-            ix.insert(&e.votes, p);
+        if let Some(ix) = &mut self.indexes {
+            ix.add(p, e);
         }
     }
 
@@ -174,11 +200,42 @@ impl Tallies {
         self.national.sub(e.counted());
         if e.region != NO_REGION {
             self.regions[e.region as usize].sub(e.counted());
-            self.changes[e.region as usize] += 1;
         }
-        if let Some(ix) = &mut self.identical {
-            ix.remove(&e.votes, p);
+        if let Some(ix) = &mut self.indexes {
+            ix.sub(p, e);
         }
+    }
+}
+
+/// The precincts changed lately, in order, so that work which follows the count (the
+/// statistics) redoes only what changed. Bounded: past as many entries as there are precincts
+/// (and while a bulk load defers it) it is cleared, and a follower starts over from the state.
+#[derive(Debug, Default)]
+struct ChangeLog {
+    /// Changes made so far (the sequence number of the next one).
+    seq: u64,
+    /// The sequence number of `precincts[0]`.
+    from: u64,
+    precincts: Vec<u32>,
+    off: bool,
+}
+
+impl ChangeLog {
+    fn note(&mut self, p: u32, precincts: usize) {
+        self.seq += 1;
+        if self.off {
+            return;
+        }
+        if self.precincts.len() >= precincts.max(1 << 16) {
+            self.clear();
+            return;
+        }
+        self.precincts.push(p);
+    }
+
+    fn clear(&mut self) {
+        self.precincts = Vec::new();
+        self.from = self.seq;
     }
 }
 
@@ -242,6 +299,7 @@ pub struct Engine {
     version: u64,
     /// Tells engines apart (a replay that seeks back builds a new one).
     instance: u64,
+    changes: ChangeLog,
 }
 
 static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -250,7 +308,7 @@ impl Engine {
     pub fn new(manifest: Option<Manifest>) -> Engine {
         let mut e =
             Engine { instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed), ..Default::default() };
-        e.tallies.identical = Some(IdenticalIndex::default());
+        e.tallies.indexes = Some(Indexes::default());
         if let Some(m) = &manifest {
             for c in &m.candidates {
                 e.candidates.get_or_insert(&c.id, || CandidateMeta {
@@ -308,10 +366,19 @@ impl Engine {
         self.instance
     }
 
-    /// How many times a region's counted reports have changed: in one engine (see
-    /// [`Engine::instance`]), equal numbers mean the same reports.
-    pub fn region_changes(&self, region: usize) -> u64 {
-        self.tallies.changes.get(region).copied().unwrap_or(0)
+    /// How many precinct changes there were so far: pass it to [`Engine::changed_since`] later.
+    pub fn change_seq(&self) -> u64 {
+        self.changes.seq
+    }
+
+    /// The precincts changed (in order, a precinct once per change) since `seq` was this
+    /// engine's [`Engine::change_seq`], or `None` when that is no longer known (the log was
+    /// cleared): look at every precinct then.
+    pub fn changed_since(&self, seq: u64) -> Option<&[u32]> {
+        if seq < self.changes.from || seq > self.changes.seq {
+            return None;
+        }
+        self.changes.precincts.get((seq - self.changes.from) as usize..)
     }
 
     pub fn precincts(&self) -> &[Precinct] {
@@ -340,7 +407,7 @@ impl Engine {
     /// so the tables grow once instead of doubling their way up.
     pub fn reserve_precincts(&mut self, additional: usize) {
         self.precincts.reserve(additional);
-        if let Some(ix) = &mut self.tallies.identical {
+        if let Some(ix) = &mut self.tallies.indexes {
             ix.reserve(additional);
         }
     }
@@ -349,47 +416,64 @@ impl Engine {
     /// everything before anyone looks; [`Engine::build_indexes`] builds them once after.
     /// Summaries stay correct meanwhile (they build what they need).
     pub fn defer_indexes(&mut self) {
-        self.tallies.identical = None;
+        self.tallies.indexes = None;
+        self.changes.off = true;
+        self.changes.clear();
     }
 
     /// Builds the cross-precinct indexes from the counted reports and keeps them up to date
     /// from now on.
     pub fn build_indexes(&mut self) {
-        self.tallies.identical = Some(self.fresh_identical_index());
+        self.tallies.indexes = Some(self.fresh_indexes());
+        self.changes.off = false;
+        self.changes.clear();
     }
 
-    fn fresh_identical_index(&self) -> IdenticalIndex {
-        let mut ix = IdenticalIndex::default();
+    fn fresh_indexes(&self) -> Indexes {
+        let mut ix = Indexes::default();
         ix.reserve(self.precincts.items.len());
         for (i, p) in self.precincts.items.iter().enumerate() {
             if let Some(e) = p.counted() {
-                ix.insert(&e.votes, i as u32);
+                ix.add(i as u32, e);
             }
         }
         ix
+    }
+
+    /// The latest `reported_at` stated by a counted report: the "data as of".
+    pub fn as_of(&self) -> Option<Timestamp> {
+        match &self.tallies.indexes {
+            Some(ix) => ix.latest(),
+            None => self
+                .precincts
+                .items
+                .iter()
+                .filter_map(|p| p.counted().filter(|e| e.explicit_time))
+                .map(|e| e.reported_at)
+                .max(),
+        }
     }
 
     /// Groups of precincts with the very same vote vector that chance cannot explain, each with
     /// the counted precincts whose valid votes total the same (see [`identical`]).
     pub(crate) fn identical_groups(&self) -> Vec<(Vec<u32>, usize)> {
         let votes_of = |p: u32| -> &[u32] { self.precincts.items[p as usize].counted().map_or(&[], |e| &e.votes) };
-        let groups = match &self.tallies.identical {
-            Some(ix) => ix.duplicates(votes_of),
-            None => self.fresh_identical_index().duplicates(votes_of),
+        let fresh;
+        let ix = match &self.tallies.indexes {
+            Some(ix) => ix,
+            None => {
+                fresh = self.fresh_indexes();
+                &fresh
+            }
         };
+        let groups = ix.identical.duplicates(votes_of);
         if groups.is_empty() {
             return Vec::new();
         }
         // How many counted precincts could have matched each: those with the same valid total.
         let total = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
-        let mut same: rustc_hash::FxHashMap<u64, usize> = groups.iter().map(|g| (total(votes_of(g[0])), 0)).collect();
-        for p in &self.precincts.items {
-            if let Some(e) = p.counted()
-                && let Some(n) = same.get_mut(&e.valid())
-            {
-                *n += 1;
-            }
-        }
+        let same: rustc_hash::FxHashMap<u64, usize> =
+            groups.iter().map(|g| total(votes_of(g[0]))).map(|t| (t, ix.same_total(t))).collect();
         groups
             .into_iter()
             .map(|g| {
@@ -420,15 +504,18 @@ impl Engine {
                 prec.entries.reserve_exact(1);
                 prec.entries.push(entry)
             });
-            let f = &mut self.files.items[file as usize];
-            f.reports.push((p, loc));
-            f.last = f.last.max(Some(loc));
+            let state = &mut self.files.items[file as usize];
+            state.unsorted |= state.reports.last().is_some_and(|&(_, last)| last > loc);
+            state.reports.push((p, loc));
+            state.last = state.last.max(Some(loc));
         }
         if !batch.rejections.is_empty() || !refused.is_empty() {
-            let f = &mut self.files.items[file as usize];
-            f.rejections.extend(batch.rejections);
-            f.rejections.extend(refused);
-            f.last = f.last.max(f.rejections.iter().map(|(l, _)| *l).max());
+            let state = &mut self.files.items[file as usize];
+            let old = state.rejections.len();
+            state.rejections.extend(batch.rejections);
+            state.rejections.extend(refused);
+            state.unsorted |= !state.rejections[old.saturating_sub(1)..].is_sorted_by_key(|(l, _)| *l);
+            state.last = state.last.max(state.rejections[old..].iter().map(|(l, _)| *l).max());
             self.version += 1;
         }
     }
@@ -502,25 +589,41 @@ impl Engine {
         {
             return;
         }
-        self.withdraw_where(path, |loc| from == Loc::Whole || loc >= from);
+        self.withdraw_where(path, Gone::From(from));
     }
 
     /// Withdraws what `path` contributed at exactly `at` (a report or rejection replaced).
     pub fn withdraw_at(&mut self, path: &str, at: Loc) {
-        self.withdraw_where(path, |loc| loc == at);
+        self.withdraw_where(path, Gone::At(at));
     }
 
-    fn withdraw_where(&mut self, path: &str, gone: impl Fn(Loc) -> bool) {
+    fn withdraw_where(&mut self, path: &str, gone: Gone) {
         let Some(file) = self.files.find(path) else {
             return;
         };
-        let keep = |loc: Loc| !gone(loc);
+        let keep = |loc: Loc| !gone.contains(loc);
         let state = &mut self.files.items[file as usize];
-        let mut touched: Vec<u32> = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
-        state.reports.retain(|(_, l)| keep(*l));
         let before = state.rejections.len();
-        state.rejections.retain(|(l, _)| keep(*l));
-        state.last = state.reports.iter().map(|(_, l)| *l).chain(state.rejections.iter().map(|(l, _)| *l)).max();
+        let mut touched: Vec<u32> = if state.unsorted {
+            let touched = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
+            state.reports.retain(|(_, l)| keep(*l));
+            state.rejections.retain(|(l, _)| keep(*l));
+            touched
+        } else {
+            // In the order of their places: what goes is one range of each.
+            let range = gone.range(&state.rejections, |(l, _)| *l);
+            state.rejections.drain(range);
+            let range = gone.range(&state.reports, |(_, l)| *l);
+            state.reports.drain(range).map(|(p, _)| p).collect()
+        };
+        if state.reports.is_empty() && state.rejections.is_empty() {
+            state.unsorted = false;
+        }
+        state.last = if state.unsorted {
+            state.reports.iter().map(|(_, l)| *l).chain(state.rejections.iter().map(|(l, _)| *l)).max()
+        } else {
+            state.reports.last().map(|(_, l)| *l).max(state.rejections.last().map(|(l, _)| *l))
+        };
         if state.rejections.len() != before {
             self.version += 1;
         }
@@ -653,6 +756,7 @@ impl Engine {
         } else {
             self.flagged.remove(&p);
         }
+        self.changes.note(p, self.precincts.items.len());
         self.version += 1;
     }
 

@@ -13,6 +13,7 @@ use std::path::Path;
 use super::count::RawCount;
 use super::manifest::{Columns, CsvMapping};
 use super::raw::{RawReport, RawStr, RawVotes};
+use super::report::Name;
 use super::{Batch, Loc, Schema, too_big};
 
 const FIXED: [&str; 8] =
@@ -31,7 +32,13 @@ pub struct Plan {
     invalid: Vec<usize>,
     issued: Vec<usize>,
     candidates: Vec<(String, Vec<usize>)>,
+    /// The candidates as the schema names them, when every one is accepted and none twice
+    /// (so that a row whose numbers are plain needs no further judgement of them).
+    names: Option<Vec<Name>>,
 }
+
+/// The last region a row named and what the schema made of it (rows come grouped by region).
+pub type RegionMemo = Option<(String, Option<Name>)>;
 
 fn find(headers: &[String], name: &str) -> Result<usize, String> {
     headers
@@ -99,7 +106,10 @@ impl Plan {
                 crate::text::thousands(super::schema::MAX_LEARNED_CANDIDATES as u64)
             ));
         }
+        let names: Option<Vec<Name>> = candidates.iter().map(|(id, _)| schema.candidate(id).ok()).collect();
+        let names = names.filter(|n| n.iter().enumerate().all(|(i, a)| !n[..i].contains(a)));
         Ok(Plan {
+            names,
             precinct: resolve(headers, m.precinct.as_ref(), "precinct", true)?,
             separator: m.precinct_separator.clone().unwrap_or_else(|| "/".into()),
             region: resolve(headers, m.region.as_ref(), "region", false)?,
@@ -110,6 +120,90 @@ impl Plan {
             invalid: resolve(headers, m.invalid.as_ref(), "invalid", false)?,
             issued: resolve(headers, m.issued.as_ref(), "issued", false)?,
             candidates,
+        })
+    }
+
+    /// How many of a row's fields the plan reads (all before the last column it reads).
+    pub fn columns(&self) -> usize {
+        let cols = [&self.precinct, &self.region, &self.reported_at, &self.revision, &self.registered, &self.ballots];
+        let more = [&self.invalid, &self.issued];
+        let candidates = self.candidates.iter().map(|(_, c)| c);
+        cols.into_iter().chain(more).chain(candidates).flatten().max().map_or(0, |&c| c + 1)
+    }
+
+    /// [`Plan::row`] of a row that passes every rule (whole numbers written plainly, a known
+    /// region, a clean id…), made directly: the same report, without the detour through the
+    /// JSON shape. `None` when the row needs the full judgement (to be refused with its
+    /// reason, or to read a count written otherwise). `cell` gives a cell trimmed.
+    pub fn accept<'c>(
+        &self,
+        cell: impl Fn(usize) -> &'c str,
+        schema: &Schema,
+        region_memo: &mut RegionMemo,
+    ) -> Option<crate::feed::Report> {
+        use super::report::{MAX_COUNT, check_id, parse_time};
+        let names = self.names.as_ref()?;
+        let text = |cols: &[usize]| -> Option<String> {
+            if cols.iter().all(|&i| cell(i).is_empty()) {
+                return None;
+            }
+            let mut joined = String::with_capacity(cols.iter().map(|&i| cell(i).len() + self.separator.len()).sum());
+            for (k, &i) in cols.iter().enumerate() {
+                if k > 0 {
+                    joined.push_str(&self.separator);
+                }
+                joined.push_str(cell(i));
+            }
+            Some(joined)
+        };
+        let count = |cols: &[usize]| -> Option<u32> {
+            let mut sum = 0u64;
+            for &i in cols {
+                sum = sum.saturating_add(cell(i).parse::<u64>().ok()?);
+            }
+            (sum <= MAX_COUNT).then_some(sum as u32)
+        };
+        let optional = |cols: &[usize]| -> Option<Option<u32>> {
+            if cols.iter().all(|&i| cell(i).is_empty()) { Some(None) } else { count(cols).map(Some) }
+        };
+        let precinct = text(&self.precinct)?;
+        check_id("precinct", &precinct).ok()?;
+        let registered = count(&self.registered)?;
+        let ballots = count(&self.ballots)?;
+        let invalid = optional(&self.invalid)?.unwrap_or(0);
+        let issued = optional(&self.issued)?;
+        let revision = optional(&self.revision)?.unwrap_or(1);
+        let region = match (self.region.len(), region_memo.as_ref()) {
+            (1, Some((last, name))) if last == cell(self.region[0]) => name.clone(),
+            _ => {
+                let written = text(&self.region);
+                let name = schema.resolve_region(written.as_deref()).ok()?;
+                if let Some(w) = written {
+                    *region_memo = Some((w, name.clone()));
+                }
+                name
+            }
+        };
+        let reported_at = match text(&self.reported_at) {
+            None => None,
+            Some(t) => Some(parse_time(&t).ok()?),
+        };
+        let mut votes = Vec::with_capacity(names.len());
+        for (name, (_, cols)) in names.iter().zip(&self.candidates) {
+            if !cols.is_empty() {
+                votes.push((name.clone(), count(cols)?));
+            }
+        }
+        Some(crate::feed::Report {
+            precinct: precinct.into_boxed_str(),
+            region,
+            reported_at,
+            revision,
+            registered,
+            ballots,
+            invalid,
+            issued,
+            votes,
         })
     }
 
@@ -294,12 +388,31 @@ fn row_size(mut file: &File, row_start: u64, after: u64) -> std::io::Result<u64>
 }
 
 /// Reads a whole CSV file. Without `take_tail`, a last row that lacks its newline is left
-/// for later (it may be half written). Returns the number of bytes read.
+/// for later (it may be half written). Returns the number of bytes read. A file no larger than
+/// the size cap (no row of which can be over it) is read in blocks parsed in parallel
+/// ([`super::csv_blocks`]); a larger one streamed.
 pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(Batch)) -> std::io::Result<u64> {
+    read_with(path, schema, take_tail, Some(super::csv_blocks::BLOCK), sink)
+}
+
+/// [`read`] in blocks of `block` bytes where it can, streamed otherwise (`None`: always).
+pub fn read_with(
+    path: &Path,
+    schema: &Schema,
+    take_tail: bool,
+    block: Option<u64>,
+    sink: &mut dyn FnMut(Batch),
+) -> std::io::Result<u64> {
     let mut file = super::read::open_regular(path)?;
     let limit = if take_tail { file.metadata()?.len() } else { complete_length(&mut file)? };
     let delimiter = schema.csv.as_ref().and_then(|m| m.delimiter.as_ref()).map_or(b',', |d| d.as_bytes()[0]);
     let cap = schema.max_file_size;
+    if let Some(block) = block
+        && limit <= cap
+    {
+        super::csv_blocks::read(&file, limit, schema, delimiter, block.max(1), sink)?;
+        return Ok(limit);
+    }
     // The header, then rows; a row over the cap is refused and reading starts again after it.
     let mut header: Option<(usize, Plan)> = None;
     let mut start = 0u64;

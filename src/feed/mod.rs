@@ -4,6 +4,7 @@
 pub mod change;
 pub mod count;
 pub mod csv;
+mod csv_blocks;
 pub mod format;
 pub mod json;
 pub mod manifest;

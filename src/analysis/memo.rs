@@ -1,0 +1,351 @@
+//! What the statistics keep between analyses: each region's points (one per counted precinct,
+//! in precinct order, exactly what a fresh look at the engine would gather), brought up to date
+//! from the engine's change log — a new report moves one point — with what each precinct costs
+//! to work out cached beside it: its whole-percent chance, its territorial unit, its last
+//! digits. A region whose points did not move keeps its tests.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::engine::Engine;
+use crate::engine::anomaly::Anomaly;
+use crate::engine::precinct::Entry;
+
+use super::data::Point;
+use super::{Config, Kind, RegionResult, Test, digits, integer};
+
+/// No region (in `Memo::region_of`), no territorial unit (in `Slot::unit`).
+const NONE: u32 = u32::MAX;
+/// The last digits of a precinct's counts, packed as ten 6-bit counts; this when a digit
+/// occurs more than 63 times (they are counted from the engine then).
+const UNPACKED: u64 = u64::MAX;
+
+/// One counted precinct of a region.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub point: Point,
+    /// Its [`integer::chance`], once worked out (NaN before).
+    chance: f64,
+    digits: u64,
+    /// Its territorial unit among the region's (numbered as first seen), or [`NONE`].
+    pub unit: u32,
+}
+
+/// A region's points and what was last made of them.
+#[derive(Debug, Default)]
+pub struct RegionPoints {
+    /// By precinct index.
+    pub slots: Vec<Slot>,
+    /// Territorial units by name (the part of a precinct id before its last `/`).
+    units: FxHashMap<Box<str>, u32>,
+    /// The slots' last digits added up (those packed), and how many are not packed.
+    digits: [u64; 10],
+    unpacked: usize,
+    /// Its points moved since its tests were made.
+    pub dirty: bool,
+    pub result: Option<RegionResult>,
+}
+
+fn pack_digits(e: &Entry) -> u64 {
+    let h = digits::histogram(e.votes.iter().map(|&v| u64::from(v)));
+    if h.iter().any(|&n| n > 63) {
+        return UNPACKED;
+    }
+    h.iter().enumerate().fold(0, |acc, (d, &n)| acc | n << (6 * d))
+}
+
+impl RegionPoints {
+    fn slot(&mut self, engine: &Engine, p: u32, e: &Entry, leader: Option<usize>) -> Slot {
+        let unit = match engine.precincts()[p as usize].id.rsplit_once('/') {
+            Some((unit, _)) => match self.units.get(unit) {
+                Some(&u) => u,
+                None => {
+                    let u = self.units.len() as u32;
+                    self.units.insert(unit.into(), u);
+                    u
+                }
+            },
+            None => NONE,
+        };
+        Slot { point: Point::of(p, e, leader), chance: f64::NAN, digits: pack_digits(e), unit }
+    }
+
+    fn count_digits(&mut self, digits: u64, sign: bool) {
+        if digits == UNPACKED {
+            if sign {
+                self.unpacked += 1;
+            } else {
+                self.unpacked -= 1;
+            }
+            return;
+        }
+        for (d, sum) in self.digits.iter_mut().enumerate() {
+            let n = (digits >> (6 * d)) & 63;
+            if sign {
+                *sum += n;
+            } else {
+                *sum -= n;
+            }
+        }
+    }
+
+    /// Puts (or replaces) precinct `p`'s point.
+    fn put(&mut self, slot: Slot) {
+        self.count_digits(slot.digits, true);
+        self.dirty = true;
+        let p = slot.point.precinct;
+        // New precincts come last (indices grow as precincts are first seen).
+        if self.slots.last().is_none_or(|s| s.point.precinct < p) {
+            self.slots.push(slot);
+            return;
+        }
+        match self.slots.binary_search_by_key(&p, |s| s.point.precinct) {
+            Ok(i) => {
+                let old = std::mem::replace(&mut self.slots[i], slot);
+                self.count_digits(old.digits, false);
+            }
+            Err(i) => self.slots.insert(i, slot),
+        }
+    }
+
+    fn take(&mut self, p: u32) {
+        if let Ok(i) = self.slots.binary_search_by_key(&p, |s| s.point.precinct) {
+            let old = self.slots.remove(i);
+            self.count_digits(old.digits, false);
+            self.dirty = true;
+        }
+    }
+
+    /// The last digits of the region's counts.
+    pub fn digits(&self, engine: &Engine) -> [u64; 10] {
+        let mut h = self.digits;
+        if self.unpacked > 0 {
+            for s in self.slots.iter().filter(|s| s.digits == UNPACKED) {
+                if let Some(e) = engine.precincts()[s.point.precinct as usize].counted() {
+                    digits::add(&mut h, e.votes.iter().map(|&v| u64::from(v)));
+                }
+            }
+        }
+        h
+    }
+
+    /// The integer-percent counts, working out (in parallel) only the chances not yet known.
+    pub fn integer(&mut self) -> integer::Tally {
+        let included = self.slots.iter().filter(|s| integer::qualifies(&s.point)).count() as u64;
+        let step = integer::step(included);
+        let mut todo: Vec<&mut Slot> = self
+            .slots
+            .iter_mut()
+            .filter(|s| integer::qualifies(&s.point))
+            .step_by(step)
+            .filter(|s| s.chance.is_nan())
+            .collect();
+        todo.par_iter_mut().with_min_len(256).for_each(|s| s.chance = integer::chance(&s.point));
+        let slots = &self.slots;
+        integer::tally_with(slots.iter().map(|s| &s.point), |i, _| slots[i].chance)
+    }
+
+    /// The latest report time among the region's counted precincts.
+    pub fn latest(&self, engine: &Engine) -> Option<i64> {
+        self.slots
+            .iter()
+            .filter_map(|s| engine.precincts()[s.point.precinct as usize].counted().map(|e| e.reported_at.unix))
+            .max()
+    }
+}
+
+/// The flags of the last analysis by their test and q-value: a flag whose numbers did not move
+/// is not written again.
+#[derive(Debug, Default)]
+pub struct Messages(FxHashMap<(Kind, u32, u32), (Test, u64, Anomaly)>);
+
+impl Messages {
+    fn key(t: &Test) -> (Kind, u32, u32) {
+        (t.kind, t.region.unwrap_or(NONE), t.precinct.unwrap_or(NONE))
+    }
+
+    /// The flag said of `t` at `q` last time, if its numbers are the same.
+    pub fn take(&mut self, t: &Test, q: f64) -> Option<Anomaly> {
+        let (was, q_was, anomaly) = self.0.remove(&Self::key(t))?;
+        (was == *t && q_was == q.to_bits()).then_some(anomaly)
+    }
+
+    pub fn keep(&mut self, t: Test, q: f64, anomaly: Anomaly) {
+        self.0.insert(Self::key(&t), (t, q.to_bits(), anomaly));
+    }
+}
+
+/// The regions' points and tests as of the last analysis, and what they depended on: a region
+/// is tested again only when its points moved (or the thresholds, or the national leader
+/// changed, which starts everything over).
+#[derive(Debug, Default)]
+pub struct Memo {
+    key: Option<(u64, Config, Option<usize>)>,
+    /// The engine's change sequence the points are up to.
+    seq: u64,
+    /// By precinct: the region whose points hold it, or [`NONE`].
+    region_of: Vec<u32>,
+    pub regions: Vec<RegionPoints>,
+    pub messages: Messages,
+}
+
+impl Memo {
+    /// Brings the points up to `engine` (whose national leader is `leader`), marking the
+    /// regions whose points moved.
+    pub fn update(&mut self, engine: &Engine, cfg: &Config, leader: Option<usize>) {
+        let key = Some((engine.instance(), cfg.clone(), leader));
+        let changed = if self.key == key { engine.changed_since(self.seq) } else { None };
+        if self.key != key {
+            self.messages = Messages::default();
+        }
+        let regions = engine.regions().len();
+        match changed {
+            Some(changed) => {
+                // A region new to the count is judged (if only to say it has too few precincts).
+                self.regions.resize_with(regions.max(self.regions.len()), || RegionPoints {
+                    dirty: true,
+                    ..Default::default()
+                });
+                self.region_of.resize(engine.precincts().len(), NONE);
+                let mut changed = changed.to_vec();
+                changed.sort_unstable();
+                changed.dedup();
+                for p in changed {
+                    self.refresh(engine, p, leader);
+                }
+            }
+            None => self.rebuild(engine, leader),
+        }
+        self.key = key;
+        self.seq = engine.change_seq();
+    }
+
+    fn point_of(engine: &Engine, p: u32) -> Option<(usize, &Entry)> {
+        let prec = &engine.precincts()[p as usize];
+        let (e, r) = (prec.counted()?, prec.region()?);
+        Some((r as usize, e))
+    }
+
+    fn refresh(&mut self, engine: &Engine, p: u32, leader: Option<usize>) {
+        let old = self.region_of[p as usize];
+        let new = Self::point_of(engine, p);
+        if old != NONE && new.is_none_or(|(r, _)| r != old as usize) {
+            self.regions[old as usize].take(p);
+            self.region_of[p as usize] = NONE;
+        }
+        if let Some((r, e)) = new {
+            let region = &mut self.regions[r];
+            let slot = region.slot(engine, p, e, leader);
+            region.put(slot);
+            self.region_of[p as usize] = r as u32;
+        }
+    }
+
+    /// Gathers every region's points afresh (sized exactly: a million points are tens of MB).
+    fn rebuild(&mut self, engine: &Engine, leader: Option<usize>) {
+        let mut counts = vec![0usize; engine.regions().len()];
+        for p in engine.precincts() {
+            if let (Some(_), Some(r)) = (p.counted(), p.region()) {
+                counts[r as usize] += 1;
+            }
+        }
+        self.regions = counts
+            .iter()
+            .map(|&n| RegionPoints { slots: Vec::with_capacity(n), dirty: true, ..Default::default() })
+            .collect();
+        self.region_of = vec![NONE; engine.precincts().len()];
+        for p in 0..engine.precincts().len() as u32 {
+            if let Some((r, e)) = Self::point_of(engine, p) {
+                let region = &mut self.regions[r];
+                let slot = region.slot(engine, p, e, leader);
+                region.put(slot);
+                self.region_of[p as usize] = r as u32;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze, analyze_with};
+    use crate::feed::report::parse_json_report;
+    use crate::feed::{Batch, Loc, Manifest, Schema, Timestamp};
+
+    fn report(id: usize, region: &str, revision: u32, registered: u32, a: u32, b: u32) -> String {
+        format!(
+            r#"{{"precinct":"{region}/T{}/{id}","region":"{region}","revision":{revision},"registered":{registered},"ballots":{},"votes":{{"a":{a},"b":{b},"c":{}}}}}"#,
+            id % 7,
+            a + b + 104,
+            104 + id % 13
+        )
+    }
+
+    /// Corrections, withdrawals, precincts moving between regions and held by conflicting
+    /// reports: after each, the kept points give exactly what a fresh analysis gives.
+    #[test]
+    fn kept_points_follow_every_kind_of_change() {
+        let m = Manifest::from_slice(
+            br#"{"id":"t","candidates":[{"id":"a"},{"id":"b"},{"id":"c"}],
+                "regions":[{"id":"n"},{"id":"s"},{"id":"w","statistics":false}]}"#,
+        )
+        .unwrap();
+        let schema = Schema::from_manifest(Some(&m), 1 << 20);
+        let mut engine = Engine::new(Some(m));
+        let seen = Timestamp { unix: 0, offset_seconds: 0 };
+        let put = |engine: &mut Engine, file: &str, lines: Vec<String>| {
+            let mut b = Batch::default();
+            for (i, l) in lines.iter().enumerate() {
+                b.push(Loc::Line(i as u32 + 1), parse_json_report(l.as_bytes(), &schema));
+            }
+            engine.ingest(file, b, seen);
+        };
+        let regions = ["n", "s", "w"];
+        let mut x = 7u64;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let lines: Vec<String> = (0..400)
+            .map(|i| report(i, regions[i % 3], 1, 900 + (i as u32 * 37) % 700, 300 + (i as u32 * 53) % 250, 120))
+            .collect();
+        put(&mut engine, "all.ndjson", lines);
+        let cfg = Config::default();
+        let mut memo = Memo::default();
+        for step in 0..60 {
+            match step % 5 {
+                // A correction of a precinct (sometimes into another region).
+                0 | 1 => {
+                    let i = next(400) as usize;
+                    let r = regions[next(3) as usize];
+                    let line = report(i, regions[i % 3], 2 + step, 1000, 200 + next(600) as u32, next(300) as u32);
+                    let line = if step % 5 == 1 {
+                        line.replace(&format!("\"region\":\"{}\"", regions[i % 3]), &format!("\"region\":\"{r}\""))
+                    } else {
+                        line
+                    };
+                    put(&mut engine, &format!("fix{step}.ndjson"), vec![line]);
+                }
+                // A conflicting report at the same revision: the precinct is held.
+                2 => {
+                    let i = next(400) as usize;
+                    put(&mut engine, &format!("c{step}.ndjson"), vec![report(i, regions[i % 3], 1, 1, 0, 1)]);
+                }
+                // A file withdrawn.
+                3 => engine.withdraw_file(&format!("fix{}.ndjson", step - 3)),
+                // New precincts.
+                _ => {
+                    let lines = (0..5).map(|k| report(400 + step as usize * 5 + k, "s", 1, 800, 400, 200)).collect();
+                    put(&mut engine, &format!("new{step}.ndjson"), lines);
+                }
+            }
+            if step % 3 == 0 {
+                let kept = analyze_with(&engine, &cfg, None, &mut memo);
+                assert_eq!(kept, analyze(&engine, &cfg, None), "after step {step}");
+            }
+        }
+        assert_eq!(analyze_with(&engine, &cfg, None, &mut memo), analyze(&engine, &cfg, None));
+    }
+}

@@ -1,0 +1,69 @@
+//! What summaries read across all counted reports, kept up to date as precincts change so that
+//! a summary costs what is shown, not a pass over every precinct: groups of identical results
+//! (and how many precincts share each valid total), and the latest stated report time (the
+//! "data as of"). A bulk load defers them and builds them once at its end.
+
+use rustc_hash::FxHashMap;
+
+use crate::feed::Timestamp;
+
+use super::identical::IdenticalIndex;
+use super::precinct::Entry;
+
+#[derive(Debug, Default)]
+pub struct Indexes {
+    pub identical: IdenticalIndex,
+    /// Counted precincts by their valid votes.
+    valid_totals: FxHashMap<u64, u32>,
+    /// Counted reports that state their time, by that time; and the latest of them.
+    times: FxHashMap<Timestamp, u32>,
+    latest: Option<Timestamp>,
+}
+
+impl Indexes {
+    pub fn reserve(&mut self, additional: usize) {
+        self.identical.reserve(additional);
+    }
+
+    pub fn add(&mut self, p: u32, e: &Entry) {
+        self.identical.insert(&e.votes, p);
+        *self.valid_totals.entry(e.valid()).or_default() += 1;
+        if e.explicit_time {
+            *self.times.entry(e.reported_at).or_default() += 1;
+            self.latest = self.latest.max(Some(e.reported_at));
+        }
+    }
+
+    pub fn sub(&mut self, p: u32, e: &Entry) {
+        self.identical.remove(&e.votes, p);
+        let valid = e.valid();
+        if let Some(n) = self.valid_totals.get_mut(&valid) {
+            *n -= 1;
+            if *n == 0 {
+                self.valid_totals.remove(&valid);
+            }
+        }
+        if e.explicit_time
+            && let Some(n) = self.times.get_mut(&e.reported_at)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.times.remove(&e.reported_at);
+                if self.latest == Some(e.reported_at) {
+                    // The latest left: the next latest among the distinct times.
+                    self.latest = self.times.keys().max().copied();
+                }
+            }
+        }
+    }
+
+    /// Counted precincts whose valid votes total `valid`.
+    pub fn same_total(&self, valid: u64) -> usize {
+        self.valid_totals.get(&valid).map_or(0, |&n| n as usize)
+    }
+
+    /// The latest stated time among the counted reports.
+    pub fn latest(&self) -> Option<Timestamp> {
+        self.latest
+    }
+}
