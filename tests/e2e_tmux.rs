@@ -202,8 +202,11 @@ fn sigtstp_gives_the_terminal_back_until_fg() {
     assert_eq!(t.flag("alternate_on"), "1");
     // Raw mode again: a key acts at once, without Enter.
     t.keys(&["?"]);
-    t.wait_for("the help", |s| s.contains("Keys") || s.contains("help"), Duration::from_secs(5));
+    t.wait_for("the help", |s| s.contains("move focus between panels"), Duration::from_secs(5));
+    // Each key waited for: an Escape followed at once by Ctrl-Z reads as one key (Alt-Ctrl-Z),
+    // as in any terminal.
     t.keys(&["Escape"]);
+    t.wait_for("the help to close", |s| !s.contains("move focus between panels"), Duration::from_secs(5));
     // Ctrl-Z does the same from the keyboard.
     t.keys(&["C-z"]);
     t.wait_for("the shell to say it stopped", |s| s.matches("Stopped").count() >= 2, Duration::from_secs(10));
@@ -330,8 +333,10 @@ fn a_hundred_thousand_regions_keep_the_keys_quick() {
     t.wait_for("the dashboard", |s| s.contains("Regions (100000)"), Duration::from_secs(60));
     // Each of these took many seconds when every frame went through every region.
     t.keys(&["?"]);
-    t.wait_for("help", |s| s.contains("Keys"), Duration::from_secs(5));
+    t.wait_for("help", |s| s.contains("move focus between panels"), Duration::from_secs(5));
+    // Waited for: an Escape followed at once by G reads as one key (Alt-G).
     t.keys(&["Escape"]);
+    t.wait_for("the help to close", |s| !s.contains("move focus between panels"), Duration::from_secs(5));
     t.keys(&["G"]);
     t.wait_for("the last region", |s| s.contains("Region 99999"), Duration::from_secs(5));
     t.keys(&["q"]);
