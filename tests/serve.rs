@@ -207,6 +207,9 @@ fn three_viewers_see_the_tally_and_each_navigates_alone() {
     middle.wait_for("the unknown-key note", |s| s.contains("x does nothing here"), LONG);
     middle.keys(&["Space"]);
     middle.wait_for("the clock note", |s| s.contains("replay clock is the server"), LONG);
+    // Saving the screen would write on the server: not offered, and said.
+    middle.keys(&["w"]);
+    middle.wait_for("the saving note", |s| s.contains("not offered to a served viewer"), LONG);
     assert!(ended(&large.screen()), "another viewer's Space did not restart the night");
 
     // A resize redraws at the new size.
