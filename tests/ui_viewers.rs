@@ -96,3 +96,87 @@ fn two_viewers_navigate_one_hub_on_their_own() {
     insta::assert_snapshot!("viewer_a_region_fingerprint_120x40", screen_a);
     insta::assert_snapshot!("viewer_b_national_80x24", screen_b);
 }
+
+/// A viewer with something new at every look.
+struct Busy<'a> {
+    viewer: &'a Viewer,
+    version: std::sync::atomic::AtomicU64,
+}
+
+impl Views for Busy<'_> {
+    fn version(&self) -> u64 {
+        self.version.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+    fn latest(&self) -> votewatch::hub::view::View {
+        self.viewer.latest()
+    }
+    fn send(&self, c: votewatch::hub::Command) {
+        self.viewer.send(c)
+    }
+}
+
+/// When each frame began to go, and whether the loop has drawn since it last waited.
+type Starts = std::rc::Rc<std::cell::RefCell<(Vec<Instant>, bool)>>;
+
+/// A terminal that takes 80 ms to take each frame (the first flush after the loop waited).
+struct Slow(Starts, usize);
+
+impl std::io::Write for Slow {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.1 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let mut s = self.0.borrow_mut();
+        if std::mem::take(&mut self.1) > 0 && !s.1 {
+            s.0.push(Instant::now());
+            s.1 = true;
+            std::thread::sleep(Duration::from_millis(80));
+        }
+        Ok(())
+    }
+}
+
+/// Until ten frames have gone, nothing (a wake every 10 ms at most); then `q`.
+struct Frames(Starts);
+
+impl Events for Frames {
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>> {
+        let mut s = self.0.borrow_mut();
+        s.1 = false;
+        if s.0.len() >= 10 {
+            return Ok(Some(key('q')));
+        }
+        // Woken often, as by a hub publishing all the time.
+        std::thread::sleep(timeout.min(Duration::from_millis(10)));
+        Ok(None)
+    }
+}
+
+#[test]
+fn frames_are_paced_start_to_start_so_a_slow_frame_keeps_up_with_the_hub() {
+    // At 10 frames a second with something new all the time, a frame that takes 80 ms to go
+    // still leaves 100 ms from the start of one to the
+    // start of the next — not 180 ms, which would fall behind a hub publishing every 100 ms.
+    let hub = hub();
+    let viewer = hub.viewer();
+    let busy = Busy { viewer: &viewer, version: 0.into() };
+    let starts: Starts = Starts::default();
+    let backend = ratatui::backend::CrosstermBackend::new(Slow(Starts::clone(&starts), 0));
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let mut terminal =
+        Terminal::with_options(backend, ratatui::TerminalOptions { viewport: ratatui::Viewport::Fixed(area) }).unwrap();
+    let theme = Theme::new(ThemeName::Dark, ColorDepth::None);
+    let mut app = App { wall_clock: Some("12:00:00".into()), ..App::default() };
+    let signal = AtomicI32::new(0);
+    let mut events = Frames(Starts::clone(&starts));
+    let ending =
+        run_loop(&mut terminal, &mut app, &busy, &mut events, &theme, 10, Host::local(&signal, &mut || Ok(())))
+            .unwrap();
+    assert_eq!(ending, Ending::Quit);
+    let starts = &starts.borrow().0;
+    let gaps: Vec<Duration> = starts.windows(2).skip(1).map(|w| w[1] - w[0]).collect();
+    let mean = gaps.iter().sum::<Duration>() / gaps.len() as u32;
+    assert!(gaps.iter().all(|g| *g >= Duration::from_millis(95)), "never faster than 10 fps: {gaps:?}");
+    assert!(mean < Duration::from_millis(140), "paced from start to start: {gaps:?}");
+}

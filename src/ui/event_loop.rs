@@ -209,7 +209,11 @@ where
             if let Some(focus) = app.refocus() {
                 views.send(crate::hub::Command::Focus(focus));
             }
-            last_draw = Instant::now();
+            // Frames are paced from the start of one to the start of the next: counted from
+            // its end, each frame's drawing time would be added to the gap, and a loop drawing
+            // every snapshot the hub publishes (at the same rate) would fall behind it by that
+            // much each time, showing each one later and later until it skipped one.
+            last_draw = now;
             dirty = false;
             input = false;
         }
