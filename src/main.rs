@@ -10,6 +10,7 @@ use votewatch::run;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    run::no_huge_pages();
     let result = votewatch::config::command_line().and_then(|cli| dispatch(cli.command));
     match result {
         Ok(()) => ExitCode::SUCCESS,

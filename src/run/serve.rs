@@ -39,7 +39,6 @@ pub fn run(
     ui: &UiOpts,
     args: ServerArgs,
 ) -> Result<()> {
-    crate::serve::no_huge_pages();
     let authorized_keys = match (&args.authorized_keys, args.open) {
         (_, true) => None,
         (Some(p), false) => Some(p.clone()),

@@ -166,20 +166,6 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// Asks the kernel for no transparent huge pages in this process (what the allocator's own
-/// `MIMALLOC_ALLOW_THP=0` does), before the feed is read. Each viewer's dashboard runs on a
-/// thread of its own and the allocator gives each thread pages of its own: with huge pages,
-/// every 2 MB of them a thread touches is resident whole — about 5 MB a viewer, measured
-/// (`cargo bench --bench serve`), against about 1 MB without.
-pub fn no_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and only sets a flag of the
-    // process; on failure (an old kernel) nothing changes.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
 /// Serves `opened` until SIGINT, SIGTERM or SIGHUP.
 pub fn run(opened: Opened, opts: Options) -> Result<()> {
     let log = Log { json: opts.log_json };
@@ -373,16 +359,5 @@ impl Signals {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_server_asks_for_no_huge_pages() {
-        super::no_huge_pages();
-        // SAFETY: reads the flag just set.
-        assert_eq!(unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) }, 1);
     }
 }
