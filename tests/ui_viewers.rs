@@ -177,6 +177,10 @@ fn frames_are_paced_start_to_start_so_a_slow_frame_keeps_up_with_the_hub() {
     let starts = &starts.borrow().0;
     let gaps: Vec<Duration> = starts.windows(2).skip(1).map(|w| w[1] - w[0]).collect();
     let mean = gaps.iter().sum::<Duration>() / gaps.len() as u32;
-    assert!(gaps.iter().all(|g| *g >= Duration::from_millis(95)), "never faster than 10 fps: {gaps:?}");
-    assert!(mean < Duration::from_millis(140), "paced from start to start: {gaps:?}");
+    // Bounds with room for a shared machine's jitter either way (a frame's start is seen at
+    // its flush, a little after the loop took its time): paced from a frame's end, the gaps
+    // would be 180 ms and more.
+    assert!(mean >= Duration::from_millis(90), "not faster than 10 fps: {gaps:?}");
+    assert!(gaps.iter().all(|g| *g >= Duration::from_millis(50)), "no two frames at once: {gaps:?}");
+    assert!(mean < Duration::from_millis(150), "paced from start to start: {gaps:?}");
 }
