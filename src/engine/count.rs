@@ -114,6 +114,17 @@ impl Count {
         }
     }
 
+    /// A candidate's name by id (the id itself for one not in the count), as written: views
+    /// clean it where they draw it.
+    pub fn candidate_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.candidates.iter().find(|c| c.id == id).map_or(id, |c| c.name.as_str())
+    }
+
+    /// A region's name by id (the id itself for one not in the count), as written.
+    pub fn region_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.regions.iter().find(|r| r.id == id).map_or(id, |r| r.name.as_str())
+    }
+
     /// The "data as of" moment, unix seconds.
     pub fn as_of_unix(&self) -> Option<i64> {
         self.as_of.as_deref().and_then(crate::feed::Timestamp::parse).map(|t| t.unix)

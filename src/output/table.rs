@@ -163,7 +163,7 @@ fn regions(out: &mut String, s: &Summary) {
     if s.regions.is_empty() {
         return;
     }
-    let name_of = |id: &str| s.candidates.iter().find(|c| c.id == id).map_or(id, |c| c.name.as_str()).to_string();
+    let name_of = |id: &str| s.candidate_name(id).to_string();
     let rw = s.regions.iter().map(|r| width(&clean(&r.name))).max().unwrap_or(0).clamp(6, NAME_MAX);
     let lw = s.regions.iter().filter_map(|r| r.leader.as_deref()).map(|l| width(&clean(&name_of(l)))).max();
     let lw = lw.unwrap_or(0).clamp(6, NAME_MAX);

@@ -46,9 +46,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, theme: &Theme) {
         Block::default().borders(Borders::ALL).border_style(theme.dim()).title(Span::styled(title, theme.title()));
     if let Some(p) = s.projection.as_ref() {
         let leader =
-            view.call.as_ref().and_then(|c| c.leader.as_deref()).map(|id| {
-                s.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| crate::text::clean(&c.name))
-            });
+            view.call.as_ref().and_then(|c| c.leader.as_deref()).map(|id| crate::text::clean(s.candidate_name(id)));
         block = block.title_bottom(bottom_line(p, view.call.as_ref(), leader, area.width as usize, theme));
     }
     let inner = block.inner(area);

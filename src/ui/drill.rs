@@ -69,8 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
         .iter()
         .map(|p| {
             let leader = p.leader.as_ref().map_or(String::new(), |(id, v)| {
-                let n = view.summary.candidates.iter().find(|c| &c.id == id).map_or(id.clone(), |c| c.name.clone());
-                format!("{} {}", percent1(*v, p.valid), n)
+                format!("{} {}", percent1(*v, p.valid), view.summary.candidate_name(id))
             });
             let flags = match (p.held, p.flags) {
                 (true, _) => "⏸ held".to_string(),

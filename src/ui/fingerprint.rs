@@ -95,9 +95,10 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &App, theme: &Theme) {
     let fp = view.fingerprint.as_ref();
     let scope = match fp {
         Some(fp) => fp.scope.clone(),
-        None => app.fingerprint_region.as_deref().map_or("Nation".to_string(), |id| {
-            view.summary.regions.iter().find(|r| r.id == id).map_or(id.to_string(), |r| r.name.clone())
-        }),
+        None => app
+            .fingerprint_region
+            .as_deref()
+            .map_or("Nation".to_string(), |id| view.summary.region_name(id).to_string()),
     };
     let leader = fp.and_then(|fp| fp.leader.as_ref()).map(|(_, name)| name.as_str());
     let room = usize::from(area.width.saturating_sub(4));

@@ -349,13 +349,11 @@ impl App {
                 if a.precinct.is_some() {
                     return None;
                 }
-                let region = a.region.as_deref().map(|id| {
-                    view.summary.regions.iter().find(|r| r.id == id).map_or(id.to_string(), |r| r.name.clone())
-                });
+                let region = a.region.as_deref().map(|id| view.summary.region_name(id));
                 Some(Entry {
                     title: format!("{} {} {}", super::theme::severity_symbol(a.severity), a.severity.as_str(), a.kind),
                     paragraphs: vec![
-                        format!("Where: {}", region.as_deref().unwrap_or("the whole election")),
+                        format!("Where: {}", region.unwrap_or("the whole election")),
                         String::new(),
                         a.message.clone(),
                         String::new(),

@@ -84,8 +84,6 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
             _ => String::new(),
         }
     };
-    let name_by_id =
-        |id: &str| view.summary.candidates.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.name.clone());
     let widths = [
         Constraint::Length(name_w as u16),
         Constraint::Length(11),
@@ -102,7 +100,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
                 Some(e) => format!("{}/{}", thousands(r.precincts_reporting), thousands(e)),
                 None => thousands(r.precincts_reporting),
             };
-            let leader = r.leader.as_deref().map(name_by_id).unwrap_or_default();
+            let leader = r.leader.as_deref().map_or("", |id| view.summary.candidate_name(id));
             let margin = match (r.margin, r.leader.is_some()) {
                 (Some(m), true) => format!("+{}", percent1(m, r.valid)),
                 _ => String::new(),
@@ -116,7 +114,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
                     Span::styled(bar(r.ballots, r.registered, gauge_w), theme.gauge()),
                     Span::styled(format!(" {}", percent1(r.ballots, r.registered)), theme.text()),
                 ])),
-                Cell::from(fit(&leader, cols[3])),
+                Cell::from(fit(leader, cols[3])),
                 Cell::from(margin),
                 Cell::from(Line::from(vec![
                     Span::styled(flags.clone(), theme.warning()),
