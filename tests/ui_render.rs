@@ -13,10 +13,13 @@ use votewatch::ui::app::{App, Cursor, Drill, Panel, SortKey};
 use votewatch::ui::theme::{ColorDepth, Theme, ThemeName};
 
 fn final_view(focus: Focus) -> View {
-    let opts = FeedOpts::default();
-    let feed = Path::new("tests/fixtures/small-feed");
+    view_at_end(Path::new("tests/fixtures/small-feed"), &FeedOpts::default(), &focus)
+}
+
+/// The view at the end of a replay of `feed` at full speed, with `focus`.
+fn view_at_end(feed: &Path, opts: &FeedOpts, focus: &Focus) -> View {
     let opened = votewatch::hub::replay(feed, &opts.options(), ReplaySpeed::Max, opts.forensics().unwrap()).unwrap();
-    opened.view_at_end(&focus)
+    opened.view_at_end(focus)
 }
 
 fn render(view: &View, app: &mut App, w: u16, h: u16) -> String {
@@ -229,10 +232,7 @@ fn fingerprint_colours_stay_within_what_the_terminal_shows() {
 
 /// The view at the end of a bundled sample's replay.
 fn sample_view(name: &str) -> View {
-    let opts = FeedOpts::default();
-    let feed = Path::new("sample-feeds").join(name);
-    let opened = votewatch::hub::replay(&feed, &opts.options(), ReplaySpeed::Max, opts.forensics().unwrap()).unwrap();
-    opened.view_at_end(&Focus::default())
+    view_at_end(&Path::new("sample-feeds").join(name), &FeedOpts::default(), &Focus::default())
 }
 
 #[test]
@@ -330,9 +330,8 @@ fn an_empty_watch_says_what_it_watches_and_that_it_waits() {
 fn a_baseline_that_matches_little_is_said_on_screen() {
     let sample = Path::new("sample-feeds/kz-2022-presidential");
     let opts = FeedOpts { baseline: Some(sample.join("almaty")), ..FeedOpts::default() };
-    let opened = votewatch::hub::replay(sample, &opts.options(), ReplaySpeed::Max, opts.forensics().unwrap()).unwrap();
-    let view = opened.view_at_end(&Focus::default());
-    let warning = view.summary.projection.as_ref().unwrap().baseline.as_ref().unwrap().warning.clone().unwrap();
+    let view = view_at_end(sample, &opts, &Focus::default());
+    let warning = view.summary.baseline_warning().unwrap().to_string();
     let screen = render(&view, &mut App::default(), 160, 48);
     let line = screen.lines().find(|l| l.contains("⚠ --baseline: only")).unwrap_or_else(|| panic!("{screen}"));
     assert!(line.contains(&warning[..60]), "{line}");

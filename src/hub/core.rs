@@ -90,12 +90,7 @@ impl Core {
         }
         // A baseline that matches little of this election is said on every screen, not only
         // by `tally`.
-        let baseline = summary
-            .projection
-            .as_ref()
-            .and_then(|p| p.baseline.as_ref())
-            .and_then(|b| b.warning.as_ref())
-            .map(|w| format!("--baseline: {w}"));
+        let baseline = summary.baseline_warning().map(|w| format!("--baseline: {w}"));
         let notice = [driver.notice(), self.record_error.clone(), baseline].into_iter().flatten().collect::<Vec<_>>();
         Snapshot {
             version,

@@ -30,6 +30,13 @@ impl From<Count> for Summary {
     }
 }
 
+impl Summary {
+    /// What a `--baseline` that matches few of the reported precincts warns, if it does.
+    pub fn baseline_warning(&self) -> Option<&str> {
+        self.projection.as_ref()?.baseline.as_ref()?.warning.as_deref()
+    }
+}
+
 /// The count's fields read through the summary (`summary.candidates`).
 impl std::ops::Deref for Summary {
     type Target = Count;

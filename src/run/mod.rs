@@ -82,7 +82,7 @@ pub fn fail_on(summary: &crate::hub::Summary, what: &[crate::cli::FailOn]) -> an
 
 /// Says on stderr what the projection says of its baseline when few precincts matched.
 pub fn warn_baseline(summary: &crate::hub::Summary) {
-    if let Some(w) = summary.projection.as_ref().and_then(|p| p.baseline.as_ref()).and_then(|b| b.warning.as_ref()) {
+    if let Some(w) = summary.baseline_warning() {
         crate::text::warn(&format!("--baseline: {w}"));
     }
 }

@@ -184,9 +184,14 @@ impl Replay {
             (false, None) => return f64::INFINITY,
             (true, _) => self.anchor_feed,
         };
+        self.not_past_the_end(clock)
+    }
+
+    /// `t`, or the last report's time if `t` is later.
+    fn not_past_the_end(&self, t: f64) -> f64 {
         match self.script.last() {
-            Some(last) if clock > last => last,
-            _ => clock,
+            Some(last) if t > last => last,
+            _ => t,
         }
     }
 
@@ -279,11 +284,7 @@ impl Replay {
     pub fn seek(&mut self, seconds: f64, now: Instant, out: Out) {
         let clock = self.clock(now);
         let target = if clock.is_finite() { clock } else { self.current_time() } + seconds;
-        // Not past the last report either way.
-        let target = match self.script.last() {
-            Some(last) if target > last => last,
-            _ => target,
-        };
+        let target = self.not_past_the_end(target);
         let upto = self.script.arrivals.partition_point(|a| a.at <= target);
         if upto < self.position {
             self.start(out);

@@ -80,33 +80,51 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
     }
     first.extend(right);
 
-    let reporting = s.precincts_reporting;
     // Nothing counted yet: say what is watched, and that it waits.
-    if let Mode::Live { root } = &view.mode
-        && reporting == 0
+    let second = match &view.mode {
+        Mode::Live { root } if s.precincts_reporting == 0 => waiting(root, s, area.width as usize, theme),
+        _ => progress(view, area.width as usize, theme),
+    };
+    let mut lines = vec![Line::from(first), second];
+    if let Mode::Replay(r) = &view.mode
+        && area.height >= 3
     {
-        let what = if s.rejected.is_empty() {
-            "waiting for reports".to_string()
-        } else {
-            format!("waiting for reports ({} refused: see Rejected)", s.rejected.len())
-        };
-        let line = super::fit_spans(
-            vec![
-                Span::styled("Watching ", theme.dim()),
-                Span::styled(clean(root), theme.text()),
-                Span::styled(format!(" · {what}"), theme.warning()),
-            ],
-            area.width as usize,
-        );
-        let mut lines = vec![Line::from(first), line];
-        if let Some(n) = &view.notice {
-            lines
-                .push(Line::from(Span::styled(fit(&format!("⚠ {}", clean(n)), area.width as usize), theme.critical())));
-        }
-        f.render_widget(Paragraph::new(lines), area);
-        return;
+        let w = (area.width as usize).saturating_sub(34).max(10);
+        let pos = r.position as u64;
+        lines.push(Line::from(vec![
+            Span::styled("Replay    ", theme.dim()),
+            Span::styled(bar(pos, r.total as u64, w), theme.gauge()),
+            Span::styled(format!(" {}/{} reports", thousands(pos), thousands(r.total as u64)), theme.text()),
+        ]));
     }
-    let gauge_w = (area.width as usize / 5).clamp(8, 30);
+    if let Some(n) = &view.notice {
+        lines.push(Line::from(Span::styled(fit(&format!("⚠ {}", clean(n)), area.width as usize), theme.critical())));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The second line before anything is counted in a watch: the path watched, and that it waits.
+fn waiting(root: &str, s: &crate::hub::Summary, width: usize, theme: &Theme) -> Line<'static> {
+    let what = if s.rejected.is_empty() {
+        "waiting for reports".to_string()
+    } else {
+        format!("waiting for reports ({} refused: see Rejected)", s.rejected.len())
+    };
+    super::fit_spans(
+        vec![
+            Span::styled("Watching ", theme.dim()),
+            Span::styled(clean(root), theme.text()),
+            Span::styled(format!(" · {what}"), theme.warning()),
+        ],
+        width,
+    )
+}
+
+/// The second line: precincts reporting, ballots, held, and the "data as of" where it fits.
+fn progress(view: &View, width: usize, theme: &Theme) -> Line<'static> {
+    let s = &view.summary;
+    let reporting = s.precincts_reporting;
+    let gauge_w = (width / 5).clamp(8, 30);
     let mut second = vec![Span::styled("Precincts ", theme.dim())];
     match s.precincts_expected {
         Some(e) => {
@@ -130,7 +148,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
         }
         // Only whole: the longer form where it fits, a shorter one, or none.
         let used: usize = second.iter().map(|s| crate::text::width(&s.content)).sum();
-        let room = (area.width as usize).saturating_sub(used);
+        let room = width.saturating_sub(used);
         let at = clock(&t);
         for label in ["   data as of ", "   as of "] {
             if crate::text::width(label) + crate::text::width(&at) <= room {
@@ -140,22 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, wall: &str, theme: &Theme) {
             }
         }
     }
-    let mut lines = vec![Line::from(first), Line::from(second)];
-    if let Mode::Replay(r) = &view.mode
-        && area.height >= 3
-    {
-        let w = (area.width as usize).saturating_sub(34).max(10);
-        let pos = r.position as u64;
-        lines.push(Line::from(vec![
-            Span::styled("Replay    ", theme.dim()),
-            Span::styled(bar(pos, r.total as u64, w), theme.gauge()),
-            Span::styled(format!(" {}/{} reports", thousands(pos), thousands(r.total as u64)), theme.text()),
-        ]));
-    }
-    if let Some(n) = &view.notice {
-        lines.push(Line::from(Span::styled(fit(&format!("⚠ {}", clean(n)), area.width as usize), theme.critical())));
-    }
-    f.render_widget(Paragraph::new(lines), area);
+    Line::from(second)
 }
 
 pub fn speed_label(x: f64) -> String {
