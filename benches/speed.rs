@@ -40,7 +40,8 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
     // Corrections of stations spread over the regions: each adds a vote to one candidate.
     let n = engine.precincts().len();
     let (mut analysis, mut summary) = (Vec::new(), Vec::new());
-    for i in 0..40 {
+    let iters: usize = std::env::var("SPEED_N").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    for i in 0..iters {
         let p = &engine.precincts()[(i * 2_459 + 17) % n];
         let e = p.counted().unwrap();
         let mut votes: Vec<(Name, u32)> =
@@ -73,7 +74,7 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
         "statistics after one new report, Russia 2018 (97,699 stations)".into(),
         format!("{:.0} µs", median(&mut analysis)),
         format!(
-            "median of 40 corrections, each in another region: analysis and projection; the first full analysis took {:.0} ms; the whole summary a view gets (totals, anomalies, statistics): {:.0} µs",
+            "median of {iters} corrections, each in another region: analysis and projection; the first full analysis took {:.0} ms; the whole summary a view gets (totals, anomalies, statistics): {:.0} µs",
             full.as_secs_f64() * 1e3,
             median(&mut summary)
         ),

@@ -124,9 +124,58 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
     Some((lower + mid) / 2.0)
 }
 
+/// The first value, in ascending order, at which the weights summed from the smallest exceed
+/// `half` (with half the total: the weighted median), as a sort and a scan would find it, by
+/// selection rather than a full sort (the slice is reordered). `None` if none does.
+pub fn weighted_crossing(mut v: &mut [(f64, u32)], half: u64) -> Option<f64> {
+    let mut acc = 0u64;
+    while !v.is_empty() {
+        let k = v.len() / 2;
+        let (below, pivot, above) = std::mem::take(&mut v).select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0));
+        let below_weight: u64 = below.iter().map(|x| u64::from(x.1)).sum();
+        if acc + below_weight > half {
+            v = below;
+            continue;
+        }
+        acc += below_weight + u64::from(pivot.1);
+        if acc > half {
+            return Some(pivot.0);
+        }
+        v = above;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{median, weighted_crossing};
+
+    #[test]
+    fn weighted_crossing_is_what_a_sort_and_a_scan_find() {
+        // Seeded pseudo-random values with many ties and some zero weights.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        for len in 0..200 {
+            let v: Vec<(f64, u32)> = (0..len).map(|_| (f64::from(next() % 17) / 16.0, next() % 5)).collect();
+            let total: u64 = v.iter().map(|x| u64::from(x.1)).sum();
+            for half in [0, total / 3, total / 2, total.saturating_sub(1), total] {
+                let mut sorted = v.clone();
+                sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut acc = 0;
+                let want = sorted
+                    .iter()
+                    .find(|x| {
+                        acc += u64::from(x.1);
+                        acc > half
+                    })
+                    .map(|x| x.0);
+                assert_eq!(weighted_crossing(&mut v.clone(), half), want, "{v:?} {half}");
+            }
+        }
+    }
 
     #[test]
     fn median_of_odd_even_and_empty() {

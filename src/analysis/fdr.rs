@@ -24,24 +24,48 @@ pub fn adjust_of(p: &[f64], m: usize) -> Vec<f64> {
     out
 }
 
+/// One family's part of [`hierarchical`], worked out once while the family does not change:
+/// the BH q-values of its kept p-values (within the family) and its Simes p-value (the
+/// smallest of them; 1 for a family with none kept).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Within {
+    pub q: Vec<f64>,
+    pub simes: f64,
+}
+
+/// A family's [`Within`]: the p-values kept (the smallest ones) of `m` tests.
+pub fn within(p: &[f64], m: usize) -> Within {
+    let q = adjust_of(p, m);
+    let simes = q.iter().copied().fold(1.0, f64::min);
+    Within { q, simes }
+}
+
+/// The families' part of [`hierarchical`] from their Simes p-values: which are selected (BH
+/// across the families at `level`), and the factor F/R their q-values are scaled by.
+pub fn across(simes: &[f64], level: f64) -> (Vec<bool>, f64) {
+    let selected: Vec<bool> = adjust(simes).into_iter().map(|q| q <= level).collect();
+    let r = selected.iter().filter(|&&s| s).count();
+    (selected, simes.len() as f64 / r.max(1) as f64)
+}
+
+/// A kept p-value's adjusted value on the `level` scale (see [`hierarchical`]).
+pub fn scaled(q: f64, selected: bool, scale: f64) -> f64 {
+    if selected { (q * scale).min(1.0) } else { 1.0 }
+}
+
 /// Benjamini–Bogomolov over families, each given as the p-values kept (the smallest ones) and
 /// its size. A family is selected when its Simes p-value (its smallest BH q-value) survives BH
 /// across the families at `level`; within each of the R selected families of F, BH runs at
 /// level·R/F. Returns each kept p-value's adjusted value on the `level` scale (its BH q-value
 /// within the family × F/R; 1 in a family not selected): at most `level` means flagged. Under
 /// the null of each test, the expected share of false discoveries, averaged over the selected
-/// families, is at most `level`.
+/// families, is at most `level`. (The analysis keeps each family's [`within`] between runs and
+/// does [`across`] alone when one region changed.)
 pub fn hierarchical(families: &[(Vec<f64>, usize)], level: f64) -> Vec<Vec<f64>> {
-    let within: Vec<Vec<f64>> = families.iter().map(|(p, m)| adjust_of(p, *m)).collect();
-    let simes: Vec<f64> = within.iter().map(|q| q.iter().copied().fold(1.0, f64::min)).collect();
-    let across = adjust(&simes);
-    let selected = across.iter().filter(|&&q| q <= level).count();
-    let scale = families.len() as f64 / selected.max(1) as f64;
-    within
-        .into_iter()
-        .zip(across)
-        .map(|(q, a)| q.into_iter().map(|x| if a <= level { (x * scale).min(1.0) } else { 1.0 }).collect())
-        .collect()
+    let within: Vec<Within> = families.iter().map(|(p, m)| within(p, *m)).collect();
+    let simes: Vec<f64> = within.iter().map(|w| w.simes).collect();
+    let (selected, scale) = across(&simes, level);
+    within.into_iter().zip(selected).map(|(w, s)| w.q.into_iter().map(|x| scaled(x, s, scale)).collect()).collect()
 }
 
 #[cfg(test)]

@@ -156,28 +156,55 @@ impl RegionPoints {
 
 /// The flags of the last analysis by their test and q-value: a flag whose numbers did not move
 /// is not written again.
+/// The flags' messages of the last analysis, by test (kind, region, precinct): a flag whose
+/// test and q-value are the same keeps its message (most of them, after a new report in one
+/// region). Kept in place from one analysis to the next; what was not said again is dropped.
+/// A flag as last said: its test, its q-value's bits, the round that last said it, the flag.
+type Said = (Test, u64, u64, Anomaly);
+
 #[derive(Debug, Default)]
-pub struct Messages(FxHashMap<(Kind, u32, u32), (Test, u64, Anomaly)>);
+pub struct Messages {
+    said: FxHashMap<(Kind, u32, u32), Said>,
+    /// The analysis being said (each entry carries the last one that said it).
+    round: u64,
+}
 
 impl Messages {
     fn key(t: &Test) -> (Kind, u32, u32) {
         (t.kind, t.region.unwrap_or(NONE), t.precinct.unwrap_or(NONE))
     }
 
-    /// The flag said of `t` at `q` last time, if its numbers are the same.
-    pub fn take(&mut self, t: &Test, q: f64) -> Option<Anomaly> {
-        let (was, q_was, anomaly) = self.0.remove(&Self::key(t))?;
-        (was == *t && q_was == q.to_bits()).then_some(anomaly)
+    /// Starts saying the next analysis's flags.
+    pub fn begin(&mut self) {
+        self.round += 1;
     }
 
-    pub fn keep(&mut self, t: Test, q: f64, anomaly: Anomaly) {
-        self.0.insert(Self::key(&t), (t, q.to_bits(), anomaly));
+    /// The flag of test `t` with q-value `q`: its message kept if they are the same as when it
+    /// was last said, else `make`'s.
+    pub fn say(&mut self, t: &Test, q: f64, make: impl FnOnce() -> Anomaly) -> &Anomaly {
+        use std::collections::hash_map::Entry;
+        let (round, bits) = (self.round, q.to_bits());
+        let said = match self.said.entry(Self::key(t)) {
+            Entry::Occupied(o) => {
+                let said = o.into_mut();
+                if said.0 != *t || said.1 != bits {
+                    *said = (*t, bits, round, make());
+                }
+                said
+            }
+            Entry::Vacant(v) => v.insert((*t, bits, round, make())),
+        };
+        said.2 = round;
+        &said.3
+    }
+
+    /// Forgets the flags not said since [`begin`](Self::begin).
+    pub fn end(&mut self) {
+        let round = self.round;
+        self.said.retain(|_, e| e.2 == round);
     }
 }
 
-/// The regions' points and tests as of the last analysis, and what they depended on: a region
-/// is tested again only when its points moved (or the thresholds, or the national leader
-/// changed, which starts everything over).
 #[derive(Debug, Default)]
 pub struct Memo {
     key: Option<(u64, Config, Option<usize>)>,
@@ -187,6 +214,8 @@ pub struct Memo {
     region_of: Vec<u32>,
     pub regions: Vec<RegionPoints>,
     pub messages: Messages,
+    /// The skew test's regional measures.
+    pub excesses: super::skew::Excesses,
 }
 
 impl Memo {
@@ -197,6 +226,7 @@ impl Memo {
         let changed = if self.key == key { engine.changed_since(self.seq) } else { None };
         if self.key != key {
             self.messages = Messages::default();
+            self.excesses = Default::default();
         }
         let regions = engine.regions().len();
         match changed {
@@ -287,7 +317,7 @@ mod tests {
     fn kept_points_follow_every_kind_of_change() {
         let m = Manifest::from_slice(
             br#"{"id":"t","candidates":[{"id":"a"},{"id":"b"},{"id":"c"}],
-                "regions":[{"id":"n"},{"id":"s"},{"id":"w","statistics":false}]}"#,
+                "regions":[{"id":"n"},{"id":"s"},{"id":"e"},{"id":"o"},{"id":"w","statistics":false}]}"#,
         )
         .unwrap();
         let schema = Schema::from_manifest(Some(&m), 1 << 20);
@@ -300,7 +330,9 @@ mod tests {
             }
             engine.ingest(file, b, seen);
         };
-        let regions = ["n", "s", "w"];
+        // Four regions with statistics: enough for the skew test, whose regional measures are
+        // kept too.
+        let regions = ["n", "s", "e", "o", "w"];
         let mut x = 7u64;
         let mut next = move |m: u64| {
             x ^= x << 13;
@@ -309,20 +341,22 @@ mod tests {
             x % m
         };
         let lines: Vec<String> = (0..400)
-            .map(|i| report(i, regions[i % 3], 1, 900 + (i as u32 * 37) % 700, 300 + (i as u32 * 53) % 250, 120))
+            .map(|i| report(i, regions[i % 5], 1, 900 + (i as u32 * 37) % 700, 300 + (i as u32 * 53) % 250, 120))
             .collect();
         put(&mut engine, "all.ndjson", lines);
         let cfg = Config::default();
         let mut memo = Memo::default();
+        let first = analyze_with(&engine, &cfg, None, &mut memo);
+        assert!(first.national_excess.is_some(), "the skew test is measured");
         for step in 0..60 {
             match step % 5 {
                 // A correction of a precinct (sometimes into another region).
                 0 | 1 => {
                     let i = next(400) as usize;
-                    let r = regions[next(3) as usize];
-                    let line = report(i, regions[i % 3], 2 + step, 1000, 200 + next(600) as u32, next(300) as u32);
+                    let r = regions[next(5) as usize];
+                    let line = report(i, regions[i % 5], 2 + step, 1000, 200 + next(600) as u32, next(300) as u32);
                     let line = if step % 5 == 1 {
-                        line.replace(&format!("\"region\":\"{}\"", regions[i % 3]), &format!("\"region\":\"{r}\""))
+                        line.replace(&format!("\"region\":\"{}\"", regions[i % 5]), &format!("\"region\":\"{r}\""))
                     } else {
                         line
                     };
@@ -331,7 +365,7 @@ mod tests {
                 // A conflicting report at the same revision: the precinct is held.
                 2 => {
                     let i = next(400) as usize;
-                    put(&mut engine, &format!("c{step}.ndjson"), vec![report(i, regions[i % 3], 1, 1, 0, 1)]);
+                    put(&mut engine, &format!("c{step}.ndjson"), vec![report(i, regions[i % 5], 1, 1, 0, 1)]);
                 }
                 // A file withdrawn.
                 3 => engine.withdraw_file(&format!("fix{}.ndjson", step - 3)),
@@ -341,7 +375,7 @@ mod tests {
                     put(&mut engine, &format!("new{step}.ndjson"), lines);
                 }
             }
-            if step % 3 == 0 {
+            if step % 2 == 0 {
                 let kept = analyze_with(&engine, &cfg, None, &mut memo);
                 assert_eq!(kept, analyze(&engine, &cfg, None), "after step {step}");
             }

@@ -106,11 +106,24 @@ fn fmt_p(p: f64) -> String {
 #[derive(Debug, Clone)]
 pub struct RegionResult {
     status: RegionStatus,
-    /// Its tests (outlier tests only where they could pass).
-    tests: Vec<Test>,
+    /// Its precinct tests, turnout then share outliers (only those that could pass).
+    outliers: Vec<Test>,
+    /// The two outlier families' part of the false-discovery control, worked out with them
+    /// (so that a new report elsewhere costs only the step across the regions): turnout, share.
+    families: [Family; 2],
+    /// Its regional tests (whole-percent excess, last digits).
+    regional: Vec<Test>,
     skew: Option<skew::RegionSums>,
-    made: outliers::Made,
     integer: integer::Tally,
+}
+
+/// One region's family of outlier tests of one kind: where its kept tests are in
+/// `RegionResult::outliers`, how many tests it made, and its q-values within.
+#[derive(Debug, Clone, Default)]
+struct Family {
+    tests: std::ops::Range<usize>,
+    size: usize,
+    within: fdr::Within,
 }
 
 /// The skew test's view of a region's precincts: each with its territorial unit, the part of
@@ -143,7 +156,6 @@ fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
 
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {
     let r32 = r as u32;
-    let mut tests = Vec::new();
     let status = RegionStatus {
         region: engine.regions()[r].id.clone(),
         precincts: region.slots.len(),
@@ -151,12 +163,20 @@ fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::Regi
     };
     let points = region.slots.iter().map(|s| &s.point);
     // Only outlier tests that could pass are kept; all are counted for the family size.
-    let made = outliers::tests_of(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut tests);
+    let mut outliers = Vec::new();
+    let made = outliers::tests_of(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers);
+    let family = |kind: Kind, size: usize| {
+        let from = outliers.iter().position(|t| t.kind == kind).unwrap_or(outliers.len());
+        let to = from + outliers[from..].iter().take_while(|t| t.kind == kind).count();
+        let p: Vec<f64> = outliers[from..to].iter().map(|t| t.p).collect();
+        Family { tests: from..to, size, within: fdr::within(&p, size.max(to - from)) }
+    };
+    let families = [family(Kind::TurnoutOutlier, made.turnout), family(Kind::ShareOutlier, made.share)];
     let integer = region.integer();
-    tests.extend(integer::test(Some(r32), integer, cfg.min_integer));
+    let mut regional: Vec<Test> = integer::test(Some(r32), integer, cfg.min_integer).into_iter().collect();
     let skew = skew_sums(cfg, &region.slots);
-    tests.extend(digits::test(r32, region.digits(engine), cfg.min_digits));
-    RegionResult { status, tests, skew, made, integer }
+    regional.extend(digits::test(r32, region.digits(engine), cfg.min_digits));
+    RegionResult { status, outliers, families, regional, skew, integer }
 }
 
 /// Runs every statistical test on the counted reports. `now` is the feed's "data as of"
@@ -170,24 +190,29 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
 /// (Benjamini–Hochberg).
 fn discoveries(regions: &[(u32, &RegionResult)], national: &[Test], fdr_level: f64) -> Vec<(Test, f64)> {
     let mut out = Vec::new();
-    for kind in [Kind::TurnoutOutlier, Kind::ShareOutlier] {
-        let families: Vec<(Vec<&Test>, usize)> = regions
-            .iter()
-            .map(|(_, res)| {
-                let size = if kind == Kind::TurnoutOutlier { res.made.turnout } else { res.made.share };
-                (res.tests.iter().filter(|t| t.kind == kind).collect(), size)
-            })
-            .filter(|(_, size)| *size > 0)
-            .collect();
-        let ps: Vec<(Vec<f64>, usize)> =
-            families.iter().map(|(f, m)| (f.iter().map(|t| t.p).collect(), (*m).max(f.len()))).collect();
-        for ((family, _), qs) in families.iter().zip(fdr::hierarchical(&ps, fdr_level)) {
-            out.extend(family.iter().zip(qs).filter(|(_, q)| *q <= fdr_level).map(|(t, q)| (**t, q)));
+    for f in 0..2 {
+        let families: Vec<(&RegionResult, &Family)> =
+            regions.iter().map(|(_, res)| (*res, &res.families[f])).filter(|(_, fam)| fam.size > 0).collect();
+        let simes: Vec<f64> = families.iter().map(|(_, fam)| fam.within.simes).collect();
+        let (selected, scale) = fdr::across(&simes, fdr_level);
+        for ((res, fam), _) in families.iter().zip(selected).filter(|(_, s)| *s) {
+            let tests = &res.outliers[fam.tests.clone()];
+            out.extend(
+                tests
+                    .iter()
+                    .zip(&fam.within.q)
+                    .map(|(t, &q)| (*t, fdr::scaled(q, true, scale)))
+                    .filter(|(_, q)| *q <= fdr_level),
+            );
         }
     }
     for kind in [Kind::IntegerPercentExcess, Kind::TurnoutShareSkew, Kind::LastDigitBias] {
-        let family: Vec<&Test> =
-            regions.iter().flat_map(|(_, res)| res.tests.iter()).chain(national).filter(|t| t.kind == kind).collect();
+        let family: Vec<&Test> = regions
+            .iter()
+            .flat_map(|(_, res)| res.regional.iter())
+            .chain(national)
+            .filter(|t| t.kind == kind)
+            .collect();
         let q = fdr::adjust(&family.iter().map(|t| t.p).collect::<Vec<_>>());
         out.extend(family.into_iter().zip(q).filter(|(_, q)| *q <= fdr_level).map(|(t, q)| (*t, q)));
     }
@@ -202,10 +227,22 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     let leader_name = leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
     // Regions are independent: test the changed ones in parallel. Regions the manifest leaves
     // out of the statistics (abroad…) are never tested.
-    memo.regions.par_iter_mut().enumerate().filter(|(r, m)| m.dirty && regions[*r].statistics).for_each(|(r, m)| {
+    for (r, m) in memo.regions.iter().enumerate() {
+        if m.dirty {
+            memo.excesses.forget(r as u32);
+        }
+    }
+    let test = |(r, m): (usize, &mut memo::RegionPoints)| {
         m.result = Some(region_tests(engine, cfg, r, m));
         m.dirty = false;
-    });
+    };
+    let due = |(r, m): &(usize, &mut memo::RegionPoints)| m.dirty && regions[*r].statistics;
+    // One changed region (a new report) is tested here: waking the pool costs more than it.
+    if memo.regions.iter().enumerate().filter(|(r, m)| m.dirty && regions[*r].statistics).nth(1).is_some() {
+        memo.regions.par_iter_mut().enumerate().filter(due).for_each(test);
+    } else {
+        memo.regions.iter_mut().enumerate().filter(due).for_each(test);
+    }
     let results: Vec<(u32, &RegionResult)> =
         memo.regions.iter().enumerate().filter_map(|(r, m)| Some((r as u32, m.result.as_ref()?))).collect();
     let status = results.iter().map(|(_, res)| res.status.clone()).collect();
@@ -217,14 +254,13 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
         national_integer.add(&res.integer);
     }
     let mut national: Vec<Test> = integer::test(None, national_integer, cfg.min_integer).into_iter().collect();
-    let (skew_tests, national_excess) = skew::tests(&skews, cfg.min_excess);
+    let (skew_tests, national_excess) = skew::tests_with(&skews, cfg.min_excess, &mut memo.excesses);
     national.extend(skew_tests);
 
     // Messages are kept while their test and q-value stay the same (most of them, after a new
     // report in one region).
     let mut anomalies = Vec::new();
-    let mut said = memo::Messages::default();
-    let mut last = std::mem::take(&mut memo.messages);
+    memo.messages.begin();
     for (t, q) in discoveries(&results, &national, cfg.fdr) {
         let kind = t.kind;
         let severity = match kind {
@@ -232,17 +268,16 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
             _ if q <= cfg.critical_q => Severity::Critical,
             _ => Severity::Warning,
         };
-        let anomaly = last.take(&t, q).unwrap_or_else(|| Anomaly {
+        let anomaly = memo.messages.say(&t, q, || Anomaly {
             kind: kind.name(),
             severity,
-            precinct: t.precinct.map(|p| engine.precincts()[p as usize].id.to_string()),
-            region: t.region.map(|r| regions[r as usize].id.clone()),
-            message: message(&t, q, engine, &leader_name),
+            precinct: t.precinct.map(|p| (*engine.precincts()[p as usize].id).into()),
+            region: t.region.map(|r| regions[r as usize].id.as_str().into()),
+            message: message(&t, q, engine, &leader_name).into(),
         });
         anomalies.push(anomaly.clone());
-        said.keep(t, q, anomaly);
     }
-    memo.messages = said;
+    memo.messages.end();
     anomalies.extend(stalled(engine, memo, cfg, now));
     Forensics {
         anomalies,
@@ -414,7 +449,7 @@ fn stalled(engine: &Engine, memo: &Memo, cfg: &Config, now: Option<i64>) -> Vec<
                 kind: Kind::StalledRegion.name(),
                 severity: Severity::Info,
                 precinct: None,
-                region: Some(meta.id.clone()),
+                region: Some(meta.id.as_str().into()),
                 message: {
                     let (min, have, expected) = ((now - quiet_since) / 60, thousands(have), thousands(expected));
                     match last {
@@ -426,6 +461,7 @@ fn stalled(engine: &Engine, memo: &Memo, cfg: &Config, now: Option<i64>) -> Vec<
                         ),
                         Some(_) => format!("no new report for {min} min ({have} of {expected} precincts in)"),
                     }
+                    .into()
                 },
             });
         }
@@ -476,7 +512,7 @@ mod tests {
         let none = engine(&[]);
         assert!(stalled_at(&none, "20:20").is_empty());
         let never = &stalled_at(&none, "20:31")[0].message;
-        assert_eq!(never, "no report at all, 31 min after the polls closed (0 of 2 precincts in)");
+        assert_eq!(&**never, "no report at all, 31 min after the polls closed (0 of 2 precincts in)");
         // Every precinct in: nothing is missing, nothing stalled.
         assert!(stalled_at(&engine(&[("P1", "20:10"), ("P2", "20:12")]), "23:00").is_empty());
         // Without the feed's clock there is no judging it.

@@ -154,16 +154,8 @@ impl RegionSums {
             registered += u64::from(p.registered);
             leader_votes += u64::from(p.leader);
         }
-        by_turnout.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
-        let mut acc = 0;
-        let median_turnout = by_turnout
-            .iter()
-            .find(|x| {
-                acc += u64::from(x.1);
-                acc > half
-            })
-            .map_or(0.0, |x| x.0);
+        let median_turnout = super::data::weighted_crossing(&mut by_turnout, half).unwrap_or(0.0);
         let slope = super::slope::slope(|| precincts.iter().map(Precinct::obs), units);
         RegionSums {
             bins,
@@ -293,12 +285,42 @@ fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
 /// Returns the tests (regions', then the nation's), and the national excess over the reference
 /// relation with its 90% interval.
 pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Option<[f64; 3]>) {
+    tests_with(regions, min_excess, &mut Excesses::default())
+}
+
+/// Each region's excess and its standard error as last measured, kept while the reference
+/// relation is the same to the bit and the region's sums did not change (the caller forgets a
+/// region whose reports changed): a new report off the reference regions, or one that moves no
+/// bin's median, leaves every other region's measure as it was.
+#[derive(Debug, Default)]
+pub struct Excesses {
+    h: Vec<u64>,
+    by_region: rustc_hash::FxHashMap<u32, (f64, f64)>,
+}
+
+impl Excesses {
+    /// Forgets region `r`'s measure (its sums changed).
+    pub fn forget(&mut self, r: u32) {
+        self.by_region.remove(&r);
+    }
+}
+
+/// [`tests`], reusing (and keeping) the regions' measures in `known`.
+pub fn tests_with(
+    regions: &[(u32, &RegionSums)],
+    min_excess: f64,
+    known: &mut Excesses,
+) -> (Vec<Test>, Option<[f64; 3]>) {
     let sums: Vec<&RegionSums> = regions.iter().map(|(_, s)| *s).collect();
     let Some(h) = reference(&sums) else { return (Vec::new(), None) };
-    let measures: Vec<Measure> = sums
+    if known.h.len() != h.len() || known.h.iter().zip(&h).any(|(a, b)| *a != b.to_bits()) {
+        known.h = h.iter().map(|x| x.to_bits()).collect();
+        known.by_region.clear();
+    }
+    let measures: Vec<Measure> = regions
         .iter()
-        .map(|s| {
-            let (excess, se) = s.excess(&h);
+        .map(|&(r, s)| {
+            let (excess, se) = *known.by_region.entry(r).or_insert_with(|| s.excess(&h));
             let registered = s.registered as f64;
             Measure { excess, se, d: excess / registered, registered, leader_votes: s.leader_votes }
         })

@@ -77,7 +77,11 @@ impl Kind {
 pub struct Anomaly {
     pub kind: &'static str,
     pub severity: Severity,
-    pub precinct: Option<String>,
-    pub region: Option<String>,
-    pub message: String,
+    pub precinct: Option<Shared>,
+    pub region: Option<Shared>,
+    pub message: Shared,
 }
+
+/// Text shared by every copy of a flag (a snapshot, each view and the analysis's memory hold
+/// the same flags: a copy costs a count, not an allocation per string).
+pub type Shared = std::sync::Arc<str>;

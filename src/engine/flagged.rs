@@ -8,8 +8,8 @@ use super::anomaly::{Anomaly, Kind};
 use super::count::sort_anomalies;
 use super::precinct::{Entry, Precinct};
 
-fn region_id(engine: &Engine, p: &Precinct) -> Option<String> {
-    p.region().map(|r| engine.regions.items[r as usize].id.clone())
+fn region_id(engine: &Engine, p: &Precinct) -> Option<super::anomaly::Shared> {
+    p.region().map(|r| engine.regions.items[r as usize].id.as_str().into())
 }
 
 fn candidate_id(engine: &Engine, c: usize) -> &str {
@@ -44,9 +44,9 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
                 out.push(Anomaly {
                     kind: kind.name(),
                     severity: kind.severity(),
-                    precinct: Some(p.id.to_string()),
+                    precinct: Some((*p.id).into()),
                     region: region_id(engine, p),
-                    message,
+                    message: message.into(),
                 });
             }
         }
@@ -63,7 +63,7 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             out.push(Anomaly {
                 kind: Kind::IdenticalResults.name(),
                 severity: Kind::IdenticalResults.severity(),
-                precinct: Some(p.id.to_string()),
+                precinct: Some((*p.id).into()),
                 region: region_id(engine, p),
                 message: format!(
                     "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {} per precinct of that total, and {} counted precincts have it: {:.1e} chance matches expected in the feed)",
@@ -72,7 +72,8 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
                     thousands((1.0 / chance).min(1e18) as u64),
                     thousands(same_total as u64),
                     expected
-                ),
+                )
+                .into(),
             });
         }
     }

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::engine::anomaly::Shared;
 use crate::engine::count::CandidateRow;
 use crate::engine::{Count, Engine};
 use crate::feed::Timestamp;
@@ -122,7 +123,7 @@ pub fn timeline(engine: &Engine, summary: &Count) -> Timeline {
 /// Remembers when each anomaly first appeared, so panels can list the newest first.
 #[derive(Debug, Default)]
 pub struct AnomalyClock {
-    seen: HashMap<(&'static str, Option<String>, Option<String>), u64>,
+    seen: HashMap<(&'static str, Option<Shared>, Option<Shared>), u64>,
     next: u64,
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::engine::anomaly::Anomaly;
+use crate::engine::anomaly::{Anomaly, Shared};
 use crate::engine::count::{CandidateRow, ElectionInfo, Held, RegionRow, Rejected};
 use crate::hub::Summary;
 
@@ -116,7 +116,7 @@ fn diff<T: Serialize + Eq + std::hash::Hash + Ord + Clone>(
 pub struct Announcer {
     election: Option<ElectionInfo>,
     /// By what they are about (kind, region, precinct): a new message is an update.
-    anomalies: HashMap<(&'static str, Option<String>, Option<String>), Anomaly>,
+    anomalies: HashMap<(&'static str, Option<Shared>, Option<Shared>), Anomaly>,
     rejected: HashSet<Rejected>,
     held: HashSet<Held>,
     /// Each region's row as last told, and when.

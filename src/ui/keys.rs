@@ -303,7 +303,7 @@ impl App {
         match (panel, &self.drill) {
             (Panel::Anomalies, _) => super::anomalies::ordered(view, self)
                 .get(self.cursor(Panel::Anomalies).selected)
-                .and_then(|a| a.precinct.clone()),
+                .and_then(|a| a.precinct.as_deref().map(str::to_string)),
             (Panel::Regions, Some(d)) => {
                 let detail = view.region.as_ref().filter(|r| r.id == d.region)?;
                 super::drill::ordered(&detail.precincts, d).get(d.cursor.selected).map(|p| p.id.clone())
@@ -355,7 +355,7 @@ impl App {
                     paragraphs: vec![
                         format!("Where: {}", region.unwrap_or("the whole election")),
                         String::new(),
-                        a.message.clone(),
+                        a.message.to_string(),
                         String::new(),
                         "A flag is a reason to look, not proof: the message says what was measured, against what, and what honest causes give the same pattern.".into(),
                     ],
