@@ -63,13 +63,16 @@ pub fn expected_matches(votes: &[u32], same_total: usize) -> f64 {
 /// one precinct per vector, costs one small table entry.
 #[derive(Debug, Default)]
 pub struct IdenticalIndex {
-    first: FxHashMap<u64, u32>,
+    first: FxHashMap<u32, u32>,
     /// Further precincts under a hash already in `first` (rare).
-    more: FxHashMap<u64, Vec<u32>>,
+    more: FxHashMap<u32, Vec<u32>>,
 }
 
-fn hash(votes: &[u32]) -> u64 {
-    FxBuildHasher.hash_one(votes)
+/// A vector's hash folded to 32 bits: equal hashes are checked against the vectors anyway, and
+/// the table's entries are half as large (16 MB less at a million precincts).
+fn hash(votes: &[u32]) -> u32 {
+    let h = FxBuildHasher.hash_one(votes);
+    (h ^ (h >> 32)) as u32
 }
 
 impl IdenticalIndex {

@@ -499,11 +499,7 @@ impl Engine {
             self.reference(&entry, true);
             let id = report.precinct;
             let p = self.precincts.find(&id).unwrap_or_else(|| self.precincts.insert_new(Precinct::new(id)));
-            self.change(p, |prec| {
-                // Most precincts get one report: don't let the Vec reserve room for four.
-                prec.entries.reserve_exact(1);
-                prec.entries.push(entry)
-            });
+            self.change(p, |prec| prec.entries.push(entry));
             let state = &mut self.files.items[file as usize];
             state.unsorted |= state.reports.last().is_some_and(|&(_, last)| last > loc);
             state.reports.push((p, loc));

@@ -50,7 +50,9 @@ pub fn read(spec: &FeedSpec, scan: &Scan, out: Out, expect: &mut dyn FnMut(usize
         out(Change::Replace { source: f.rel.clone(), from: Loc::Whole, batch }, now);
     }
     for f in large {
-        expect(estimate_lines(&f.path));
+        // A quarter more than estimated: room never touched costs address space, not memory,
+        // while a table that runs out doubles (and copies) at its largest.
+        expect(estimate_lines(&f.path) * 5 / 4 + 1024);
         // Parse the next block while the last one is taken.
         let result = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
