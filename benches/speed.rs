@@ -7,7 +7,13 @@
 //!   summary a view gets after each (the statistics must cost what changed: microseconds, not
 //!   a re-run of the region).
 //!
-//! Without the data, it says so and exits 0. Run: `cargo bench --bench speed`.
+//! - `tally-python`: `votewatch tally --json` of the whole feed against a plain Python reading
+//!   of the same file (`benches/peer_tally.py`: the csv and json modules, the same national
+//!   totals, no statistics), alternating, five rounds; the two must agree on every total. Also
+//!   votewatch's peak memory against the feed's size.
+//!
+//! Without the data, it says so and exits 0. Run: `cargo bench --bench speed` (`-- incremental`,
+//! `-- tally-python` for one; `SPEED_N=400` for more corrections).
 
 use std::path::Path;
 use std::time::Instant;
@@ -81,12 +87,77 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
     ));
 }
 
+/// Runs `cmd` to its end: wall seconds, its own peak resident memory (MiB) and its output.
+fn measured(cmd: &mut std::process::Command) -> (f64, f64, Vec<u8>) {
+    use std::io::Read;
+    let start = Instant::now();
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    let (mut status, mut usage): (libc::c_int, libc::rusage) = (0, unsafe { std::mem::zeroed() });
+    let pid = child.id() as libc::pid_t;
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed");
+    (start.elapsed().as_secs_f64(), usage.ru_maxrss as f64 / 1024.0, out)
+}
+
+fn tally_python(rows: &mut Vec<(String, String, String)>) {
+    let Some((dir, _)) = ru2018::extracted("tally-python") else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = root.join("docs/examples/ru-2018-presidential.json");
+    let feed_bytes: u64 = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let (mut ours, mut theirs, mut peak) = (Vec::new(), Vec::new(), 0.0f64);
+    for _ in 0..5 {
+        let (t, rss, out) = measured(
+            std::process::Command::new(env!("CARGO_BIN_EXE_votewatch"))
+                .args(["tally", "--json", "--manifest"])
+                .arg(&manifest)
+                .arg(dir.path()),
+        );
+        ours.push(t);
+        peak = peak.max(rss);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let (t, _, out) = measured(
+            std::process::Command::new("python3")
+                .arg(root.join("benches/peer_tally.py"))
+                .arg(dir.path())
+                .arg(&manifest),
+        );
+        theirs.push(t);
+        let p: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        // The same work: the same totals.
+        for (a, b) in [("registered", "registered"), ("ballots", "ballots"), ("invalid", "invalid"), ("valid", "valid")]
+        {
+            assert_eq!(v[a], p[b], "{a}");
+        }
+        assert_eq!(v["precincts_reporting"], p["precincts"]);
+        for c in v["candidates"].as_array().unwrap() {
+            assert_eq!(c["votes"], p["votes"][c["id"].as_str().unwrap()], "{}", c["id"]);
+        }
+    }
+    let (a, b) = (median(&mut ours), median(&mut theirs));
+    let feed = feed_bytes as f64 / 1048576.0;
+    rows.push((
+        "`tally --json` of Russia 2018 (97,699 stations) against a plain Python reading".into(),
+        format!("{:.2} s vs {:.2} s: {:.1}× faster", a, b, b / a),
+        "medians of five alternating runs; statistics and projection included on our side, none on Python's; the totals agree".into(),
+    ));
+    rows.push((
+        "peak memory of that tally".into(),
+        format!("{peak:.0} MiB ({:.1}× the feed's {feed:.1} MiB)", peak / feed),
+        "the largest of the five runs".into(),
+    ));
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wants = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
     let mut rows = Vec::new();
     if wants("incremental") {
         incremental(&mut rows);
+    }
+    if wants("tally-python") {
+        tally_python(&mut rows);
     }
     println!("\n| measure | figure | notes |\n|---|---|---|");
     for (a, b, c) in rows {
