@@ -91,6 +91,9 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
 fn measured(cmd: &mut std::process::Command) -> (f64, f64, Vec<u8>) {
     use std::io::Read;
     let start = Instant::now();
+    // Reaped by `wait4` below, which gives this child's own peak memory (not the largest of
+    // all children so far, as `getrusage` would).
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
     let mut out = Vec::new();
     child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
