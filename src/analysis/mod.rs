@@ -113,6 +113,9 @@ pub struct RegionResult {
     families: [Family; 2],
     /// Its regional tests (whole-percent excess, last digits).
     regional: Vec<Test>,
+    /// The flags of its two outlier families as last said, with the scale across the regions
+    /// they were said at (the bits of F/R): reused while the family and the scale stand.
+    flags: [Option<(u64, Vec<Anomaly>)>; 2],
     skew: Option<skew::RegionSums>,
     integer: integer::Tally,
 }
@@ -176,7 +179,7 @@ fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::Regi
     let mut regional: Vec<Test> = integer::test(Some(r32), integer, cfg.min_integer).into_iter().collect();
     let skew = skew_sums(cfg, &region.slots);
     regional.extend(digits::test(r32, region.digits(engine), cfg.min_digits));
-    RegionResult { status, outliers, families, regional, skew, integer }
+    RegionResult { status, outliers, families, regional, flags: [None, None], skew, integer }
 }
 
 /// Runs every statistical test on the counted reports. `now` is the feed's "data as of"
@@ -185,27 +188,31 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
     analyze_with(engine, cfg, now, &mut Memo::default())
 }
 
-/// The flagged tests with their adjusted p-values (q on the `fdr` scale): the precinct tests
-/// per region (Benjamini–Bogomolov), the regional and national ones per kind over the regions
-/// (Benjamini–Hochberg).
+/// The outlier families (turnout, share) selected across the regions (Benjamini–Bogomolov), by
+/// region index, and the factor their q-values are scaled by.
+fn selection(memo: &Memo, f: usize, level: f64) -> (Vec<bool>, f64) {
+    let families: Vec<(usize, f64)> = memo
+        .regions
+        .iter()
+        .enumerate()
+        .filter_map(|(r, m)| {
+            let family = &m.result.as_ref()?.families[f];
+            (family.size > 0).then_some((r, family.within.simes))
+        })
+        .collect();
+    let simes: Vec<f64> = families.iter().map(|&(_, p)| p).collect();
+    let (selected, scale) = fdr::across(&simes, level);
+    let mut by_region = vec![false; memo.regions.len()];
+    for ((r, _), s) in families.iter().zip(selected) {
+        by_region[*r] = s;
+    }
+    (by_region, scale)
+}
+
+/// The regional and national tests flagged, with their q-values: per kind over the regions
+/// and the nation (Benjamini–Hochberg). (The precinct tests: [`selection`].)
 fn discoveries(regions: &[(u32, &RegionResult)], national: &[Test], fdr_level: f64) -> Vec<(Test, f64)> {
     let mut out = Vec::new();
-    for f in 0..2 {
-        let families: Vec<(&RegionResult, &Family)> =
-            regions.iter().map(|(_, res)| (*res, &res.families[f])).filter(|(_, fam)| fam.size > 0).collect();
-        let simes: Vec<f64> = families.iter().map(|(_, fam)| fam.within.simes).collect();
-        let (selected, scale) = fdr::across(&simes, fdr_level);
-        for ((res, fam), _) in families.iter().zip(selected).filter(|(_, s)| *s) {
-            let tests = &res.outliers[fam.tests.clone()];
-            out.extend(
-                tests
-                    .iter()
-                    .zip(&fam.within.q)
-                    .map(|(t, &q)| (*t, fdr::scaled(q, true, scale)))
-                    .filter(|(_, q)| *q <= fdr_level),
-            );
-        }
-    }
     for kind in [Kind::IntegerPercentExcess, Kind::TurnoutShareSkew, Kind::LastDigitBias] {
         let family: Vec<&Test> = regions
             .iter()
@@ -217,6 +224,21 @@ fn discoveries(regions: &[(u32, &RegionResult)], national: &[Test], fdr_level: f
         out.extend(family.into_iter().zip(q).filter(|(_, q)| *q <= fdr_level).map(|(t, q)| (*t, q)));
     }
     out
+}
+
+/// A flagged test as a flag.
+fn flag(t: &Test, q: f64, engine: &Engine, cfg: &Config, leader_name: &str) -> Anomaly {
+    Anomaly {
+        kind: t.kind.name(),
+        severity: match t.kind {
+            Kind::LastDigitBias => Severity::Info,
+            _ if q <= cfg.critical_q => Severity::Critical,
+            _ => Severity::Warning,
+        },
+        precinct: t.precinct.map(|p| (*engine.precincts()[p as usize].id).into()),
+        region: t.region.map(|r| engine.regions()[r as usize].id.as_str().into()),
+        message: message(t, q, engine, leader_name).into(),
+    }
 }
 
 /// [`analyze`], testing again only the regions whose reports changed since `memo` was filled.
@@ -243,6 +265,35 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     } else {
         memo.regions.iter_mut().enumerate().filter(due).for_each(test);
     }
+    // The precinct flags, the outliers' families selected across the regions in turn: each
+    // region's kept while its family and the scale stand (a new report elsewhere says nothing
+    // new here).
+    let selected = [selection(memo, 0, cfg.fdr), selection(memo, 1, cfg.fdr)];
+    for (r, m) in memo.regions.iter_mut().enumerate() {
+        let Some(res) = m.result.as_mut() else { continue };
+        for (f, (by_region, scale)) in selected.iter().enumerate() {
+            if !by_region[r] || res.flags[f].as_ref().is_some_and(|(at, _)| *at == scale.to_bits()) {
+                continue;
+            }
+            let family = &res.families[f];
+            let flags = res.outliers[family.tests.clone()]
+                .iter()
+                .zip(&family.within.q)
+                .map(|(t, &q)| (t, fdr::scaled(q, true, *scale)))
+                .filter(|(_, q)| *q <= cfg.fdr)
+                .map(|(t, q)| flag(t, q, engine, cfg, &leader_name))
+                .collect();
+            res.flags[f] = Some((scale.to_bits(), flags));
+        }
+    }
+    let mut anomalies = Vec::new();
+    for (f, (by_region, _)) in selected.iter().enumerate() {
+        for (r, m) in memo.regions.iter().enumerate().filter(|(r, _)| by_region[*r]) {
+            let flags = m.result.as_ref().and_then(|res| res.flags[f].as_ref());
+            debug_assert!(flags.is_some(), "region {r}'s flags were said above");
+            anomalies.extend(flags.into_iter().flat_map(|(_, list)| list.iter().cloned()));
+        }
+    }
     let results: Vec<(u32, &RegionResult)> =
         memo.regions.iter().enumerate().filter_map(|(r, m)| Some((r as u32, m.result.as_ref()?))).collect();
     let status = results.iter().map(|(_, res)| res.status.clone()).collect();
@@ -257,25 +308,11 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     let (skew_tests, national_excess) = skew::tests_with(&skews, cfg.min_excess, &mut memo.excesses);
     national.extend(skew_tests);
 
-    // Messages are kept while their test and q-value stay the same (most of them, after a new
-    // report in one region).
-    let mut anomalies = Vec::new();
+    // The regional and national flags' messages are kept while their test and q-value stay
+    // the same.
     memo.messages.begin();
     for (t, q) in discoveries(&results, &national, cfg.fdr) {
-        let kind = t.kind;
-        let severity = match kind {
-            Kind::LastDigitBias => Severity::Info,
-            _ if q <= cfg.critical_q => Severity::Critical,
-            _ => Severity::Warning,
-        };
-        let anomaly = memo.messages.say(&t, q, || Anomaly {
-            kind: kind.name(),
-            severity,
-            precinct: t.precinct.map(|p| (*engine.precincts()[p as usize].id).into()),
-            region: t.region.map(|r| regions[r as usize].id.as_str().into()),
-            message: message(&t, q, engine, &leader_name).into(),
-        });
-        anomalies.push(anomaly.clone());
+        anomalies.push(memo.messages.say(&t, q, || flag(&t, q, engine, cfg, &leader_name)).clone());
     }
     memo.messages.end();
     anomalies.extend(stalled(engine, memo, cfg, now));
