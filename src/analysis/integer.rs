@@ -147,7 +147,13 @@ impl Density {
                 (new.1, new.2)
             }
         };
-        let value = value * g.powi(d as i32) * e;
+        // (g^1 and g^2 as `powi` gives them, without its call: most steps are within a window.)
+        let power = match d {
+            1 => g,
+            2 => g * g,
+            _ => g.powi(d as i32),
+        };
+        let value = value * power * e;
         self.last = Some((k, value, g * step_g));
         value
     }

@@ -3,6 +3,9 @@
 //! from the engine's change log — a new report moves one point — with what each precinct costs
 //! to work out cached beside it: its whole-percent chance, its territorial unit, its last
 //! digits. A region whose points did not move keeps its tests.
+//!
+//! Long because its tests, which check that what is kept gives exactly what a fresh analysis
+//! gives after every kind of change, sit beside what they check.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -309,6 +312,35 @@ mod tests {
             a + b + 104,
             104 + id % 13
         )
+    }
+
+    /// A region whose precincts name their territorial unit, but for one too small to be read by
+    /// the skew test and named without one: the units are numbered among those read only.
+    #[test]
+    fn a_precinct_without_a_unit_outside_the_skew_test_is_no_trouble() {
+        let m = Manifest::from_slice(
+            br#"{"id":"t","candidates":[{"id":"a"},{"id":"b"},{"id":"c"}],
+                "regions":[{"id":"n"},{"id":"s"},{"id":"e"},{"id":"o"}]}"#,
+        )
+        .unwrap();
+        let schema = Schema::from_manifest(Some(&m), 1 << 20);
+        let mut engine = Engine::new(Some(m));
+        let mut b = Batch::default();
+        let regions = ["n", "s", "e", "o"];
+        let mut lines: Vec<String> = (0..240)
+            .map(|i| report(i, regions[i % 4], 1, 900 + (i as u32 * 37) % 700, 300 + (i as u32 * 53) % 250, 120))
+            .collect();
+        lines.push(
+            r#"{"precinct":"lonely","region":"n","registered":50,"ballots":20,"votes":{"a":10,"b":5,"c":5}}"#.into(),
+        );
+        for (i, l) in lines.iter().enumerate() {
+            b.push(Loc::Line(i as u32 + 1), parse_json_report(l.as_bytes(), &schema));
+        }
+        engine.ingest("all.ndjson", b, Timestamp { unix: 0, offset_seconds: 0 });
+        let cfg = Config::default();
+        let kept = analyze_with(&engine, &cfg, None, &mut Memo::default());
+        assert!(kept.national_excess.is_some(), "the skew test is measured");
+        assert_eq!(kept, analyze(&engine, &cfg, None));
     }
 
     /// Corrections, withdrawals, precincts moving between regions and held by conflicting

@@ -140,21 +140,30 @@ fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
         return None;
     }
     let with_units = slots.iter().filter(eligible).all(|s| s.unit != u32::MAX);
-    // Units numbered as they first appear among the eligible precincts.
-    let mut dense: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    // Units numbered as they first appear among the eligible precincts (the region's own
+    // numbers are dense already: a table by them, not a hash map).
+    let mut dense =
+        vec![
+            u32::MAX;
+            if with_units { slots.iter().filter(eligible).map(|s| s.unit as usize + 1).max().unwrap_or(0) } else { 0 }
+        ];
+    let mut units = 0u32;
     let precincts: Vec<skew::Precinct> = slots
         .iter()
         .filter(eligible)
         .map(|s| {
             let p = &s.point;
             let unit = with_units.then(|| {
-                let next = dense.len() as u32;
-                *dense.entry(s.unit).or_insert(next)
+                let d = &mut dense[s.unit as usize];
+                if *d == u32::MAX {
+                    (*d, units) = (units, units + 1);
+                }
+                *d
             });
             skew::Precinct::new(p.registered(), p.voted(), p.leader(), p.others(), unit)
         })
         .collect();
-    Some(skew::RegionSums::new(&precincts, dense.len()))
+    Some(skew::RegionSums::new(&precincts, units as usize))
 }
 
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {

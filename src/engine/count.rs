@@ -103,7 +103,7 @@ impl Count {
     pub fn add_flags(&mut self, flags: &[Anomaly]) {
         self.anomalies.extend(flags.iter().cloned());
         sort_anomalies(&mut self.anomalies);
-        let mut per_region: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut per_region: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         for a in flags {
             if let Some(r) = a.region.as_deref() {
                 *per_region.entry(r).or_default() += 1;
