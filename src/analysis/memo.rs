@@ -157,18 +157,22 @@ impl RegionPoints {
     }
 }
 
-/// The flags of the last analysis by their test and q-value: a flag whose numbers did not move
-/// is not written again.
+/// A flag as last said: its test and q-value (bits), the analysis that last said it, the flag.
+#[derive(Debug)]
+struct Said {
+    test: Test,
+    q: u64,
+    round: u64,
+    flag: Anomaly,
+}
+
 /// The flags' messages of the last analysis, by test (kind, region, precinct): a flag whose
 /// test and q-value are the same keeps its message (most of them, after a new report in one
 /// region). Kept in place from one analysis to the next; what was not said again is dropped.
-/// A flag as last said: its test, its q-value's bits, the round that last said it, the flag.
-type Said = (Test, u64, u64, Anomaly);
-
 #[derive(Debug, Default)]
 pub struct Messages {
     said: FxHashMap<(Kind, u32, u32), Said>,
-    /// The analysis being said (each entry carries the last one that said it).
+    /// The analysis being said.
     round: u64,
 }
 
@@ -186,28 +190,32 @@ impl Messages {
     /// was last said, else `make`'s.
     pub fn say(&mut self, t: &Test, q: f64, make: impl FnOnce() -> Anomaly) -> &Anomaly {
         use std::collections::hash_map::Entry;
-        let (round, bits) = (self.round, q.to_bits());
+        let (round, q) = (self.round, q.to_bits());
         let said = match self.said.entry(Self::key(t)) {
             Entry::Occupied(o) => {
                 let said = o.into_mut();
-                if said.0 != *t || said.1 != bits {
-                    *said = (*t, bits, round, make());
+                if said.test != *t || said.q != q {
+                    *said = Said { test: *t, q, round, flag: make() };
                 }
                 said
             }
-            Entry::Vacant(v) => v.insert((*t, bits, round, make())),
+            Entry::Vacant(v) => v.insert(Said { test: *t, q, round, flag: make() }),
         };
-        said.2 = round;
-        &said.3
+        said.round = round;
+        &said.flag
     }
 
     /// Forgets the flags not said since [`begin`](Self::begin).
     pub fn end(&mut self) {
         let round = self.round;
-        self.said.retain(|_, e| e.2 == round);
+        self.said.retain(|_, said| said.round == round);
     }
 }
 
+/// The regions' points and tests as of the last analysis, and what they depended on: a region
+/// is tested again only when its points moved (or the thresholds, or the national leader
+/// changed, which starts everything over); with the flags' messages and the skew test's
+/// regional measures that outlive a region's change.
 #[derive(Debug, Default)]
 pub struct Memo {
     key: Option<(u64, Config, Option<usize>)>,

@@ -142,11 +142,8 @@ fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
     let with_units = slots.iter().filter(eligible).all(|s| s.unit != u32::MAX);
     // Units numbered as they first appear among the eligible precincts (the region's own
     // numbers are dense already: a table by them, not a hash map).
-    let mut dense =
-        vec![
-            u32::MAX;
-            if with_units { slots.iter().filter(eligible).map(|s| s.unit as usize + 1).max().unwrap_or(0) } else { 0 }
-        ];
+    let numbered = if with_units { slots.iter().filter(eligible).map(|s| s.unit as usize + 1).max() } else { None };
+    let mut dense = vec![u32::MAX; numbered.unwrap_or(0)];
     let mut units = 0u32;
     let precincts: Vec<skew::Precinct> = slots
         .iter()
@@ -258,21 +255,22 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     let leader_name = leader.map(|c| engine.candidates()[c].id.clone()).unwrap_or_default();
     // Regions are independent: test the changed ones in parallel. Regions the manifest leaves
     // out of the statistics (abroad…) are never tested.
-    for (r, m) in memo.regions.iter().enumerate() {
-        if m.dirty {
-            memo.excesses.forget(r as u32);
-        }
+    let mut due = 0;
+    for (r, _) in memo.regions.iter().enumerate().filter(|(_, m)| m.dirty) {
+        memo.excesses.forget(r as u32);
+        due += usize::from(regions[r].statistics);
     }
     let test = |(r, m): (usize, &mut memo::RegionPoints)| {
-        m.result = Some(region_tests(engine, cfg, r, m));
-        m.dirty = false;
+        if m.dirty && regions[r].statistics {
+            m.result = Some(region_tests(engine, cfg, r, m));
+            m.dirty = false;
+        }
     };
-    let due = |(r, m): &(usize, &mut memo::RegionPoints)| m.dirty && regions[*r].statistics;
     // One changed region (a new report) is tested here: waking the pool costs more than it.
-    if memo.regions.iter().enumerate().filter(|(r, m)| m.dirty && regions[*r].statistics).nth(1).is_some() {
-        memo.regions.par_iter_mut().enumerate().filter(due).for_each(test);
+    if due > 1 {
+        memo.regions.par_iter_mut().enumerate().for_each(test);
     } else {
-        memo.regions.iter_mut().enumerate().filter(due).for_each(test);
+        memo.regions.iter_mut().enumerate().for_each(test);
     }
     // The precinct flags, the outliers' families selected across the regions in turn: each
     // region's kept while its family and the scale stand (a new report elsewhere says nothing
