@@ -19,9 +19,10 @@ use super::{Config, Kind, RegionResult, Test, digits, integer};
 
 /// No region (in `Memo::region_of`), no territorial unit (in `Slot::unit`).
 const NONE: u32 = u32::MAX;
-/// The last digits of a precinct's counts, packed as ten 6-bit counts; this when a digit
-/// occurs more than 63 times (they are counted from the engine then).
-const UNPACKED: u64 = u64::MAX;
+/// The last digits of a precinct's counts, packed as ten 3-bit counts (only counts of 100 or
+/// more are read: a precinct has a few); this when a digit occurs more than 7 times (they are
+/// counted from the engine then). Four bytes, not eight: a million slots are 48 MB, not 56.
+const UNPACKED: u32 = u32::MAX;
 
 /// One counted precinct of a region.
 #[derive(Debug, Clone, Copy)]
@@ -29,10 +30,12 @@ pub struct Slot {
     pub point: Point,
     /// Its [`integer::chance`], once worked out (NaN before).
     chance: f64,
-    digits: u64,
+    digits: u32,
     /// Its territorial unit among the region's (numbered as first seen), or [`NONE`].
     pub unit: u32,
 }
+
+const _: () = assert!(size_of::<Slot>() == 48, "a slot is 48 bytes: a million of them are 48 MB");
 
 /// A region's points and what was last made of them.
 #[derive(Debug, Default)]
@@ -49,12 +52,12 @@ pub struct RegionPoints {
     pub result: Option<RegionResult>,
 }
 
-fn pack_digits(e: &Entry) -> u64 {
+fn pack_digits(e: &Entry) -> u32 {
     let h = digits::histogram(e.votes.iter().map(|&v| u64::from(v)));
-    if h.iter().any(|&n| n > 63) {
+    if h.iter().any(|&n| n > 7) {
         return UNPACKED;
     }
-    h.iter().enumerate().fold(0, |acc, (d, &n)| acc | n << (6 * d))
+    h.iter().enumerate().fold(0, |acc, (d, &n)| acc | (n as u32) << (3 * d))
 }
 
 impl RegionPoints {
@@ -73,7 +76,7 @@ impl RegionPoints {
         Slot { point: Point::of(p, e, leader), chance: f64::NAN, digits: pack_digits(e), unit }
     }
 
-    fn count_digits(&mut self, digits: u64, sign: bool) {
+    fn count_digits(&mut self, digits: u32, sign: bool) {
         if digits == UNPACKED {
             if sign {
                 self.unpacked += 1;
@@ -83,7 +86,7 @@ impl RegionPoints {
             return;
         }
         for (d, sum) in self.digits.iter_mut().enumerate() {
-            let n = (digits >> (6 * d)) & 63;
+            let n = u64::from((digits >> (3 * d)) & 7);
             if sign {
                 *sum += n;
             } else {
@@ -282,27 +285,30 @@ impl Memo {
         }
     }
 
-    /// Gathers every region's points afresh (sized exactly: a million points are tens of MB).
+    /// Gathers every region's points afresh (sized exactly: a million points are tens of MB),
+    /// the regions in parallel.
     fn rebuild(&mut self, engine: &Engine, leader: Option<usize>) {
-        let mut counts = vec![0usize; engine.regions().len()];
-        for p in engine.precincts() {
-            if let (Some(_), Some(r)) = (p.counted(), p.region()) {
-                counts[r as usize] += 1;
-            }
-        }
-        self.regions = counts
-            .iter()
-            .map(|&n| RegionPoints { slots: Vec::with_capacity(n), dirty: true, ..Default::default() })
-            .collect();
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); engine.regions().len()];
         self.region_of = vec![NONE; engine.precincts().len()];
         for p in 0..engine.precincts().len() as u32 {
-            if let Some((r, e)) = Self::point_of(engine, p) {
-                let region = &mut self.regions[r];
-                let slot = region.slot(engine, p, e, leader);
-                region.put(slot);
+            if let Some((r, _)) = Self::point_of(engine, p) {
+                members[r].push(p);
                 self.region_of[p as usize] = r as u32;
             }
         }
+        self.regions = members
+            .into_par_iter()
+            .map(|members| {
+                let mut region =
+                    RegionPoints { slots: Vec::with_capacity(members.len()), dirty: true, ..Default::default() };
+                for p in members {
+                    let e = engine.precincts()[p as usize].counted().expect("a member is counted");
+                    let slot = region.slot(engine, p, e, leader);
+                    region.put(slot);
+                }
+                region
+            })
+            .collect();
     }
 }
 
@@ -431,5 +437,66 @@ mod tests {
         assert_eq!(last, analyze(&engine, &cfg, None));
         let outliers = last.anomalies.iter().filter(|a| a.kind.ends_with("_outlier")).count();
         assert!(outliers >= 5, "the kept precinct flags are exercised: {outliers}");
+    }
+
+    /// A region's last digits, kept packed per precinct (or counted from the engine where a
+    /// digit repeats more than a packed count holds), are those of its counted reports.
+    #[test]
+    fn kept_last_digits_are_the_reports_digits() {
+        let ids: Vec<String> = (0..10).map(|c| format!(r#"{{"id":"c{c}"}}"#)).collect();
+        let m = Manifest::from_slice(
+            format!(r#"{{"id":"t","candidates":[{}],"regions":[{{"id":"n"}},{{"id":"s"}}]}}"#, ids.join(","))
+                .as_bytes(),
+        )
+        .unwrap();
+        let schema = Schema::from_manifest(Some(&m), 1 << 20);
+        let mut engine = Engine::new(Some(m));
+        let line = |i: u32, region: &str, revision: u32, same: u32| {
+            // The first `same` candidates' counts all end in 7; the others in i's digits.
+            let votes: Vec<String> = (0..10)
+                .map(|c| format!(r#""c{c}":{}"#, if c < same { 107 + 10 * c } else { 100 + (i * 7 + c * 3) % 97 }))
+                .collect();
+            format!(
+                r#"{{"precinct":"{region}/{i}","region":"{region}","revision":{revision},"registered":5000,"ballots":2500,"votes":{{{}}}}}"#,
+                votes.join(",")
+            )
+        };
+        let direct = |engine: &Engine, r: u32| {
+            let mut h = [0u64; 10];
+            for p in engine.precincts().iter().filter(|p| p.region() == Some(r)) {
+                if let Some(e) = p.counted() {
+                    digits::add(&mut h, e.votes.iter().map(|&v| u64::from(v)));
+                }
+            }
+            h
+        };
+        let mut b = Batch::default();
+        for i in 0..60 {
+            b.push(
+                Loc::Line(i + 1),
+                parse_json_report(line(i, ["n", "s"][i as usize % 2], 1, i % 11).as_bytes(), &schema),
+            );
+        }
+        engine.ingest("a.ndjson", b, Timestamp { unix: 0, offset_seconds: 0 });
+        let cfg = Config::default();
+        let mut memo = Memo::default();
+        for step in 0..12u32 {
+            memo.update(&engine, &cfg, None);
+            for r in 0..2 {
+                assert_eq!(memo.regions[r as usize].digits(&engine), direct(&engine, r), "region {r}, step {step}");
+            }
+            assert!(memo.regions.iter().any(|r| r.unpacked > 0), "some precincts are not packed");
+            // A correction that moves a precinct between packed and not.
+            let i = step * 5 % 60;
+            let mut b = Batch::default();
+            b.push(
+                Loc::Line(1),
+                parse_json_report(
+                    line(i, ["n", "s"][i as usize % 2], 2 + step, (i + step * 3) % 11).as_bytes(),
+                    &schema,
+                ),
+            );
+            engine.ingest(&format!("fix{step}.ndjson"), b, Timestamp { unix: 0, offset_seconds: 0 });
+        }
     }
 }

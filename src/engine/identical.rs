@@ -75,16 +75,25 @@ fn hash(votes: &[u32]) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// What a vector is indexed under: its hash, if it is [`eligible`].
+pub fn key(votes: &[u32]) -> Option<u32> {
+    eligible(votes).then(|| hash(votes))
+}
+
 impl IdenticalIndex {
     pub fn reserve(&mut self, additional: usize) {
         self.first.reserve(additional);
     }
 
     pub fn insert(&mut self, votes: &[u32], precinct: u32) {
-        if !eligible(votes) {
-            return;
+        if let Some(h) = key(votes) {
+            self.insert_keyed(h, precinct);
         }
-        let h = hash(votes);
+    }
+
+    /// Adds a precinct under its vector's [`key`] (computed beforehand, maybe on another
+    /// thread: the chance behind it costs a logarithm and an exponential).
+    pub fn insert_keyed(&mut self, h: u32, precinct: u32) {
         match self.first.entry(h) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(precinct);

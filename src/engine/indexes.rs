@@ -7,8 +7,10 @@ use rustc_hash::FxHashMap;
 
 use crate::feed::Timestamp;
 
-use super::identical::IdenticalIndex;
-use super::precinct::Entry;
+use rayon::prelude::*;
+
+use super::identical::{self, IdenticalIndex};
+use super::precinct::{Entry, Precinct};
 
 #[derive(Debug, Default)]
 pub struct Indexes {
@@ -27,6 +29,30 @@ impl Indexes {
 
     pub fn add(&mut self, p: u32, e: &Entry) {
         self.identical.insert(&e.votes, p);
+        self.add_rest(e);
+    }
+
+    /// The indexes of every counted report at once: the identical-results keys computed in
+    /// parallel, the tables filled in precinct order (so they are what adding one by one makes).
+    pub fn build(precincts: &[Precinct]) -> Indexes {
+        let keys: Vec<(u32, u32)> = precincts
+            .par_iter()
+            .enumerate()
+            .filter_map(|(p, prec)| identical::key(&prec.counted()?.votes).map(|h| (h, p as u32)))
+            .collect();
+        let mut ix = Indexes::default();
+        ix.identical.reserve(keys.len());
+        for (h, p) in keys {
+            ix.identical.insert_keyed(h, p);
+        }
+        for e in precincts.iter().filter_map(Precinct::counted) {
+            ix.add_rest(e);
+        }
+        ix
+    }
+
+    /// Everything but the identical-results index.
+    fn add_rest(&mut self, e: &Entry) {
         *self.valid_totals.entry(e.valid()).or_default() += 1;
         if e.explicit_time {
             *self.times.entry(e.reported_at).or_default() += 1;

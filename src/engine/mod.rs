@@ -149,13 +149,19 @@ impl<T: Keyed> Names<T> {
         table.reserve(additional, |&i| hash_id(items[i as usize].key()));
     }
 
-    /// Adds an item known not to be there yet.
-    fn insert_new(&mut self, item: T) -> u32 {
+    /// The index of the item named `id`, made from the id (moved in, not copied) when it is
+    /// new: one probe of the table either way.
+    fn intern(&mut self, id: Box<str>, make: impl FnOnce(Box<str>) -> T) -> u32 {
         let Names { items, table } = self;
-        let i = items.len() as u32;
-        table.insert_unique(hash_id(item.key()), i, |&j| hash_id(items[j as usize].key()));
-        items.push(item);
-        i
+        match table.entry(hash_id(&id), |&i| items[i as usize].key() == &*id, |&i| hash_id(items[i as usize].key())) {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let i = items.len() as u32;
+                items.push(make(id));
+                v.insert(i);
+                i
+            }
+        }
     }
 
     fn get_or_insert(&mut self, id: &str, make: impl FnOnce() -> T) -> u32 {
@@ -291,6 +297,9 @@ pub struct Engine {
     tallies: Tallies,
     /// Precincts with at least one integrity flag.
     flagged: BTreeSet<u32>,
+    /// Reports the next file read is expected to hold ([`Engine::reserve_precincts`]): its
+    /// list of reports is sized once.
+    expected_reports: usize,
     /// Candidates and regions learned from the reports, and how many the manifest lists.
     learned_candidates: Learned,
     learned_regions: Learned,
@@ -407,6 +416,7 @@ impl Engine {
     /// so the tables grow once instead of doubling their way up.
     pub fn reserve_precincts(&mut self, additional: usize) {
         self.precincts.reserve(additional);
+        self.expected_reports = additional;
         if let Some(ix) = &mut self.tallies.indexes {
             ix.reserve(additional);
         }
@@ -430,14 +440,7 @@ impl Engine {
     }
 
     fn fresh_indexes(&self) -> Indexes {
-        let mut ix = Indexes::default();
-        ix.reserve(self.precincts.items.len());
-        for (i, p) in self.precincts.items.iter().enumerate() {
-            if let Some(e) = p.counted() {
-                ix.add(i as u32, e);
-            }
-        }
-        ix
+        Indexes::build(&self.precincts.items)
     }
 
     /// The latest `reported_at` stated by a counted report: the "data as of".
@@ -487,6 +490,8 @@ impl Engine {
     /// Adds what a read of `path` found. `seen` stands in for reports without `reported_at`.
     pub fn ingest(&mut self, path: &str, batch: Batch, seen: Timestamp) {
         let file = self.file_id(path);
+        let expected = std::mem::take(&mut self.expected_reports);
+        self.files.items[file as usize].reports.reserve(expected);
         let mut refused = Vec::new();
         for (loc, report) in batch.reports {
             let entry = match self.compact(file, loc, &report, seen) {
@@ -497,8 +502,7 @@ impl Engine {
                 }
             };
             self.reference(&entry, true);
-            let id = report.precinct;
-            let p = self.precincts.find(&id).unwrap_or_else(|| self.precincts.insert_new(Precinct::new(id)));
+            let p = self.precincts.intern(report.precinct, Precinct::new);
             self.change(p, |prec| prec.entries.push(entry));
             let state = &mut self.files.items[file as usize];
             state.unsorted |= state.reports.last().is_some_and(|&(_, last)| last > loc);
@@ -674,7 +678,8 @@ impl Engine {
     /// A report in the engine's terms (candidates and region by index), or why it cannot be
     /// taken: it would take the names learned from the reports past their cap.
     fn compact(&mut self, file: u32, loc: Loc, report: &Report, seen: Timestamp) -> Result<Entry, String> {
-        let mut places: Vec<(usize, u32)> = Vec::with_capacity(report.votes.len());
+        // (On the stack for up to 16 candidates: this runs once a report.)
+        let mut places: smallvec::SmallVec<[(usize, u32); 16]> = smallvec::SmallVec::with_capacity(report.votes.len());
         let mut new_names = 0;
         for (cand, n) in &report.votes {
             let id = match cand {
@@ -739,6 +744,7 @@ impl Engine {
     /// judged again, and what counts now joins the totals.
     fn change(&mut self, p: u32, f: impl FnOnce(&mut Precinct)) {
         let prec = &mut self.precincts.items[p as usize];
+        let was_flagged = prec.flags != 0;
         if let Some(e) = prec.counted() {
             self.tallies.sub(p, e);
         }
@@ -749,7 +755,7 @@ impl Engine {
         }
         if prec.flags != 0 {
             self.flagged.insert(p);
-        } else {
+        } else if was_flagged {
             self.flagged.remove(&p);
         }
         self.changes.note(p, self.precincts.items.len());

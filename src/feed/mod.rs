@@ -9,6 +9,7 @@ pub mod format;
 pub mod json;
 pub mod manifest;
 pub mod ndjson;
+mod plain;
 pub mod raw;
 pub mod read;
 pub mod report;
