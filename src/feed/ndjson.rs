@@ -62,6 +62,7 @@ pub fn parse_lines(bytes: &[u8], first_line: u32, schema: &Schema) -> Batch {
         lines.iter().filter_map(parse_one).collect()
     };
     let mut batch = Batch::default();
+    batch.reports.reserve(results.len());
     for (loc, r) in results {
         batch.push(loc, r);
     }

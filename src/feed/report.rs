@@ -126,10 +126,15 @@ pub fn parse_time(s: &str) -> Result<Timestamp, String> {
 
 /// Parses one JSON report object; `Err` is the one-line reason.
 pub fn parse_json_report(bytes: &[u8], schema: &Schema) -> Result<Report, String> {
-    // The common shape, read directly (it is well formed and shallow by construction).
-    if let Some(raw) = super::plain::read(bytes) {
-        return raw.validate(schema);
+    // The common shape of a valid report, read directly; anything else by the general reader.
+    match super::plain::read(bytes, schema) {
+        Some(report) => Ok(report),
+        None => parse_json_general(bytes, schema),
     }
+}
+
+/// Parses one JSON report object by the general reader: the report as written, then judged.
+pub(super) fn parse_json_general(bytes: &[u8], schema: &Schema) -> Result<Report, String> {
     check_depth(bytes)?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first != Some(b'{') {
