@@ -91,9 +91,12 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.at) {
-            self.at += 1;
+        // (Scanned with a local index: the loop then stays in registers.)
+        let mut at = self.at;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(at) {
+            at += 1;
         }
+        self.at = at;
     }
 
     fn eat(&mut self, b: u8) -> Option<()> {
@@ -126,16 +129,17 @@ impl<'a> Cursor<'a> {
 
     /// A count as plain digits — `0`, or digits without a leading zero — within the limit.
     fn count(&mut self) -> Option<u32> {
-        let start = self.at;
+        let (start, mut at) = (self.at, self.at);
         let mut n: u64 = 0;
-        while let Some(&b) = self.s.get(self.at)
+        while let Some(&b) = self.s.get(at)
             && b.is_ascii_digit()
         {
             // (Wraps past 19 digits, where the count is not taken.)
             n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-            self.at += 1;
+            at += 1;
         }
-        let len = self.at - start;
+        self.at = at;
+        let len = at - start;
         // (A fraction or an exponent after the digits is no `,` or `}`: the caller refuses it.)
         let plain = len == 1 || (len > 1 && len <= 10 && self.s[start] != b'0');
         (plain && n <= MAX_COUNT).then_some(n as u32)
