@@ -33,17 +33,21 @@ impl Indexes {
     }
 
     /// The indexes of every counted report at once: the identical-results keys computed in
-    /// parallel, the tables filled in precinct order (so they are what adding one by one makes).
+    /// parallel (a chunk of precincts at a time, so that they are never all held), the tables
+    /// filled in precinct order (so they are what adding one by one makes).
     pub fn build(precincts: &[Precinct]) -> Indexes {
-        let keys: Vec<(u32, u32)> = precincts
-            .par_iter()
-            .enumerate()
-            .filter_map(|(p, prec)| identical::key(&prec.counted()?.votes).map(|h| (h, p as u32)))
-            .collect();
+        const CHUNK: usize = 1 << 16;
         let mut ix = Indexes::default();
-        ix.identical.reserve(keys.len());
-        for (h, p) in keys {
-            ix.identical.insert_keyed(h, p);
+        ix.identical.reserve(precincts.iter().filter(|p| p.counted().is_some()).count());
+        for (c, chunk) in precincts.chunks(CHUNK).enumerate() {
+            let keys: Vec<(u32, u32)> = chunk
+                .par_iter()
+                .enumerate()
+                .filter_map(|(i, prec)| identical::key(&prec.counted()?.votes).map(|h| (h, (c * CHUNK + i) as u32)))
+                .collect();
+            for (h, p) in keys {
+                ix.identical.insert_keyed(h, p);
+            }
         }
         for e in precincts.iter().filter_map(Precinct::counted) {
             ix.add_rest(e);
