@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::engine::Engine;
 use crate::engine::anomaly::{Anomaly, Severity};
+use crate::engine::count::{merge_anomalies, sort_anomalies};
 use crate::text::{percent1, thousands};
 
 pub use config::{Config, Thresholds};
@@ -290,17 +291,32 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
                 .filter(|(_, q)| *q <= cfg.fdr)
                 .map(|(t, q)| flag(t, q, engine, cfg, &leader_name))
                 .collect();
+            let mut flags: Vec<Anomaly> = flags;
+            // In the count's order once, when said (one kind, one region: by severity, then
+            // precinct), so that the list of all flags is laid out below without sorting.
+            sort_anomalies(&mut flags);
             res.flags[f] = Some((scale.to_bits(), flags));
         }
     }
-    let mut anomalies = Vec::new();
-    for (f, (by_region, _)) in selected.iter().enumerate() {
-        for (r, m) in memo.regions.iter().enumerate().filter(|(r, _)| by_region[*r]) {
-            let flags = m.result.as_ref().and_then(|res| res.flags[f].as_ref());
-            debug_assert!(flags.is_some(), "region {r}'s flags were said above");
-            anomalies.extend(flags.into_iter().flat_map(|(_, list)| list.iter().cloned()));
+    // The precinct flags in the count's order (most severe first, then kind, region and
+    // precinct): by severity, kind (share before turnout), then region by id, each region's
+    // list already in order.
+    let mut by_id: Vec<usize> = (0..memo.regions.len()).collect();
+    by_id.sort_by(|&a, &b| regions[a].id.cmp(&regions[b].id));
+    let mut outliers = Vec::new();
+    for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+        for f in [1, 0] {
+            debug_assert!(Kind::ShareOutlier.name() < Kind::TurnoutOutlier.name());
+            let (by_region, _) = &selected[f];
+            for &r in by_id.iter().filter(|&&r| by_region[r]) {
+                let flags = memo.regions[r].result.as_ref().and_then(|res| res.flags[f].as_ref());
+                debug_assert!(flags.is_some(), "region {r}'s flags were said above");
+                let list = flags.map_or(&[][..], |(_, list)| list);
+                outliers.extend(list.iter().filter(|a| a.severity == severity).cloned());
+            }
         }
     }
+    let mut anomalies = Vec::new();
     let results: Vec<(u32, &RegionResult)> =
         memo.regions.iter().enumerate().filter_map(|(r, m)| Some((r as u32, m.result.as_ref()?))).collect();
     let status = results.iter().map(|(_, res)| res.status.clone()).collect();
@@ -323,6 +339,10 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     }
     memo.messages.end();
     anomalies.extend(stalled(engine, memo, cfg, now));
+    // The few others sorted, then merged with the precinct flags: all in the count's order, in
+    // which each summary merges them with the count's own.
+    sort_anomalies(&mut anomalies);
+    let anomalies = merge_anomalies(outliers, &anomalies);
     Forensics {
         anomalies,
         status,

@@ -101,8 +101,15 @@ impl Count {
     /// Adds flags raised elsewhere (the statistics') to the integrity ones, in the same order,
     /// and to their regions' counts.
     pub fn add_flags(&mut self, flags: &[Anomaly]) {
-        self.anomalies.extend(flags.iter().cloned());
-        sort_anomalies(&mut self.anomalies);
+        // Both lists are in order (the analysis lays its own out so): merged, not sorted again
+        // — a summary costs the flags' number, not a sort of them.
+        let order = |a: &Anomaly, b: &Anomaly| anomaly_order(a, b) != std::cmp::Ordering::Greater;
+        if flags.is_sorted_by(order) && self.anomalies.is_sorted_by(order) {
+            self.anomalies = merge_anomalies(std::mem::take(&mut self.anomalies), flags);
+        } else {
+            self.anomalies.extend(flags.iter().cloned());
+            sort_anomalies(&mut self.anomalies);
+        }
         let mut per_region: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         for a in flags {
             if let Some(r) = a.region.as_deref() {
@@ -133,13 +140,33 @@ impl Count {
 
 /// Most severe first, then by kind, then region and precinct.
 pub fn sort_anomalies(v: &mut [Anomaly]) {
-    v.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.kind.cmp(b.kind))
-            .then_with(|| a.region.cmp(&b.region))
-            .then_with(|| a.precinct.cmp(&b.precinct))
-    });
+    v.sort_by(anomaly_order);
+}
+
+/// Two lists in the order of [`sort_anomalies`] as one, as a stable sort of the two one after
+/// the other makes it (on a tie, `first`'s flag first).
+pub fn merge_anomalies(first: Vec<Anomaly>, then: &[Anomaly]) -> Vec<Anomaly> {
+    let mut out = Vec::with_capacity(first.len() + then.len());
+    let (mut a, mut b) = (first.into_iter().peekable(), then.iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        if anomaly_order(x, y) != std::cmp::Ordering::Greater {
+            out.extend(a.next());
+        } else {
+            out.extend(b.next().cloned());
+        }
+    }
+    out.extend(a);
+    out.extend(b.cloned());
+    out
+}
+
+/// The order of [`sort_anomalies`].
+fn anomaly_order(a: &Anomaly, b: &Anomaly) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.kind.cmp(b.kind))
+        .then_with(|| a.region.cmp(&b.region))
+        .then_with(|| a.precinct.cmp(&b.precinct))
 }
 
 fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
@@ -290,5 +317,68 @@ pub fn count(engine: &Engine) -> Count {
         held,
         anomalies,
         rejected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::engine::Engine;
+    use crate::engine::anomaly::Severity;
+    use crate::feed::report::parse_json_report;
+    use crate::feed::{Batch, Loc, Schema, Timestamp};
+
+    /// Flags from elsewhere merged in give what adding them and sorting the whole list gives:
+    /// in order or not, with ties, any number on either side.
+    #[test]
+    fn added_flags_land_where_a_sort_puts_them() {
+        let schema = Schema::default();
+        let mut engine = Engine::new(None);
+        let mut b = Batch::default();
+        for i in 0..30u32 {
+            // Every third precinct has more ballots than voters: an integrity flag.
+            let ballots = if i % 3 == 0 { 900 } else { 400 };
+            let line = format!(
+                r#"{{"precinct":"P{i}","region":"r{}","registered":500,"ballots":{ballots},"votes":{{"a":{ballots}}}}}"#,
+                i % 4
+            );
+            b.push(Loc::Line(i + 1), parse_json_report(line.as_bytes(), &schema));
+        }
+        engine.ingest("a.ndjson", b, Timestamp { unix: 0, offset_seconds: 0 });
+        let count = engine.count();
+        assert!(count.anomalies.len() >= 10);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let kinds = ["share_outlier", "turnout_outlier", "integer_percent_excess", "turnout_over_100"];
+        for round in 0..200 {
+            let flags: Vec<Anomaly> = (0..rng.random_range(0..40))
+                .map(|k| {
+                    let message = format!("flag {k}").into();
+                    if rng.random_ratio(1, 4) {
+                        // The very place and kind of one of the count's own: a tie.
+                        let own = &count.anomalies[rng.random_range(0..count.anomalies.len())];
+                        return Anomaly { message, ..own.clone() };
+                    }
+                    Anomaly {
+                        kind: kinds[rng.random_range(0..kinds.len())],
+                        severity: [Severity::Info, Severity::Warning, Severity::Critical][rng.random_range(0..3)],
+                        precinct: rng.random_bool(0.7).then(|| format!("P{}", rng.random_range(0..30)).into()),
+                        region: rng.random_bool(0.8).then(|| format!("r{}", rng.random_range(0..4)).into()),
+                        message,
+                    }
+                })
+                .collect();
+            let mut flags = flags;
+            if round % 3 != 0 {
+                sort_anomalies(&mut flags);
+            }
+            let mut expected = count.anomalies.clone();
+            expected.extend(flags.iter().cloned());
+            sort_anomalies(&mut expected);
+            let mut merged = count.clone();
+            merged.add_flags(&flags);
+            assert_eq!(merged.anomalies, expected, "round {round}");
+        }
     }
 }
