@@ -284,14 +284,13 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
                 continue;
             }
             let family = &res.families[f];
-            let flags = res.outliers[family.tests.clone()]
+            let mut flags: Vec<Anomaly> = res.outliers[family.tests.clone()]
                 .iter()
                 .zip(&family.within.q)
                 .map(|(t, &q)| (t, fdr::scaled(q, true, *scale)))
                 .filter(|(_, q)| *q <= cfg.fdr)
                 .map(|(t, q)| flag(t, q, engine, cfg, &leader_name))
                 .collect();
-            let mut flags: Vec<Anomaly> = flags;
             // In the count's order once, when said (one kind, one region: by severity, then
             // precinct), so that the list of all flags is laid out below without sorting.
             sort_anomalies(&mut flags);
@@ -304,9 +303,9 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     let mut by_id: Vec<usize> = (0..memo.regions.len()).collect();
     by_id.sort_by(|&a, &b| regions[a].id.cmp(&regions[b].id));
     let mut outliers = Vec::new();
+    debug_assert!(Kind::ShareOutlier.name() < Kind::TurnoutOutlier.name());
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
         for f in [1, 0] {
-            debug_assert!(Kind::ShareOutlier.name() < Kind::TurnoutOutlier.name());
             let (by_region, _) = &selected[f];
             for &r in by_id.iter().filter(|&&r| by_region[r]) {
                 let flags = memo.regions[r].result.as_ref().and_then(|res| res.flags[f].as_ref());

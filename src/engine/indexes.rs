@@ -3,11 +3,10 @@
 //! (and how many precincts share each valid total), and the latest stated report time (the
 //! "data as of"). A bulk load defers them and builds them once at its end.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::feed::Timestamp;
-
-use rayon::prelude::*;
 
 use super::identical::{self, IdenticalIndex};
 use super::precinct::{Entry, Precinct};
