@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::engine::anomaly::{Anomaly, Severity};
+use crate::engine::anomaly::{Anomaly, Flag, Severity};
 use crate::engine::count::{merge_anomalies, sort_anomalies};
 use crate::text::{percent1, thousands};
 
@@ -235,7 +235,7 @@ fn discoveries(regions: &[(u32, &RegionResult)], national: &[Test], fdr_level: f
 
 /// A flagged test as a flag.
 fn flag(t: &Test, q: f64, engine: &Engine, cfg: &Config, leader_name: &str) -> Anomaly {
-    Anomaly {
+    Flag {
         kind: t.kind.name(),
         severity: match t.kind {
             Kind::LastDigitBias => Severity::Info,
@@ -246,6 +246,7 @@ fn flag(t: &Test, q: f64, engine: &Engine, cfg: &Config, leader_name: &str) -> A
         region: t.region.map(|r| engine.regions()[r as usize].id.as_str().into()),
         message: message(t, q, engine, leader_name).into(),
     }
+    .into()
 }
 
 /// [`analyze`], testing again only the regions whose reports changed since `memo` was filled.
@@ -508,25 +509,30 @@ fn stalled(engine: &Engine, memo: &Memo, cfg: &Config, now: Option<i64>) -> Vec<
         let last = memo.regions.get(r).and_then(|m| m.latest(engine));
         let quiet_since = last.unwrap_or(close).max(close);
         if now - quiet_since >= limit {
-            out.push(Anomaly {
-                kind: Kind::StalledRegion.name(),
-                severity: Severity::Info,
-                precinct: None,
-                region: Some(meta.id.as_str().into()),
-                message: {
-                    let (min, have, expected) = ((now - quiet_since) / 60, thousands(have), thousands(expected));
-                    match last {
-                        None => {
-                            format!("no report at all, {min} min after the polls closed (0 of {expected} precincts in)")
+            out.push(
+                Flag {
+                    kind: Kind::StalledRegion.name(),
+                    severity: Severity::Info,
+                    precinct: None,
+                    region: Some(meta.id.as_str().into()),
+                    message: {
+                        let (min, have, expected) = ((now - quiet_since) / 60, thousands(have), thousands(expected));
+                        match last {
+                            None => {
+                                format!(
+                                    "no report at all, {min} min after the polls closed (0 of {expected} precincts in)"
+                                )
+                            }
+                            Some(t) if t <= close => format!(
+                                "no new report since the polls closed {min} min ago ({have} of {expected} precincts in)"
+                            ),
+                            Some(_) => format!("no new report for {min} min ({have} of {expected} precincts in)"),
                         }
-                        Some(t) if t <= close => format!(
-                            "no new report since the polls closed {min} min ago ({have} of {expected} precincts in)"
-                        ),
-                        Some(_) => format!("no new report for {min} min ({have} of {expected} precincts in)"),
-                    }
-                    .into()
-                },
-            });
+                        .into()
+                    },
+                }
+                .into(),
+            );
         }
     }
     out

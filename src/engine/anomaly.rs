@@ -72,9 +72,28 @@ impl Kind {
     }
 }
 
-/// One flag as views show it.
+/// One flag as views show it, shared whole: every copy of it (the analysis's memory, each
+/// summary, each view) is one count, not one per string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Anomaly {
+#[serde(transparent)]
+pub struct Anomaly(std::sync::Arc<Flag>);
+
+impl From<Flag> for Anomaly {
+    fn from(flag: Flag) -> Anomaly {
+        Anomaly(std::sync::Arc::new(flag))
+    }
+}
+
+impl std::ops::Deref for Anomaly {
+    type Target = Flag;
+    fn deref(&self) -> &Flag {
+        &self.0
+    }
+}
+
+/// What a flag says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Flag {
     pub kind: &'static str,
     pub severity: Severity,
     pub precinct: Option<Shared>,

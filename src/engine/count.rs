@@ -326,7 +326,7 @@ mod tests {
 
     use super::*;
     use crate::engine::Engine;
-    use crate::engine::anomaly::Severity;
+    use crate::engine::anomaly::{Flag, Severity};
     use crate::feed::report::parse_json_report;
     use crate::feed::{Batch, Loc, Schema, Timestamp};
 
@@ -358,15 +358,16 @@ mod tests {
                     if rng.random_ratio(1, 4) {
                         // The very place and kind of one of the count's own: a tie.
                         let own = &count.anomalies[rng.random_range(0..count.anomalies.len())];
-                        return Anomaly { message, ..own.clone() };
+                        return Flag { message, ..(**own).clone() }.into();
                     }
-                    Anomaly {
+                    Flag {
                         kind: kinds[rng.random_range(0..kinds.len())],
                         severity: [Severity::Info, Severity::Warning, Severity::Critical][rng.random_range(0..3)],
                         precinct: rng.random_bool(0.7).then(|| format!("P{}", rng.random_range(0..30)).into()),
                         region: rng.random_bool(0.8).then(|| format!("r{}", rng.random_range(0..4)).into()),
                         message,
                     }
+                    .into()
                 })
                 .collect();
             let mut flags = flags;

@@ -4,7 +4,7 @@
 use crate::text::{percent1, thousands};
 
 use super::Engine;
-use super::anomaly::{Anomaly, Kind};
+use super::anomaly::{Anomaly, Flag, Kind};
 use super::count::sort_anomalies;
 use super::precinct::{Entry, Precinct};
 
@@ -41,13 +41,16 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             if p.has(kind)
                 && let Some(message) = message(engine, p, kind)
             {
-                out.push(Anomaly {
-                    kind: kind.name(),
-                    severity: kind.severity(),
-                    precinct: Some((*p.id).into()),
-                    region: region_id(engine, p),
-                    message: message.into(),
-                });
+                out.push(
+                    Flag {
+                        kind: kind.name(),
+                        severity: kind.severity(),
+                        precinct: Some((*p.id).into()),
+                        region: region_id(engine, p),
+                        message: message.into(),
+                    }
+                    .into(),
+                );
             }
         }
     }
@@ -60,7 +63,7 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
             let mut twins: Vec<&str> =
                 group.iter().filter(|&&q| q != pi).map(|&q| &*engine.precincts.items[q as usize].id).collect();
             twins.sort();
-            out.push(Anomaly {
+            out.push(Flag {
                 kind: Kind::IdenticalResults.name(),
                 severity: Kind::IdenticalResults.severity(),
                 precinct: Some((*p.id).into()),
@@ -74,7 +77,7 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
                     expected
                 )
                 .into(),
-            });
+            }.into());
         }
     }
     sort_anomalies(&mut out);
