@@ -139,6 +139,7 @@ fn withdrawing_at_a_place_or_from_it_matches_a_fresh_read() {
     let mut e = Engine::new(Some(manifest()));
     let mut model: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
     let places: Vec<u32> = (1..=12).chain([7, 3, 11, 1, 12, 5, 2, 9]).collect();
+    let mut flagged_steps = 0;
     for (step, &line) in places.iter().enumerate() {
         let rev = step as u32 + 1;
         e.withdraw_at("log.ndjson", Loc::Line(line));
@@ -165,16 +166,22 @@ fn withdrawing_at_a_place_or_from_it_matches_a_fresh_read() {
         let key = |s: &Summary| {
             let mut rejected: Vec<String> = s.rejected.iter().map(|r| format!("{r:?}")).collect();
             rejected.sort();
+            // The integrity flags too, in words (the engine keeps them said between changes).
+            let flags: Vec<String> =
+                s.anomalies.iter().map(|a| format!("{} {:?} {}", a.kind, a.precinct, a.message)).collect();
             (
                 s.precincts_reporting,
                 s.ballots,
                 s.valid,
                 s.candidates.iter().map(|c| c.votes).collect::<Vec<_>>(),
                 rejected,
+                flags,
             )
         };
         assert_eq!(key(&got), key(&want), "after step {step}");
+        flagged_steps += usize::from(!got.anomalies.is_empty());
     }
+    assert!(flagged_steps >= 5, "the flags' words are compared: {flagged_steps}");
 }
 
 #[test]

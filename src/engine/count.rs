@@ -284,7 +284,7 @@ pub fn count(engine: &Engine) -> Count {
 
     let mut held: Vec<Held> = engine
         .flagged
-        .iter()
+        .keys()
         .map(|&p| &engine.precincts.items[p as usize])
         .filter(|p| p.is_held())
         .map(|p| Held { precinct: p.id.to_string(), reason: super::flagged::conflict_message(engine, p) })

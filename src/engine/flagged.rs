@@ -32,28 +32,32 @@ pub(super) fn conflict_message(engine: &Engine, p: &Precinct) -> String {
     )
 }
 
-/// All anomalies, most severe first, then by kind and precinct.
-pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
+/// Precinct `p`'s integrity flags in words (the engine keeps them while the precinct stands).
+pub(super) fn said(engine: &Engine, pi: u32) -> Vec<Anomaly> {
+    let p = &engine.precincts.items[pi as usize];
     let mut out = Vec::new();
-    for &pi in &engine.flagged {
-        let p = &engine.precincts.items[pi as usize];
-        for kind in Kind::ALL {
-            if p.has(kind)
-                && let Some(message) = message(engine, p, kind)
-            {
-                out.push(
-                    Flag {
-                        kind: kind.name(),
-                        severity: kind.severity(),
-                        precinct: Some((*p.id).into()),
-                        region: region_id(engine, p),
-                        message: message.into(),
-                    }
-                    .into(),
-                );
-            }
+    for kind in Kind::ALL {
+        if p.has(kind)
+            && let Some(message) = message(engine, p, kind)
+        {
+            out.push(
+                Flag {
+                    kind: kind.name(),
+                    severity: kind.severity(),
+                    precinct: Some((*p.id).into()),
+                    region: region_id(engine, p),
+                    message: message.into(),
+                }
+                .into(),
+            );
         }
     }
+    out
+}
+
+/// All anomalies, most severe first, then by kind and precinct.
+pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
+    let mut out: Vec<Anomaly> = engine.flagged.values().flatten().cloned().collect();
     for (group, same_total) in engine.identical_groups() {
         let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
         let chance = super::identical::coincidence_chance(votes);

@@ -18,7 +18,7 @@ pub mod precinct;
 pub mod seats;
 pub mod totals;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::feed::report::Name;
 use crate::feed::{Batch, Change, Loc, Manifest, Report, Timestamp};
@@ -295,8 +295,9 @@ pub struct Engine {
     precincts: Names<Precinct>,
     files: Names<FileState>,
     tallies: Tallies,
-    /// Precincts with at least one integrity flag.
-    flagged: BTreeSet<u32>,
+    /// Precincts with at least one integrity flag, and those flags in words (said when the
+    /// precinct changes, so that a summary copies them instead of saying them again).
+    flagged: BTreeMap<u32, Vec<anomaly::Anomaly>>,
     /// Reports the next file read is expected to hold ([`Engine::reserve_precincts`]): its
     /// list of reports is sized once.
     expected_reports: usize,
@@ -760,7 +761,8 @@ impl Engine {
             self.tallies.add(p, e);
         }
         if prec.flags != 0 {
-            self.flagged.insert(p);
+            let said = flagged::said(self, p);
+            self.flagged.insert(p, said);
         } else if was_flagged {
             self.flagged.remove(&p);
         }
