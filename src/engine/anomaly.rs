@@ -101,6 +101,6 @@ pub struct Flag {
     pub message: Shared,
 }
 
-/// Text shared by every copy of a flag (a snapshot, each view and the analysis's memory hold
-/// the same flags: a copy costs a count, not an allocation per string).
+/// A flag's text, shared: what is keyed by a flag's place (kind, region, precinct), in the
+/// event stream and the views' anomaly clock, copies it by a count, not an allocation.
 pub type Shared = std::sync::Arc<str>;

@@ -149,9 +149,9 @@ impl<T: Keyed> Names<T> {
         table.reserve(additional, |&i| hash_id(items[i as usize].key()));
     }
 
-    /// The index of the item named `id`, made from the id (moved in, not copied) when it is
-    /// new: one probe of the table either way.
-    fn intern(&mut self, id: Box<str>, make: impl FnOnce(Box<str>) -> T) -> u32 {
+    /// The index of the item named `id`, made from the id when it is new (an owned id is moved
+    /// in, not copied): one probe of the table either way.
+    fn intern<K: std::ops::Deref<Target = str>>(&mut self, id: K, make: impl FnOnce(K) -> T) -> u32 {
         let Names { items, table } = self;
         match table.entry(hash_id(&id), |&i| items[i as usize].key() == &*id, |&i| hash_id(items[i as usize].key())) {
             hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
@@ -165,16 +165,7 @@ impl<T: Keyed> Names<T> {
     }
 
     fn get_or_insert(&mut self, id: &str, make: impl FnOnce() -> T) -> u32 {
-        let Names { items, table } = self;
-        match table.entry(hash_id(id), |&i| items[i as usize].key() == id, |&i| hash_id(items[i as usize].key())) {
-            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                let i = items.len() as u32;
-                items.push(make());
-                v.insert(i);
-                i
-            }
-        }
+        self.intern(id, |_| make())
     }
 }
 

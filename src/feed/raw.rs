@@ -71,27 +71,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawStr<'a> {
 }
 
 /// The `votes` object as written: candidate and count, duplicates kept so they can be refused.
-/// Up to 8 candidates on the stack (a report is judged, then this dropped: no allocation for it).
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant, reason = "one at a time, on the stack, instead of an allocation a report")]
 pub enum RawVotes<'a> {
-    Map(VoteList<'a>),
+    Map(Vec<(Cow<'a, str>, RawCount)>),
     Other(&'static str),
 }
 
-/// A `votes` object's entries as written.
-pub type VoteList<'a> = smallvec::SmallVec<[(Cow<'a, str>, RawCount); 8]>;
+struct VotesVisitor;
 
-/// (Made for the borrowing lifetime `'a`, not `'de`: the list on the stack is not covariant.)
-struct VotesVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for VotesVisitor<'a> {
-    type Value = RawVotes<'a>;
+impl<'de> Visitor<'de> for VotesVisitor {
+    type Value = RawVotes<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object of candidate votes")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = VoteList::with_capacity(map.size_hint().unwrap_or(8));
+        let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
         while let Some(k) = map.next_key::<KeyStr<'de>>()? {
             out.push((k.0, map.next_value::<RawCount>()?));
         }
@@ -123,7 +117,7 @@ impl<'de: 'a, 'a> Visitor<'de> for VotesVisitor<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawVotes<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(VotesVisitor(std::marker::PhantomData))
+        d.deserialize_any(VotesVisitor)
     }
 }
 
