@@ -155,7 +155,7 @@ impl RegionPoints {
     pub fn latest(&self, engine: &Engine) -> Option<i64> {
         self.slots
             .iter()
-            .filter_map(|s| engine.precincts()[s.point.precinct as usize].counted().map(|e| e.reported_at.unix))
+            .filter_map(|s| engine.precincts()[s.point.precinct as usize].counted().map(|e| e.reported_at().unix))
             .max()
     }
 }
@@ -288,20 +288,35 @@ impl Memo {
     /// Gathers every region's points afresh (sized exactly: a million points are tens of MB),
     /// the regions in parallel.
     fn rebuild(&mut self, engine: &Engine, leader: Option<usize>) {
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); engine.regions().len()];
+        let regions = engine.regions().len();
+        let mut counts = vec![0usize; regions];
         self.region_of = vec![NONE; engine.precincts().len()];
         for p in 0..engine.precincts().len() as u32 {
             if let Some((r, _)) = Self::point_of(engine, p) {
-                members[r].push(p);
+                counts[r] += 1;
                 self.region_of[p as usize] = r as u32;
             }
+        }
+        // The counted precincts region by region, in one list (a list per region would grow).
+        let mut next: Vec<usize> = counts.iter().scan(0, |at, &n| Some(std::mem::replace(at, *at + n))).collect();
+        let mut order = vec![0u32; counts.iter().sum()];
+        for (p, &r) in self.region_of.iter().enumerate().filter(|(_, r)| **r != NONE) {
+            order[next[r as usize]] = p as u32;
+            next[r as usize] += 1;
+        }
+        let mut members = Vec::with_capacity(regions);
+        let mut rest = order.as_slice();
+        for &n in &counts {
+            let (these, after) = rest.split_at(n);
+            members.push(these);
+            rest = after;
         }
         self.regions = members
             .into_par_iter()
             .map(|members| {
                 let mut region =
                     RegionPoints { slots: Vec::with_capacity(members.len()), dirty: true, ..Default::default() };
-                for p in members {
+                for &p in members {
                     let e = engine.precincts()[p as usize].counted().expect("a member is counted");
                     let slot = region.slot(engine, p, e, leader);
                     region.put(slot);

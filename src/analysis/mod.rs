@@ -108,7 +108,7 @@ fn fmt_p(p: f64) -> String {
 pub struct RegionResult {
     status: RegionStatus,
     /// Its precinct tests, turnout then share outliers (only those that could pass).
-    outliers: Vec<Test>,
+    outliers: Vec<outliers::Kept>,
     /// The two outlier families' part of the false-discovery control, worked out with them
     /// (so that a new report elsewhere costs only the step across the regions): turnout, share.
     families: [Family; 2],
@@ -121,12 +121,17 @@ pub struct RegionResult {
     integer: integer::Tally,
 }
 
+/// The kinds of the two outlier families, in the order a region keeps them.
+const OUTLIERS: [Kind; 2] = [Kind::TurnoutOutlier, Kind::ShareOutlier];
+
 /// One region's family of outlier tests of one kind: where its kept tests are in
 /// `RegionResult::outliers`, how many tests it made, and its q-values within.
 #[derive(Debug, Clone, Default)]
 struct Family {
     tests: std::ops::Range<usize>,
     size: usize,
+    /// The region's median the tests were measured from.
+    median: f64,
     within: fdr::Within,
 }
 
@@ -174,14 +179,11 @@ fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::Regi
     let points = region.slots.iter().map(|s| &s.point);
     // Only outlier tests that could pass are kept; all are counted for the family size.
     let mut outliers = Vec::new();
-    let made = outliers::tests_of(r32, points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers);
-    let family = |kind: Kind, size: usize| {
-        let from = outliers.iter().position(|t| t.kind == kind).unwrap_or(outliers.len());
-        let to = from + outliers[from..].iter().take_while(|t| t.kind == kind).count();
-        let p: Vec<f64> = outliers[from..to].iter().map(|t| t.p).collect();
-        Family { tests: from..to, size, within: fdr::within(&p, size.max(to - from)) }
-    };
-    let families = [family(Kind::TurnoutOutlier, made.turnout), family(Kind::ShareOutlier, made.share)];
+    let measured = outliers::tests_of(points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers);
+    let families = measured.map(|m| {
+        let p: Vec<f64> = outliers[m.kept.clone()].iter().map(|t| t.p).collect();
+        Family { within: fdr::within(&p, m.made.max(p.len())), tests: m.kept, size: m.made, median: m.median }
+    });
     let integer = region.integer();
     let mut regional: Vec<Test> = integer::test(Some(r32), integer, cfg.min_integer).into_iter().collect();
     let skew = skew_sums(cfg, &region.slots);
@@ -290,7 +292,7 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
                 .zip(&family.within.q)
                 .map(|(t, &q)| (t, fdr::scaled(q, true, *scale)))
                 .filter(|(_, q)| *q <= cfg.fdr)
-                .map(|(t, q)| flag(t, q, engine, cfg, &leader_name))
+                .map(|(t, q)| flag(&t.test(OUTLIERS[f], r as u32, family.median), q, engine, cfg, &leader_name))
                 .collect();
             // In the count's order once, when said (one kind, one region: by severity, then
             // precinct), so that the list of all flags is laid out below without sorting.

@@ -154,7 +154,7 @@ impl Model {
                 prior_ballots: b.ballots as f64,
                 prior_valid: b.votes.iter().sum::<u64>() as f64,
                 prior_votes: votes_of(b),
-                at: e.reported_at.unix,
+                at: e.reported_at().unix,
                 held: held_out(&p.id),
             };
             if obs.registered > 0.0 {

@@ -145,9 +145,9 @@ fn message(engine: &Engine, p: &Precinct, kind: Kind) -> Option<String> {
         Kind::EarlyReport => {
             let c = p.counted()?;
             let close = engine.polls_close.get(c.region as usize).copied().flatten()?;
-            let offset = c.reported_at.offset_seconds;
+            let offset = c.reported_at().offset_seconds;
             let close_local = crate::feed::Timestamp { unix: close, offset_seconds: offset }.to_rfc3339();
-            format!("reported at {}, before polls closed at {close_local}", c.reported_at.to_rfc3339())
+            format!("reported at {}, before polls closed at {close_local}", c.reported_at().to_rfc3339())
         }
         Kind::Unanimous => {
             let c = p.counted()?;

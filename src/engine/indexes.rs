@@ -57,9 +57,9 @@ impl Indexes {
     /// Everything but the identical-results index.
     fn add_rest(&mut self, e: &Entry) {
         *self.valid_totals.entry(e.valid()).or_default() += 1;
-        if e.explicit_time {
-            *self.times.entry(e.reported_at).or_default() += 1;
-            self.latest = self.latest.max(Some(e.reported_at));
+        if e.explicit_time() {
+            *self.times.entry(e.reported_at()).or_default() += 1;
+            self.latest = self.latest.max(Some(e.reported_at()));
         }
     }
 
@@ -72,13 +72,13 @@ impl Indexes {
                 self.valid_totals.remove(&valid);
             }
         }
-        if e.explicit_time
-            && let Some(n) = self.times.get_mut(&e.reported_at)
+        if e.explicit_time()
+            && let Some(n) = self.times.get_mut(&e.reported_at())
         {
             *n -= 1;
             if *n == 0 {
-                self.times.remove(&e.reported_at);
-                if self.latest == Some(e.reported_at) {
+                self.times.remove(&e.reported_at());
+                if self.latest == Some(e.reported_at()) {
                     // The latest left: the next latest among the distinct times.
                     self.latest = self.times.keys().max().copied();
                 }

@@ -443,8 +443,8 @@ impl Engine {
                 .precincts
                 .items
                 .iter()
-                .filter_map(|p| p.counted().filter(|e| e.explicit_time))
-                .map(|e| e.reported_at)
+                .filter_map(|p| p.counted().filter(|e| e.explicit_time()))
+                .map(|e| e.reported_at())
                 .max(),
         }
     }
@@ -723,6 +723,8 @@ impl Engine {
             }
         }
         let region = report.region.as_ref().map_or(NO_REGION, |r| self.region_index_of(r));
+        let (reported_unix, reported_offset) =
+            Entry::stamp(report.reported_at.unwrap_or(seen), report.reported_at.is_some());
         Ok(Entry {
             file,
             loc,
@@ -732,8 +734,8 @@ impl Engine {
             ballots: report.ballots,
             invalid: report.invalid,
             issued: report.issued.unwrap_or(precinct::NO_ISSUED),
-            reported_at: report.reported_at.unwrap_or(seen),
-            explicit_time: report.reported_at.is_some(),
+            reported_unix,
+            reported_offset,
             votes,
         })
     }

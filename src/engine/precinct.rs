@@ -25,14 +25,34 @@ pub struct Entry {
     /// Ballots issued to voters, or [`NO_ISSUED`] (a sentinel rather than an `Option`, which
     /// would make every report 8 bytes larger).
     pub issued: u32,
-    /// `reported_at` as written, or when the report was first seen.
-    pub reported_at: Timestamp,
-    pub explicit_time: bool,
+    /// When it was reported ([`Entry::reported_at`]), in unix seconds.
+    pub(super) reported_unix: i64,
+    /// The UTC offset that time was written with, in seconds, doubled, plus one if the report
+    /// stated its time ([`Entry::stamp`]): one field where two would make every report 8 bytes
+    /// larger.
+    pub(super) reported_offset: i32,
     /// Votes by candidate index, trailing zeros trimmed.
     pub votes: Box<[u32]>,
 }
 
+const _: () = assert!(size_of::<Entry>() == 64, "a report is 64 bytes: a million of them are 64 MB");
+
 impl Entry {
+    /// The two time fields of a report reported at `at`, as stated (`explicit`) or as seen.
+    pub(super) fn stamp(at: Timestamp, explicit: bool) -> (i64, i32) {
+        (at.unix, at.offset_seconds * 2 + i32::from(explicit))
+    }
+
+    /// `reported_at` as written, or when the report was first seen.
+    pub fn reported_at(&self) -> Timestamp {
+        Timestamp { unix: self.reported_unix, offset_seconds: self.reported_offset >> 1 }
+    }
+
+    /// Whether the report stated its time (else it is when the report was first seen).
+    pub fn explicit_time(&self) -> bool {
+        self.reported_offset & 1 == 1
+    }
+
     /// Same numbers and region: a re-send, whatever its source or timestamp.
     pub fn same_content(&self, other: &Entry) -> bool {
         self.region == other.region
@@ -148,7 +168,7 @@ impl Precinct {
             // Identical re-sends: the earliest one stands for them all.
             let best = (0..self.entries.len())
                 .filter(|&i| self.entries[i].revision == max_rev)
-                .min_by_key(|&i| (self.entries[i].reported_at, !self.entries[i].explicit_time));
+                .min_by_key(|&i| (self.entries[i].reported_at(), !self.entries[i].explicit_time()));
             self.counted = best.map_or(NONE_COUNTED, |i| i as u32);
         }
         if let Some(c) = self.counted() {
@@ -217,9 +237,9 @@ fn entry_flags(c: &Entry, ctx: &CheckContext) -> u16 {
     if is_unanimous(c) {
         flags |= Kind::Unanimous.bit();
     }
-    if c.explicit_time
+    if c.explicit_time()
         && let Some(Some(close)) = ctx.polls_close.get(c.region as usize)
-        && c.reported_at.unix < *close
+        && c.reported_unix < *close
     {
         flags |= Kind::EarlyReport.bit();
     }
@@ -252,8 +272,8 @@ pub(crate) mod tests {
             ballots,
             invalid,
             issued: NO_ISSUED,
-            reported_at: Timestamp { unix: 1_000 + i64::from(revision), offset_seconds: 0 },
-            explicit_time: true,
+            reported_unix: 1_000 + i64::from(revision),
+            reported_offset: 1,
             votes: votes.into(),
         }
     }
@@ -285,10 +305,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_reports_time_keeps_its_offset_and_whether_it_was_stated() {
+        // Offsets east and west, with minutes and seconds, at the ends of what RFC 3339 allows.
+        for offset_seconds in [0, 1, -1, 21_600, -12_600, 20_700, -43_200, 50_400, 93_599, -93_599] {
+            for unix in [0, -1, 1_668_960_000, i64::MAX / 4, i64::MIN / 4] {
+                for explicit in [true, false] {
+                    let at = Timestamp { unix, offset_seconds };
+                    let mut e = entry(1, 100, 50, 0, &[30, 20]);
+                    (e.reported_unix, e.reported_offset) = Entry::stamp(at, explicit);
+                    assert_eq!((e.reported_at(), e.explicit_time()), (at, explicit));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn identical_resend_is_not_a_conflict() {
         let mut b = entry(1, 100, 50, 0, &[30, 20]);
         b.file = 7;
-        b.reported_at.unix += 500;
+        b.reported_unix += 500;
         let p = eval(vec![entry(1, 100, 50, 0, &[30, 20]), b], None);
         assert_eq!(p.flags, 0);
         assert_eq!(p.counted().unwrap().file, 0, "the earliest copy stands");
@@ -324,7 +359,7 @@ pub(crate) mod tests {
         assert!(eval(vec![entry(1, 100, 50, 0, &[30, 20])], Some(1002)).has(Kind::EarlyReport));
         assert!(!eval(vec![entry(1, 100, 50, 0, &[30, 20])], Some(1001)).has(Kind::EarlyReport));
         let mut implicit = entry(1, 100, 50, 0, &[30, 20]);
-        implicit.explicit_time = false;
+        (implicit.reported_unix, implicit.reported_offset) = Entry::stamp(implicit.reported_at(), false);
         assert!(!eval(vec![implicit], Some(5000)).has(Kind::EarlyReport), "only a stated time can be early");
     }
 

@@ -162,7 +162,7 @@ pub fn precinct_detail(engine: &Engine, summary: &Count, id: &str) -> Option<Pre
         .map(|e| ReportColumn {
             source: e.loc.source(engine.file_path(e.file)),
             revision: e.revision,
-            reported_at: e.explicit_time.then(|| e.reported_at.to_rfc3339()),
+            reported_at: e.explicit_time().then(|| e.reported_at().to_rfc3339()),
             registered: e.registered.into(),
             ballots: e.ballots.into(),
             invalid: e.invalid.into(),

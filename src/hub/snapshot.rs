@@ -94,7 +94,7 @@ pub fn leader<'a>(engine: &Engine, summary: &'a Count) -> (Option<&'a CandidateR
 /// Reports per minute and the leader's running share, from the counted reports.
 pub fn timeline(engine: &Engine, summary: &Count) -> Timeline {
     let mut counted: Vec<(Timestamp, &[u32])> =
-        engine.precincts().iter().filter_map(|p| p.counted()).map(|e| (e.reported_at, &*e.votes)).collect();
+        engine.precincts().iter().filter_map(|p| p.counted()).map(|e| (e.reported_at(), &*e.votes)).collect();
     counted.sort_by_key(|(t, _)| *t);
     let mut per_minute: Vec<(i64, u64)> = Vec::new();
     for (t, _) in &counted {
