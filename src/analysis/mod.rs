@@ -151,22 +151,22 @@ fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
     let numbered = if with_units { slots.iter().filter(eligible).map(|s| s.unit as usize + 1).max() } else { None };
     let mut dense = vec![u32::MAX; numbered.unwrap_or(0)];
     let mut units = 0u32;
-    let precincts: Vec<skew::Precinct> = slots
-        .iter()
-        .filter(eligible)
-        .map(|s| {
+    if with_units {
+        for s in slots.iter().filter(eligible) {
+            let d = &mut dense[s.unit as usize];
+            if *d == u32::MAX {
+                (*d, units) = (units, units + 1);
+            }
+        }
+    }
+    let precincts = || {
+        slots.iter().filter(eligible).map(|s| {
             let p = &s.point;
-            let unit = with_units.then(|| {
-                let d = &mut dense[s.unit as usize];
-                if *d == u32::MAX {
-                    (*d, units) = (units, units + 1);
-                }
-                *d
-            });
+            let unit = with_units.then(|| dense[s.unit as usize]);
             skew::Precinct::new(p.registered(), p.voted(), p.leader(), p.others(), unit)
         })
-        .collect();
-    Some(skew::RegionSums::new(&precincts, units as usize))
+    };
+    Some(skew::RegionSums::new(precincts, units as usize))
 }
 
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {

@@ -83,6 +83,7 @@ pub struct RegionSums {
 }
 
 /// A precinct as the test reads it: 24 bytes (single counts fit 32 bits).
+#[derive(Debug, Clone, Copy)]
 pub struct Precinct {
     registered: u32,
     voted: u32,
@@ -125,13 +126,14 @@ fn bin_of(others: u64, registered: u64) -> usize {
 
 impl RegionSums {
     /// The sums of a region's precincts (those with at least `min_size` registered and valid
-    /// votes); `units` territorial units are named by the precincts.
-    pub fn new(precincts: &[Precinct], units: usize) -> RegionSums {
+    /// votes), which `precincts` gives each time it is called (they are read again rather than
+    /// held in a list); `units` territorial units are named by the precincts.
+    pub fn new<I: Iterator<Item = Precinct>>(precincts: impl Fn() -> I, units: usize) -> RegionSums {
         let mut bins = vec![Bin::default(); BINS];
         let mut unit_sums = vec![Unit::default(); units];
-        let mut by_turnout = Vec::with_capacity(precincts.len());
+        let mut by_turnout = Vec::with_capacity(precincts().size_hint().0);
         let (mut registered, mut leader_votes) = (0, 0);
-        for p in precincts {
+        for p in precincts() {
             let b = bin_of(p.others, p.registered.into());
             let (r, l) = (f64::from(p.registered), f64::from(p.leader));
             let s = &mut bins[b];
@@ -156,12 +158,12 @@ impl RegionSums {
         }
         let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
         let median_turnout = super::data::weighted_crossing(&mut by_turnout, half).unwrap_or(0.0);
-        let slope = super::slope::slope(|| precincts.iter().map(Precinct::obs), units);
+        let slope = super::slope::slope(|| precincts().map(|p| p.obs()), units);
         RegionSums {
             bins,
             units: unit_sums,
             median_turnout,
-            precincts: precincts.len(),
+            precincts: by_turnout.len(),
             registered,
             leader_votes,
             slope,
@@ -419,7 +421,7 @@ mod tests {
                 Precinct::new(1000, voted + extra, leader + extra, others, Some((i / 25) as u32))
             })
             .collect();
-        RegionSums::new(&precincts, n.div_ceil(25) as usize)
+        RegionSums::new(|| precincts.iter().copied(), n.div_ceil(25) as usize)
     }
 
     fn judged(regions: &[RegionSums]) -> Vec<Test> {

@@ -21,13 +21,20 @@ pub struct Indexes {
     latest: Option<Timestamp>,
 }
 
+/// A precinct's counted votes, as the identical-results index reads them (it indexes counted
+/// precincts only).
+fn votes_of<'a>(precincts: &'a [Precinct]) -> impl Fn(u32) -> &'a [u32] {
+    |p| &precincts[p as usize].counted().expect("indexed precincts are counted").votes
+}
+
 impl Indexes {
-    pub fn reserve(&mut self, additional: usize) {
-        self.identical.reserve(additional);
+    pub fn reserve(&mut self, additional: usize, precincts: &[Precinct]) {
+        self.identical.reserve(additional, votes_of(precincts));
     }
 
-    pub fn add(&mut self, p: u32, e: &Entry) {
-        self.identical.insert(&e.votes, p);
+    /// Adds precinct `p`, whose counted report is `e` (as `precincts` holds it now).
+    pub fn add(&mut self, p: u32, e: &Entry, precincts: &[Precinct]) {
+        self.identical.insert(&e.votes, p, votes_of(precincts));
         self.add_rest(e);
     }
 
@@ -37,7 +44,7 @@ impl Indexes {
     pub fn build(precincts: &[Precinct]) -> Indexes {
         const CHUNK: usize = 1 << 16;
         let mut ix = Indexes::default();
-        ix.identical.reserve(precincts.iter().filter(|p| p.counted().is_some()).count());
+        ix.identical.reserve(precincts.iter().filter(|p| p.counted().is_some()).count(), votes_of(precincts));
         for (c, chunk) in precincts.chunks(CHUNK).enumerate() {
             let keys: Vec<(u32, u32)> = chunk
                 .par_iter()
@@ -45,7 +52,7 @@ impl Indexes {
                 .filter_map(|(i, prec)| identical::key(&prec.counted()?.votes).map(|h| (h, (c * CHUNK + i) as u32)))
                 .collect();
             for (h, p) in keys {
-                ix.identical.insert_keyed(h, p);
+                ix.identical.insert_keyed(h, p, votes_of(precincts));
             }
         }
         for e in precincts.iter().filter_map(Precinct::counted) {
@@ -63,8 +70,9 @@ impl Indexes {
         }
     }
 
-    pub fn sub(&mut self, p: u32, e: &Entry) {
-        self.identical.remove(&e.votes, p);
+    /// Takes out precinct `p`, whose counted report is `e` (as `precincts` still holds it).
+    pub fn sub(&mut self, p: u32, e: &Entry, precincts: &[Precinct]) {
+        self.identical.remove(&e.votes, p, votes_of(precincts));
         let valid = e.valid();
         if let Some(n) = self.valid_totals.get_mut(&valid) {
             *n -= 1;

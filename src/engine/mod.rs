@@ -179,7 +179,8 @@ struct Tallies {
 }
 
 impl Tallies {
-    fn add(&mut self, p: u32, e: &Entry) {
+    /// Adds precinct `p`'s counted report `e` (as `precincts` holds it).
+    fn add(&mut self, p: u32, e: &Entry, precincts: &[Precinct]) {
         self.national.add(e.counted());
         if e.region != NO_REGION {
             let r = e.region as usize;
@@ -189,17 +190,18 @@ impl Tallies {
             self.regions[r].add(e.counted());
         }
         if let Some(ix) = &mut self.indexes {
-            ix.add(p, e);
+            ix.add(p, e, precincts);
         }
     }
 
-    fn sub(&mut self, p: u32, e: &Entry) {
+    /// Takes out precinct `p`'s counted report `e` (as `precincts` still holds it).
+    fn sub(&mut self, p: u32, e: &Entry, precincts: &[Precinct]) {
         self.national.sub(e.counted());
         if e.region != NO_REGION {
             self.regions[e.region as usize].sub(e.counted());
         }
         if let Some(ix) = &mut self.indexes {
-            ix.sub(p, e);
+            ix.sub(p, e, precincts);
         }
     }
 }
@@ -410,7 +412,7 @@ impl Engine {
         self.precincts.reserve(additional);
         self.expected_reports = additional;
         if let Some(ix) = &mut self.tallies.indexes {
-            ix.reserve(additional);
+            ix.reserve(additional, &self.precincts.items);
         }
     }
 
@@ -743,17 +745,20 @@ impl Engine {
     /// Changes one precinct: its counted report leaves the totals, `f` edits its reports, it is
     /// judged again, and what counts now joins the totals.
     fn change(&mut self, p: u32, f: impl FnOnce(&mut Precinct)) {
-        let prec = &mut self.precincts.items[p as usize];
-        let was_flagged = prec.flags != 0;
-        if let Some(e) = prec.counted() {
-            self.tallies.sub(p, e);
+        let items = &self.precincts.items;
+        let was_flagged = items[p as usize].flags != 0;
+        if let Some(e) = items[p as usize].counted() {
+            self.tallies.sub(p, e, items);
         }
+        let prec = &mut self.precincts.items[p as usize];
         f(prec);
         prec.evaluate(&CheckContext { polls_close: &self.polls_close });
-        if let Some(e) = prec.counted() {
-            self.tallies.add(p, e);
+        let items = &self.precincts.items;
+        let flagged = items[p as usize].flags != 0;
+        if let Some(e) = items[p as usize].counted() {
+            self.tallies.add(p, e, items);
         }
-        if prec.flags != 0 {
+        if flagged {
             let said = flagged::said(self, p);
             self.flagged.insert(p, said);
         } else if was_flagged {
