@@ -80,26 +80,30 @@ fn median_of(buf: &mut Vec<f64>, of: impl Iterator<Item = f64>) -> Option<f64> {
     median(buf)
 }
 
-/// The tests of one measure in one region, (precinct, n, x) per precinct: those with a
-/// p-value of at most `keep` are added to `out`.
+/// The tests of one measure in one region, (precinct, n, x) per precinct, if there are at
+/// least `min` of them: those with a p-value of at most `keep` are added to `out`.
 fn test_measure(
     items: impl Iterator<Item = (u32, u64, f64)> + Clone,
+    min: usize,
     keep: f64,
     buf: &mut Vec<f64>,
     out: &mut Vec<Kept>,
 ) -> Measured {
     let from = out.len();
-    let Some(m) = median_of(buf, items.clone().map(|i| i.2)) else {
-        return Measured { kept: from..from, ..Default::default() };
-    };
+    let none = Measured { kept: from..from, ..Default::default() };
+    buf.clear();
+    buf.extend(items.clone().map(|i| i.2));
+    if buf.len() < min {
+        return none;
+    }
+    let made = buf.len();
+    let Some(m) = median(buf) else { return none };
     let mad = median_of(buf, items.clone().map(|i| (i.2 - m).abs())).unwrap_or(0.0);
     let robust_var = (1.4826 * mad).powi(2);
     let binom_med = median_of(buf, items.clone().map(|i| m * (1.0 - m) / i.1 as f64)).unwrap_or(0.0);
     let between = (robust_var - binom_med).max(0.0);
     let z_keep = z_for(keep);
-    let mut made = 0;
     for (precinct, n, x) in items {
-        made += 1;
         let n = n as f64;
         // At least half a vote of spread, for regions where every precinct is at 0% or 100%.
         let sigma = (between + m * (1.0 - m) / n).sqrt().max(0.5 / n);
@@ -139,17 +143,9 @@ pub fn tests_of<'a>(
     let mut buf = Vec::new();
     let turnout =
         points.clone().filter(|p| p.registered() >= min_size).map(|p| (p.precinct, p.registered(), p.turnout()));
-    let turnout = if turnout.clone().count() >= min {
-        test_measure(turnout, keep, &mut buf, out)
-    } else {
-        Measured { kept: out.len()..out.len(), ..Default::default() }
-    };
+    let turnout = test_measure(turnout, min, keep, &mut buf, out);
     let share = points.filter(|p| p.valid() >= min_size).map(|p| (p.precinct, p.valid(), p.share()));
-    let share = if share.clone().count() >= min {
-        test_measure(share, keep, &mut buf, out)
-    } else {
-        Measured { kept: out.len()..out.len(), ..Default::default() }
-    };
+    let share = test_measure(share, min, keep, &mut buf, out);
     [turnout, share]
 }
 
