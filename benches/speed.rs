@@ -48,14 +48,15 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
     let (mut analysis, mut summary) = (Vec::new(), Vec::new());
     let iters: usize = std::env::var("SPEED_N").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
     for i in 0..iters {
-        let p = &engine.precincts()[(i * 2_459 + 17) % n];
+        let pi = (i * 2_459 + 17) % n;
+        let p = &engine.precincts()[pi];
         let e = p.counted().unwrap();
         let mut votes: Vec<(Name, u32)> =
             e.votes.iter().enumerate().map(|(c, &v)| (Name::Listed(c as u32), v)).collect();
         let c = i % votes.len();
         votes[c].1 += 1;
         let report = Report {
-            precinct: p.id.clone(),
+            precinct: engine.precinct_id(pi as u32).into(),
             region: Some(Name::Listed(e.region)),
             reported_at: None,
             revision: e.revision + 1,

@@ -278,7 +278,7 @@ fn learned(rows: &mut Vec<[String; 3]>) {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     rows.push([
         "tally, 80,000 reports naming 80,000 new candidates".into(),
-        format!("{secs:.2} s, {:.0} MB", usage.ru_maxrss as f64 / 1024.0),
+        format!("{secs:.2} s, {:.0} MiB", usage.ru_maxrss as f64 / 1024.0),
         format!(
             "{} counted, {} refused past the cap",
             v["precincts_reporting"],

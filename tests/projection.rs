@@ -180,7 +180,7 @@ fn small_precincts_reporting_first_do_not_bias_the_turnout() {
 fn ceiling_prior(all: &Engine, dir: &std::path::Path, big_regions: &[&str], big: f64, small: f64) {
     std::fs::create_dir_all(dir).unwrap();
     let mut out = String::new();
-    for p in all.precincts() {
+    for (id, p) in all.precincts_with_ids() {
         let e = p.counted().unwrap();
         let region = &all.regions()[p.region().unwrap() as usize].id;
         let swing = if big_regions.contains(&region.as_str()) { big } else { small };
@@ -190,7 +190,7 @@ fn ceiling_prior(all: &Engine, dir: &std::path::Path, big_regions: &[&str], big:
         votes[1] += moved;
         let v: serde_json::Map<String, serde_json::Value> =
             all.candidates().iter().zip(&votes).map(|(c, n)| (c.id.clone(), (*n).into())).collect();
-        let line = serde_json::json!({"precinct": &*p.id, "region": region, "registered": e.registered,
+        let line = serde_json::json!({"precinct": id, "region": region, "registered": e.registered,
             "ballots": e.ballots, "invalid": e.invalid, "votes": v});
         out.push_str(&line.to_string());
         out.push('\n');
@@ -346,7 +346,7 @@ fn a_baseline_matches_renumbered_precincts_by_region_and_number() {
     let p = project_with(&r.engine, Some(&votewatch::hub::load_baseline(&prior, 64 << 20).unwrap())).unwrap();
     let info = p.baseline.unwrap();
     assert!(info.reported > 100, "{info:?}");
-    let abroad = r.engine.precincts().iter().filter(|p| p.counted().is_some() && p.id.starts_with("ABR")).count();
+    let abroad = r.engine.precincts_with_ids().filter(|(id, p)| p.counted().is_some() && id.starts_with("ABR")).count();
     assert_eq!(
         (info.matched_reported, info.matched_by_number, info.match_rate),
         (info.reported, info.reported - abroad, 1.0)

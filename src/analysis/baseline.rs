@@ -96,17 +96,17 @@ impl Baseline {
             candidates: engine.candidates().iter().map(|c| c.id.clone()).collect(),
             ..Baseline::default()
         };
-        for p in engine.precincts() {
+        for (id, p) in engine.precincts_with_ids() {
             let Some(e) = p.counted().filter(|e| e.registered > 0 && e.valid() > 0) else { continue };
             let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
             let votes = (0..engine.candidates().len()).map(|c| u64::from(e.vote(c))).collect();
             let i = b.rows.len();
-            if let (Some(r), Some(n)) = (&region, number(&p.id)) {
+            if let (Some(r), Some(n)) = (&region, number(id)) {
                 b.by_number.entry((r.clone(), n)).and_modify(|x| *x = None).or_insert(Some(i));
             }
-            b.by_id.insert(p.id.clone(), i);
+            b.by_id.insert(id.into(), i);
             b.rows.push(BaseRow {
-                id: p.id.clone(),
+                id: id.into(),
                 region,
                 registered: e.registered.into(),
                 ballots: e.ballots.into(),
@@ -133,11 +133,12 @@ impl Baseline {
         for (i, p) in engine.precincts().iter().enumerate() {
             let (Some(_), Some(r)) = (p.counted(), p.region()) else { continue };
             m.reported += 1;
-            if let Some(&b) = self.by_id.get(&p.id) {
+            let id = engine.precinct_id(i as u32);
+            if let Some(&b) = self.by_id.get(id) {
                 m.of_precinct[i] = Some(b);
                 used[b] = true;
                 m.by_id += 1;
-            } else if let Some(n) = number(&p.id)
+            } else if let Some(n) = number(id)
                 && let Some(Some(b)) = self.by_number.get(&(regions[r as usize].id.clone(), n))
             {
                 by_number.entry(*b).or_default().push(i);

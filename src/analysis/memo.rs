@@ -62,7 +62,7 @@ fn pack_digits(e: &Entry) -> u32 {
 
 impl RegionPoints {
     fn slot(&mut self, engine: &Engine, p: u32, e: &Entry, leader: Option<usize>) -> Slot {
-        let unit = match engine.precincts()[p as usize].id.rsplit_once('/') {
+        let unit = match engine.precinct_id(p).rsplit_once('/') {
             Some((unit, _)) => match self.units.get(unit) {
                 Some(&u) => u,
                 None => {

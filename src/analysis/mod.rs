@@ -244,7 +244,7 @@ fn flag(t: &Test, q: f64, engine: &Engine, cfg: &Config, leader_name: &str) -> A
             _ if q <= cfg.critical_q => Severity::Critical,
             _ => Severity::Warning,
         },
-        precinct: t.precinct.map(|p| (*engine.precincts()[p as usize].id).into()),
+        precinct: t.precinct.map(|p| engine.precinct_id(p).into()),
         region: t.region.map(|r| engine.regions()[r as usize].id.as_str().into()),
         message: message(t, q, engine, leader_name).into(),
     }

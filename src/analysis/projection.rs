@@ -97,7 +97,7 @@ fn regions_of(engine: &Engine, cands: usize) -> Vec<ratio::Region> {
     let mut order: Vec<Vec<(i64, u64, u32)>> = vec![Vec::new(); meta.len()];
     for (i, p) in precincts.iter().enumerate() {
         let (Some(e), Some(r)) = (p.counted(), p.region()) else { continue };
-        order[r as usize].push((e.reported_at().unix, id_hash(&p.id), i as u32));
+        order[r as usize].push((e.reported_at().unix, id_hash(engine.precinct_id(i as u32)), i as u32));
     }
     let mut y = vec![0.0; cands + 1];
     meta.iter()

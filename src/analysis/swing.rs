@@ -140,7 +140,7 @@ impl Model {
         };
         let matching = baseline.matching(engine);
         let mut all: Vec<Vec<Obs>> = vec![Vec::new(); regions];
-        for (p, b) in engine.precincts().iter().zip(&matching.of_precinct) {
+        for ((id, p), b) in engine.precincts_with_ids().zip(&matching.of_precinct) {
             let (Some(e), Some(r), Some(b)) = (p.counted(), p.region(), b.map(|b| &baseline.rows[b])) else { continue };
             let obs = Obs {
                 registered: f64::from(e.registered),
@@ -155,7 +155,7 @@ impl Model {
                 prior_valid: b.votes.iter().sum::<u64>() as f64,
                 prior_votes: votes_of(b),
                 at: e.reported_at().unix,
-                held: held_out(&p.id),
+                held: held_out(id),
             };
             if obs.registered > 0.0 {
                 all[r as usize].push(obs);

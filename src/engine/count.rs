@@ -285,9 +285,9 @@ pub fn count(engine: &Engine) -> Count {
     let mut held: Vec<Held> = engine
         .flagged
         .keys()
-        .map(|&p| &engine.precincts.items[p as usize])
-        .filter(|p| p.is_held())
-        .map(|p| Held { precinct: p.id.to_string(), reason: super::flagged::conflict_message(engine, p) })
+        .map(|&p| (engine.precincts.id(p), &engine.precincts.items[p as usize]))
+        .filter(|(_, p)| p.is_held())
+        .map(|(id, p)| Held { precinct: id.to_string(), reason: super::flagged::conflict_message(engine, p) })
         .collect();
     held.sort();
 

@@ -44,7 +44,7 @@ pub(super) fn said(engine: &Engine, pi: u32) -> Vec<Anomaly> {
                 Flag {
                     kind: kind.name(),
                     severity: kind.severity(),
-                    precinct: Some((*p.id).into()),
+                    precinct: Some(engine.precincts.id(pi).into()),
                     region: region_id(engine, p),
                     message: message.into(),
                 }
@@ -64,13 +64,12 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
         let expected = super::identical::expected_matches(votes, same_total);
         for &pi in &group {
             let p = &engine.precincts.items[pi as usize];
-            let mut twins: Vec<&str> =
-                group.iter().filter(|&&q| q != pi).map(|&q| &*engine.precincts.items[q as usize].id).collect();
+            let mut twins: Vec<&str> = group.iter().filter(|&&q| q != pi).map(|&q| engine.precincts.id(q)).collect();
             twins.sort();
             out.push(Flag {
                 kind: Kind::IdenticalResults.name(),
                 severity: Kind::IdenticalResults.severity(),
-                precinct: Some((*p.id).into()),
+                precinct: Some(engine.precincts.id(pi).into()),
                 region: region_id(engine, p),
                 message: format!(
                     "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {} per precinct of that total, and {} counted precincts have it: {:.1e} chance matches expected in the feed)",

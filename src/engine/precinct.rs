@@ -101,7 +101,6 @@ const NONE_COUNTED: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 pub struct Precinct {
-    pub id: Box<str>,
     pub entries: Entries,
     /// Index in `entries` of the report that counts, or [`NONE_COUNTED`].
     counted: u32,
@@ -109,11 +108,14 @@ pub struct Precinct {
     pub flags: u16,
 }
 
-impl Precinct {
-    pub fn new(id: Box<str>) -> Precinct {
-        Precinct { id, entries: Entries::new(), counted: NONE_COUNTED, flags: 0 }
+impl Default for Precinct {
+    /// A precinct with no report yet (its id is the engine's: [`crate::engine::Engine::precinct_id`]).
+    fn default() -> Precinct {
+        Precinct { entries: Entries::new(), counted: NONE_COUNTED, flags: 0 }
     }
+}
 
+impl Precinct {
     pub fn counted(&self) -> Option<&Entry> {
         self.entries.get(self.counted as usize)
     }
@@ -279,8 +281,7 @@ pub(crate) mod tests {
     }
 
     fn eval(entries: Vec<Entry>, close: Option<i64>) -> Precinct {
-        let mut p = Precinct::new("P".into());
-        p.entries = entries.into();
+        let mut p = Precinct { entries: entries.into(), ..Default::default() };
         p.evaluate(&CheckContext { polls_close: &[close] });
         p
     }

@@ -120,7 +120,7 @@ pub fn region_detail(engine: &Engine, id: &str) -> Option<RegionDetail> {
     let meta = &engine.regions()[r as usize];
     let mut rows = Vec::new();
     let mut bins = [0u64; 21];
-    for p in engine.precincts() {
+    for (id, p) in engine.precincts_with_ids() {
         if p.region() != Some(r) {
             continue;
         }
@@ -135,7 +135,7 @@ pub fn region_detail(engine: &Engine, id: &str) -> Option<RegionDetail> {
             bins[((ballots * 20 / registered) as usize).min(20)] += 1;
         }
         rows.push(PrecinctRow {
-            id: p.id.to_string(),
+            id: id.to_string(),
             registered,
             ballots,
             invalid,

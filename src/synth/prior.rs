@@ -39,12 +39,12 @@ pub fn write_prior(engine: &Engine, seed: u64, out: &Path) -> Result<usize> {
             )
         })
         .collect();
-    let counted: Vec<_> = engine.precincts().iter().filter_map(|p| Some((p, p.counted()?))).collect();
-    let logs: Vec<f64> = counted.iter().map(|(_, e)| f64::from(e.registered.max(1)).ln()).collect();
+    let counted: Vec<_> = engine.precincts_with_ids().filter_map(|(id, p)| Some((id, p, p.counted()?))).collect();
+    let logs: Vec<f64> = counted.iter().map(|(_, _, e)| f64::from(e.registered.max(1)).ln()).collect();
     let mean = logs.iter().sum::<f64>() / logs.len().max(1) as f64;
     let sd = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / logs.len().max(1) as f64).sqrt().max(1e-9);
     let mut lines = String::new();
-    for ((p, e), log) in counted.iter().zip(&logs) {
+    for ((id, p, e), log) in counted.iter().zip(&logs) {
         let (swing, turnout_shift, growth) = p.region().map_or((LEADER_SWING, 0.03, 0.0), |r| region_swing[r as usize]);
         let size = (log - mean) / sd;
         let valid_now = e.valid().max(1) as f64;
@@ -75,7 +75,7 @@ pub fn write_prior(engine: &Engine, seed: u64, out: &Path) -> Result<usize> {
         votes[leader] += valid.saturating_sub(sum);
         let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
         let report = serde_json::json!({
-            "precinct": &*p.id,
+            "precinct": id,
             "region": region,
             "registered": registered,
             "ballots": ballots,
