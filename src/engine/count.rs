@@ -295,7 +295,7 @@ pub fn count(engine: &Engine) -> Count {
         .files
         .items
         .iter()
-        .flat_map(|f| f.rejections.iter().map(move |(loc, e)| (f.path.as_str(), *loc, e)))
+        .flat_map(|f| f.rejections.iter().map(move |(loc, e)| (f.path.as_str(), loc, e)))
         .collect();
     rejections.sort();
     let rejected =

@@ -14,6 +14,7 @@ pub mod count;
 pub mod flagged;
 pub mod identical;
 mod indexes;
+mod places;
 pub mod precinct;
 pub mod seats;
 pub mod totals;
@@ -24,6 +25,7 @@ use crate::feed::report::Name;
 use crate::feed::{Batch, Change, Loc, Manifest, Report, Timestamp};
 
 use indexes::Indexes;
+use places::{Gone, Places};
 use precinct::{CheckContext, Entry, NO_REGION, Precinct};
 use totals::Totals;
 
@@ -54,39 +56,15 @@ pub struct RegionMeta {
 #[derive(Debug, Default)]
 struct FileState {
     path: String,
-    /// Precinct index and place of each report the file holds.
-    reports: Vec<(u32, Loc)>,
-    rejections: Vec<(Loc, String)>,
+    /// The precinct of each report the file holds, by its place.
+    reports: Places<u32>,
+    rejections: Places<String>,
+}
+
+impl FileState {
     /// The furthest place it holds anything at (a growing log's next lines come after it).
-    last: Option<Loc>,
-    /// Whether `reports` and `rejections` are in the order of their places (as a file is read),
-    /// so that what sits at a place is found by binary search: a replay withdraws at every
-    /// report's place before it puts the report there.
-    unsorted: bool,
-}
-
-/// Which of a file's contributions are withdrawn.
-#[derive(Debug, Clone, Copy)]
-enum Gone {
-    /// From this place on (`Loc::Whole`, the first of all places: everything).
-    From(Loc),
-    At(Loc),
-}
-
-impl Gone {
-    fn contains(self, loc: Loc) -> bool {
-        match self {
-            Gone::From(from) => loc >= from,
-            Gone::At(at) => loc == at,
-        }
-    }
-
-    /// The range of `items` (in the order of their places) that is withdrawn.
-    fn range<T>(self, items: &[T], loc: impl Fn(&T) -> Loc) -> std::ops::Range<usize> {
-        match self {
-            Gone::From(from) => items.partition_point(|x| loc(x) < from)..items.len(),
-            Gone::At(at) => items.partition_point(|x| loc(x) < at)..items.partition_point(|x| loc(x) <= at),
-        }
+    fn last(&self) -> Option<Loc> {
+        self.reports.last().max(self.rejections.last())
     }
 }
 
@@ -502,18 +480,13 @@ impl Engine {
             taken.iter().map(|(_, id, _)| self.precincts.get_or_insert(id, Precinct::default)).collect();
         for ((loc, _, entry), p) in taken.into_iter().zip(found) {
             self.change(p, |prec| prec.entries.push(entry));
-            let state = &mut self.files.items[file as usize];
-            state.unsorted |= state.reports.last().is_some_and(|&(_, last)| last > loc);
-            state.reports.push((p, loc));
-            state.last = state.last.max(Some(loc));
+            self.files.items[file as usize].reports.push(loc, p);
         }
         if !batch.rejections.is_empty() || !refused.is_empty() {
             let state = &mut self.files.items[file as usize];
-            let old = state.rejections.len();
-            state.rejections.extend(batch.rejections);
-            state.rejections.extend(refused);
-            state.unsorted |= !state.rejections[old.saturating_sub(1)..].is_sorted_by_key(|(l, _)| *l);
-            state.last = state.last.max(state.rejections[old..].iter().map(|(l, _)| *l).max());
+            for (loc, reason) in batch.rejections.into_iter().chain(refused) {
+                state.rejections.push(loc, reason);
+            }
             self.version += 1;
         }
     }
@@ -583,7 +556,7 @@ impl Engine {
         // to look through.
         if from != Loc::Whole
             && let Some(file) = self.files.find(path)
-            && self.files.items[file as usize].last.is_none_or(|l| l < from)
+            && self.files.items[file as usize].last().is_none_or(|l| l < from)
         {
             return;
         }
@@ -601,28 +574,8 @@ impl Engine {
         };
         let keep = |loc: Loc| !gone.contains(loc);
         let state = &mut self.files.items[file as usize];
-        let before = state.rejections.len();
-        let mut touched: Vec<u32> = if state.unsorted {
-            let touched = state.reports.iter().filter(|(_, l)| !keep(*l)).map(|(p, _)| *p).collect();
-            state.reports.retain(|(_, l)| keep(*l));
-            state.rejections.retain(|(l, _)| keep(*l));
-            touched
-        } else {
-            // In the order of their places: what goes is one range of each.
-            let range = gone.range(&state.rejections, |(l, _)| *l);
-            state.rejections.drain(range);
-            let range = gone.range(&state.reports, |(_, l)| *l);
-            state.reports.drain(range).map(|(p, _)| p).collect()
-        };
-        if state.reports.is_empty() && state.rejections.is_empty() {
-            state.unsorted = false;
-        }
-        state.last = if state.unsorted {
-            state.reports.iter().map(|(_, l)| *l).chain(state.rejections.iter().map(|(l, _)| *l)).max()
-        } else {
-            state.reports.last().map(|(_, l)| *l).max(state.rejections.last().map(|(l, _)| *l))
-        };
-        if state.rejections.len() != before {
+        let mut touched = state.reports.take(gone);
+        if !state.rejections.take(gone).is_empty() {
             self.version += 1;
         }
         touched.sort_unstable();
