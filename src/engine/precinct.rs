@@ -108,6 +108,8 @@ pub struct Precinct {
     pub flags: u16,
 }
 
+const _: () = assert!(size_of::<Precinct>() == 80, "a precinct is 80 bytes with its one report inside");
+
 impl Default for Precinct {
     /// A precinct with no report yet (its id is the engine's: [`crate::engine::Engine::precinct_id`]).
     fn default() -> Precinct {
