@@ -39,26 +39,47 @@ impl Indexes {
     }
 
     /// The indexes of every counted report at once: the identical-results keys computed in
-    /// parallel (a chunk of precincts at a time, so that they are never all held), the tables
-    /// filled in precinct order (so they are what adding one by one makes).
+    /// parallel (a chunk of precincts at a time, so that they are never all held; the next
+    /// chunk's while this one's are put in), the tables filled in precinct order (so they are
+    /// what adding one by one makes), the other indexes meanwhile.
     pub fn build(precincts: &[Precinct]) -> Indexes {
         const CHUNK: usize = 1 << 16;
-        let mut ix = Indexes::default();
-        ix.identical.reserve(precincts.iter().filter(|p| p.counted().is_some()).count(), votes_of(precincts));
-        for (c, chunk) in precincts.chunks(CHUNK).enumerate() {
-            let keys: Vec<(u32, u32)> = chunk
+        let keys = |c: usize| -> Vec<(u32, u32)> {
+            precincts
+                .get(c * CHUNK..)
+                .map(|rest| &rest[..rest.len().min(CHUNK)])
+                .unwrap_or_default()
                 .par_iter()
                 .enumerate()
                 .filter_map(|(i, prec)| identical::key(&prec.counted()?.votes).map(|h| (h, (c * CHUNK + i) as u32)))
-                .collect();
-            for (h, p) in keys {
-                ix.identical.insert_keyed(h, p, votes_of(precincts));
+                .collect()
+        };
+        let identical = || {
+            let mut ix = IdenticalIndex::default();
+            ix.reserve(precincts.iter().filter(|p| p.counted().is_some()).count(), votes_of(precincts));
+            let mut these = keys(0);
+            for c in 0..precincts.len().div_ceil(CHUNK) {
+                let ((), next) = rayon::join(
+                    || {
+                        for &(h, p) in &these {
+                            ix.insert_keyed(h, p, votes_of(precincts));
+                        }
+                    },
+                    || keys(c + 1),
+                );
+                these = next;
             }
-        }
-        for e in precincts.iter().filter_map(Precinct::counted) {
-            ix.add_rest(e);
-        }
-        ix
+            ix
+        };
+        let rest = || {
+            let mut ix = Indexes::default();
+            for e in precincts.iter().filter_map(Precinct::counted) {
+                ix.add_rest(e);
+            }
+            ix
+        };
+        let (identical, rest) = rayon::join(identical, rest);
+        Indexes { identical, ..rest }
     }
 
     /// Everything but the identical-results index.
