@@ -27,6 +27,14 @@ impl Gone {
             Gone::At(at) => loc == at,
         }
     }
+
+    /// The range of `items` (in the order of their places) that is withdrawn.
+    fn range<T>(self, items: &[T], loc: impl Fn(&T) -> Loc) -> std::ops::Range<usize> {
+        match self {
+            Gone::From(from) => items.partition_point(|x| loc(x) < from)..items.len(),
+            Gone::At(at) => items.partition_point(|x| loc(x) < at)..items.partition_point(|x| loc(x) <= at),
+        }
+    }
 }
 
 /// Values by place, in the order of their places (values at the same place in the order they
@@ -86,20 +94,11 @@ impl<T> Places<T> {
     pub fn take(&mut self, gone: Gone) -> Vec<T> {
         let out = match self {
             Places::Lines(list) => {
-                let at = |n: &u32| Loc::Line(*n);
-                let range = match gone {
-                    Gone::From(from) => list.partition_point(|(n, _)| at(n) < from)..list.len(),
-                    Gone::At(to) => {
-                        list.partition_point(|(n, _)| at(n) < to)..list.partition_point(|(n, _)| at(n) <= to)
-                    }
-                };
+                let range = gone.range(list, |(n, _)| Loc::Line(*n));
                 list.drain(range).map(|(_, v)| v).collect()
             }
             Places::Listed(list) => {
-                let range = match gone {
-                    Gone::From(from) => list.partition_point(|(l, _)| *l < from)..list.len(),
-                    Gone::At(at) => list.partition_point(|(l, _)| *l < at)..list.partition_point(|(l, _)| *l <= at),
-                };
+                let range = gone.range(list, |(l, _)| *l);
                 list.drain(range).map(|(_, v)| v).collect()
             }
             Places::Scattered { map, .. } => match gone {
