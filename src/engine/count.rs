@@ -291,12 +291,8 @@ pub fn count(engine: &Engine) -> Count {
         .collect();
     held.sort();
 
-    let mut rejections: Vec<(&str, Loc, &String)> = engine
-        .files
-        .items
-        .iter()
-        .flat_map(|f| f.rejections.iter().map(move |(loc, e)| (f.path.as_str(), loc, e)))
-        .collect();
+    let mut rejections: Vec<(&str, Loc, &String)> =
+        engine.files.iter().flat_map(|(path, f)| f.rejections.iter().map(move |(loc, e)| (path, loc, e))).collect();
     rejections.sort();
     let rejected =
         rejections.into_iter().map(|(path, loc, e)| Rejected { source: loc.source(path), error: e.clone() }).collect();

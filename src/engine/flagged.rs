@@ -17,7 +17,7 @@ fn candidate_id(engine: &Engine, c: usize) -> &str {
 }
 
 fn source_of(engine: &Engine, e: &Entry) -> String {
-    e.loc.source(&engine.files.items[e.file as usize].path)
+    e.loc.source(engine.files.id(e.file))
 }
 
 pub(super) fn conflict_message(engine: &Engine, p: &Precinct) -> String {

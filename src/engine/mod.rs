@@ -55,7 +55,6 @@ pub struct RegionMeta {
 /// Everything one file contributed, so that it can be withdrawn or re-read.
 #[derive(Debug, Default)]
 struct FileState {
-    path: String,
     /// The precinct of each report the file holds, by its place.
     reports: Places<u32>,
     rejections: Places<String>,
@@ -103,6 +102,11 @@ impl<T> Names<T> {
     /// Item `i`'s id.
     fn id(&self, i: u32) -> &str {
         id_in(&self.ids, &self.ends, i)
+    }
+
+    /// The items with their ids, in the items' order.
+    fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.items.iter().enumerate().map(|(i, item)| (self.id(i as u32), item))
     }
 
     fn find(&self, id: &str) -> Option<u32> {
@@ -361,7 +365,7 @@ impl Engine {
 
     /// The precincts with their ids, in index order.
     pub fn precincts_with_ids(&self) -> impl Iterator<Item = (&str, &Precinct)> {
-        self.precincts.items.iter().enumerate().map(|(i, p)| (self.precincts.id(i as u32), p))
+        self.precincts.iter()
     }
 
     pub fn precinct(&self, id: &str) -> Option<&Precinct> {
@@ -375,11 +379,11 @@ impl Engine {
 
     /// The feed-relative path of a file index.
     pub fn file_path(&self, file: u32) -> &str {
-        &self.files.items[file as usize].path
+        self.files.id(file)
     }
 
     fn file_id(&mut self, path: &str) -> u32 {
-        self.files.get_or_insert(path, || FileState { path: path.to_string(), ..Default::default() })
+        self.files.get_or_insert(path, FileState::default)
     }
 
     /// Makes room for about `additional` more precincts (a large file is about to be read),
@@ -596,7 +600,7 @@ impl Engine {
 
     /// Paths of every file that contributed reports or rejections.
     pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.files.items.iter().filter(|f| !f.reports.is_empty() || !f.rejections.is_empty()).map(|f| f.path.as_str())
+        self.files.iter().filter(|(_, f)| !f.reports.is_empty() || !f.rejections.is_empty()).map(|(path, _)| path)
     }
 
     /// The index of a candidate a report names (learning it when there is no manifest list).
