@@ -121,9 +121,6 @@ pub struct RegionResult {
     integer: integer::Tally,
 }
 
-/// The kinds of the two outlier families, in the order a region keeps them.
-const OUTLIERS: [Kind; 2] = [Kind::TurnoutOutlier, Kind::ShareOutlier];
-
 /// One region's family of outlier tests of one kind: where its kept tests are in
 /// `RegionResult::outliers`, how many tests it made, and its q-values within.
 #[derive(Debug, Clone, Default)]
@@ -292,7 +289,7 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
                 .zip(&family.within.q)
                 .map(|(t, &q)| (t, fdr::scaled(q, true, *scale)))
                 .filter(|(_, q)| *q <= cfg.fdr)
-                .map(|(t, q)| flag(&t.test(OUTLIERS[f], r as u32, family.median), q, engine, cfg, &leader_name))
+                .map(|(t, q)| flag(&t.test(outliers::KINDS[f], r as u32, family.median), q, engine, cfg, &leader_name))
                 .collect();
             // In the count's order once, when said (one kind, one region: by severity, then
             // precinct), so that the list of all flags is laid out below without sorting.

@@ -63,6 +63,9 @@ impl Kept {
     }
 }
 
+/// The kinds of the two measures, in the order [`tests_of`] makes them.
+pub const KINDS: [Kind; 2] = [Kind::TurnoutOutlier, Kind::ShareOutlier];
+
 /// One measure's tests in one region: how many were made, the region's median they were
 /// measured from, and where the kept ones are in the list they were added to.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -125,7 +128,7 @@ fn test_measure(
 fn tests(region: u32, points: &[Point], min: usize, min_size: u64, keep: f64, out: &mut Vec<Test>) -> [usize; 2] {
     let mut kept = Vec::new();
     let measured = tests_of(points.iter(), min, min_size, keep, &mut kept);
-    for (kind, m) in [Kind::TurnoutOutlier, Kind::ShareOutlier].into_iter().zip(&measured) {
+    for (kind, m) in KINDS.into_iter().zip(&measured) {
         out.extend(kept[m.kept.clone()].iter().map(|k| k.test(kind, region, m.median)));
     }
     measured.map(|m| m.made)
