@@ -207,38 +207,92 @@ pub fn tally<'a>(points: impl Iterator<Item = &'a Point> + Clone) -> Tally {
     tally_with(points, |_, p| chance(p))
 }
 
+/// Whether a qualifying precinct's turnout or leader's share is a whole percent.
+fn observed(p: &Point) -> bool {
+    on_integer(p.voted(), p.registered()) || on_integer(p.leader(), p.cast())
+}
+
+/// 2⁶⁴: chances are added up in fixed point, 64 bits after the point, so that a sum is the
+/// same whatever order its terms were added (and taken away) in.
+const ONE: f64 = 18_446_744_073_709_551_616.0;
+
+fn fixed(x: f64) -> u128 {
+    (x * ONE) as u128
+}
+
+/// The sums behind a [`Tally`], kept as precincts come and go: the qualifying precincts and
+/// those on a whole percent, and over the chances read (all of them, or every `step`-th), their
+/// sum, sum of squares and sum of p(1−p), in fixed point (exact: the order of the terms does not
+/// matter).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sums {
+    pub included: u64,
+    observed: u64,
+    sampled: u64,
+    sum: u128,
+    sum_sq: u128,
+    var: u128,
+}
+
+impl Sums {
+    /// Counts point `p` in (`sign`) or out, if it qualifies.
+    pub fn count(&mut self, p: &Point, sign: bool) {
+        if qualifies(p) {
+            let on = u64::from(observed(p));
+            if sign {
+                (self.included, self.observed) = (self.included + 1, self.observed + on);
+            } else {
+                (self.included, self.observed) = (self.included - 1, self.observed - on);
+            }
+        }
+    }
+
+    /// Reads a chance in (`sign`) or out.
+    pub fn read(&mut self, either: f64, sign: bool) {
+        let terms = [fixed(either), fixed(either * either), fixed(either * (1.0 - either))];
+        if sign {
+            self.sampled += 1;
+            for (s, t) in [&mut self.sum, &mut self.sum_sq, &mut self.var].into_iter().zip(terms) {
+                *s += t;
+            }
+        } else {
+            self.sampled -= 1;
+            for (s, t) in [&mut self.sum, &mut self.sum_sq, &mut self.var].into_iter().zip(terms) {
+                *s -= t;
+            }
+        }
+    }
+
+    /// The tally, the chances read being every `step`-th of the qualifying precincts'.
+    pub fn tally(&self, step: usize) -> Tally {
+        let (sum, sum_sq, var) = (self.sum as f64 / ONE, self.sum_sq as f64 / ONE, self.var as f64 / ONE);
+        let k = step as f64;
+        let mut t = Tally { included: self.included, observed: self.observed, expected: sum * k, variance: var * k };
+        if step > 1 && self.sampled > 1 {
+            // The subsample's estimate of the expected count varies too: k² · n · var(chance).
+            let mean = sum / self.sampled as f64;
+            let spread = (sum_sq / self.sampled as f64 - mean * mean).max(0.0);
+            t.variance += k * k * self.sampled as f64 * spread;
+        }
+        t
+    }
+}
+
 /// [`tally`], with each precinct's [`chance`] given by `chance_of` (its place among `points`,
 /// the point): a memo of them answers without working them out again.
 pub fn tally_with<'a>(
     points: impl Iterator<Item = &'a Point> + Clone,
     mut chance_of: impl FnMut(usize, &Point) -> f64,
 ) -> Tally {
-    let mut t = Tally::default();
-    for p in points.clone().filter(|p| qualifies(p)) {
-        t.included += 1;
-        if on_integer(p.voted(), p.registered()) || on_integer(p.leader(), p.cast()) {
-            t.observed += 1;
-        }
+    let mut sums = Sums::default();
+    for p in points.clone() {
+        sums.count(p, true);
     }
-    let step = step(t.included);
-    let (mut sum, mut sum_sq, mut var, mut sampled) = (0.0, 0.0, 0.0, 0u64);
+    let step = step(sums.included);
     for (i, p) in points.enumerate().filter(|(_, p)| qualifies(p)).step_by(step) {
-        let either = chance_of(i, p);
-        sum += either;
-        sum_sq += either * either;
-        var += either * (1.0 - either);
-        sampled += 1;
+        sums.read(chance_of(i, p), true);
     }
-    let k = step as f64;
-    t.expected = sum * k;
-    t.variance = var * k;
-    if step > 1 && sampled > 1 {
-        // The subsample's estimate of the expected count varies too: k² · n · var(chance).
-        let mean = sum / sampled as f64;
-        let spread = (sum_sq / sampled as f64 - mean * mean).max(0.0);
-        t.variance += k * k * sampled as f64 * spread;
-    }
-    t
+    sums.tally(step)
 }
 
 /// The test for a set of precincts (a region, or the nation with `region` None), if at least
@@ -412,5 +466,47 @@ mod tests {
         let t = tally(pts.iter());
         assert_eq!(t.included, 1, "registered < 100, turnout > 99% and share > 99% are left out");
         assert!(test(None, t, 2).is_none());
+    }
+
+    /// Sums kept through arrivals and departures in any order are the sums of the precincts
+    /// there, to the bit, and give the tally a fresh reading gives.
+    #[test]
+    fn kept_sums_do_not_depend_on_the_order_of_their_terms() {
+        let mut state = 17u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let mut here: Vec<Point> = Vec::new();
+        let mut kept = Sums::default();
+        for step in 0..300u32 {
+            if here.is_empty() || next(3) > 0 {
+                let registered = 80 + next(2000);
+                let ballots = registered * (30 + next(65)) / 100;
+                let p = Point::test(step, registered, ballots, ballots * (20 + next(75)) / 100);
+                kept.count(&p, true);
+                if qualifies(&p) {
+                    kept.read(chance(&p), true);
+                }
+                here.push(p);
+            } else {
+                let p = here.swap_remove(next(here.len() as u64) as usize);
+                kept.count(&p, false);
+                if qualifies(&p) {
+                    kept.read(chance(&p), false);
+                }
+            }
+            let mut fresh = Sums::default();
+            for p in here.iter().rev() {
+                fresh.count(p, true);
+                if qualifies(p) {
+                    fresh.read(chance(p), true);
+                }
+            }
+            assert_eq!(kept, fresh, "step {step}");
+            here.sort_by_key(|p| p.precinct);
+            assert_eq!(kept.tally(1), tally(here.iter()), "step {step}");
+        }
+        assert!(kept.included > 50 && kept.observed > 0, "{kept:?}");
     }
 }

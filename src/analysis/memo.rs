@@ -47,6 +47,12 @@ pub struct RegionPoints {
     /// The slots' last digits added up (those packed), and how many are not packed.
     digits: [u64; 10],
     unpacked: usize,
+    /// The whole-percent sums over its precincts, with the chances known read in; and how many
+    /// qualifying precincts' chances are not read yet.
+    integer: integer::Sums,
+    unread: u64,
+    /// Its outlier measures in order, once it is tested again (kept up to date with `slots`).
+    pub ranks: Option<Box<super::outliers::Ranks>>,
     /// Its points moved since its tests were made.
     pub dirty: bool,
     pub result: Option<RegionResult>,
@@ -96,8 +102,24 @@ impl RegionPoints {
     }
 
     /// Puts (or replaces) precinct `p`'s point.
-    fn put(&mut self, slot: Slot) {
+    fn put(&mut self, mut slot: Slot) {
         self.count_digits(slot.digits, true);
+        self.integer.count(&slot.point, true);
+        if integer::qualifies(&slot.point) {
+            // A region tested before is tested again soon: its new precinct's chance is read
+            // now (the first time, they are worked out together, in parallel).
+            if self.result.is_some() {
+                slot.chance = integer::chance(&slot.point);
+            }
+            if slot.chance.is_nan() {
+                self.unread += 1;
+            } else {
+                self.integer.read(slot.chance, true);
+            }
+        }
+        if let Some(ranks) = self.ranks.as_mut() {
+            ranks.put(&slot.point);
+        }
         self.dirty = true;
         let p = slot.point.precinct;
         // New precincts come last (indices grow as precincts are first seen).
@@ -108,18 +130,45 @@ impl RegionPoints {
         match self.slots.binary_search_by_key(&p, |s| s.point.precinct) {
             Ok(i) => {
                 let old = std::mem::replace(&mut self.slots[i], slot);
-                self.count_digits(old.digits, false);
+                self.forget(&old);
             }
             Err(i) => self.slots.insert(i, slot),
+        }
+    }
+
+    /// Takes a slot gone from `slots` out of what is kept beside them.
+    fn forget(&mut self, old: &Slot) {
+        self.count_digits(old.digits, false);
+        self.integer.count(&old.point, false);
+        if integer::qualifies(&old.point) {
+            if old.chance.is_nan() {
+                self.unread -= 1;
+            } else {
+                self.integer.read(old.chance, false);
+            }
+        }
+        if let Some(ranks) = self.ranks.as_mut() {
+            ranks.take(&old.point);
         }
     }
 
     fn take(&mut self, p: u32) {
         if let Ok(i) = self.slots.binary_search_by_key(&p, |s| s.point.precinct) {
             let old = self.slots.remove(i);
-            self.count_digits(old.digits, false);
+            self.forget(&old);
             self.dirty = true;
         }
+    }
+
+    /// Its outlier measures in order, built the first time they are asked for (a region
+    /// tested again), for precincts of at least `min_size`.
+    pub fn ranks(&mut self, min_size: u64) -> &super::outliers::Ranks {
+        let slots = &self.slots;
+        let ranks = self
+            .ranks
+            .get_or_insert_with(|| Box::new(super::outliers::Ranks::new(slots.iter().map(|s| &s.point), min_size)));
+        debug_assert_eq!(ranks.min_size(), min_size, "a change of thresholds gathers the points afresh");
+        ranks
     }
 
     /// The last digits of the region's counts.
@@ -135,10 +184,14 @@ impl RegionPoints {
         h
     }
 
-    /// The integer-percent counts, working out (in parallel) only the chances not yet known.
+    /// The integer-percent counts: from the sums kept where every qualifying precinct's chance
+    /// is read (a region of up to [`integer::EXACT_UP_TO`]), working out (in parallel) only the
+    /// chances not yet known.
     pub fn integer(&mut self) -> integer::Tally {
-        let included = self.slots.iter().filter(|s| integer::qualifies(&s.point)).count() as u64;
-        let step = integer::step(included);
+        let step = integer::step(self.integer.included);
+        if step == 1 && self.unread == 0 {
+            return self.integer.tally(1);
+        }
         let mut todo: Vec<&mut Slot> = self
             .slots
             .iter_mut()
@@ -147,6 +200,14 @@ impl RegionPoints {
             .filter(|s| s.chance.is_nan())
             .collect();
         todo.par_iter_mut().with_min_len(256).for_each(|s| s.chance = integer::chance(&s.point));
+        for s in &todo {
+            self.integer.read(s.chance, true);
+        }
+        self.unread -= todo.len() as u64;
+        if step == 1 {
+            debug_assert_eq!(self.unread, 0, "every chance is read");
+            return self.integer.tally(1);
+        }
         let slots = &self.slots;
         integer::tally_with(slots.iter().map(|s| &s.point), |i, _| slots[i].chance)
     }

@@ -20,6 +20,7 @@ pub mod linalg;
 pub mod memo;
 pub mod outliers;
 pub mod projection;
+pub mod ranked;
 pub mod ratio;
 pub mod skew;
 pub mod slope;
@@ -173,10 +174,16 @@ fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::Regi
         precincts: region.slots.len(),
         needed: cfg.min_precincts,
     };
-    let points = region.slots.iter().map(|s| &s.point);
-    // Only outlier tests that could pass are kept; all are counted for the family size.
+    // Only outlier tests that could pass are kept; all are counted for the family size. A
+    // region tested again (a new report) keeps its measures in order, to read its medians by
+    // rank; the first time, they are selected.
     let mut outliers = Vec::new();
-    let measured = outliers::tests_of(points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers);
+    let measured = if region.result.is_some() {
+        region.ranks(cfg.min_size).tests(cfg.min_precincts, cfg.fdr, &mut outliers)
+    } else {
+        let points = region.slots.iter().map(|s| &s.point);
+        outliers::tests_of(points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers)
+    };
     let families = measured.map(|m| {
         let p: Vec<f64> = outliers[m.kept.clone()].iter().map(|t| t.p).collect();
         Family { within: fdr::within(&p, m.made.max(p.len())), tests: m.kept, size: m.made, median: m.median }

@@ -21,6 +21,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
 
 use super::data::{Point, median};
+use super::ranked::{Item, Ranked};
 use super::{Kind, Test};
 
 /// Upper normal tail probability of z.
@@ -83,6 +84,38 @@ fn median_of(buf: &mut Vec<f64>, of: impl Iterator<Item = f64>) -> Option<f64> {
     median(buf)
 }
 
+/// A measure's centre in one region: the precincts' median m, and the part `between` of their
+/// robust variance that binomial noise does not explain.
+struct Centre {
+    m: f64,
+    between: f64,
+}
+
+impl Centre {
+    /// From the median m, the median deviation from it and the median of m(1−m)/n.
+    fn new(m: f64, mad: Option<f64>, binom_med: Option<f64>) -> Centre {
+        let robust_var = (1.4826 * mad.unwrap_or(0.0)).powi(2);
+        Centre { m, between: (robust_var - binom_med.unwrap_or(0.0)).max(0.0) }
+    }
+
+    /// The spread expected of a precinct of `n`.
+    fn sigma(&self, n: f64) -> f64 {
+        // At least half a vote of spread, for regions where every precinct is at 0% or 100%.
+        (self.between + self.m * (1.0 - self.m) / n).sqrt().max(0.5 / n)
+    }
+
+    /// Precinct `precinct`'s test, if its p-value is at most `keep` (`z_keep`: [`z_for`]).
+    fn judge(&self, precinct: u32, n: u64, x: f64, z_keep: f64, keep: f64) -> Option<Kept> {
+        let n = n as f64;
+        let z = (x - self.m) / self.sigma(n);
+        if z < z_keep {
+            return None;
+        }
+        let p = upper_tail(z);
+        (p <= keep).then_some(Kept { precinct, p, x, z, n })
+    }
+}
+
 /// The tests of one measure in one region, (precinct, n, x) per precinct, if there are at
 /// least `min` of them: those with a p-value of at most `keep` are added to `out`.
 fn test_measure(
@@ -101,25 +134,91 @@ fn test_measure(
     }
     let made = buf.len();
     let Some(m) = median(buf) else { return none };
-    let mad = median_of(buf, items.clone().map(|i| (i.2 - m).abs())).unwrap_or(0.0);
-    let robust_var = (1.4826 * mad).powi(2);
-    let binom_med = median_of(buf, items.clone().map(|i| m * (1.0 - m) / i.1 as f64)).unwrap_or(0.0);
-    let between = (robust_var - binom_med).max(0.0);
+    let mad = median_of(buf, items.clone().map(|i| (i.2 - m).abs()));
+    let binom_med = median_of(buf, items.clone().map(|i| m * (1.0 - m) / i.1 as f64));
+    let centre = Centre::new(m, mad, binom_med);
     let z_keep = z_for(keep);
-    for (precinct, n, x) in items {
-        let n = n as f64;
-        // At least half a vote of spread, for regions where every precinct is at 0% or 100%.
-        let sigma = (between + m * (1.0 - m) / n).sqrt().max(0.5 / n);
-        let z = (x - m) / sigma;
-        if z < z_keep {
-            continue;
-        }
-        let p = upper_tail(z);
-        if p <= keep {
-            out.push(Kept { precinct, p, x, z, n });
+    out.extend(items.filter_map(|(precinct, n, x)| centre.judge(precinct, n, x, z_keep, keep)));
+    Measured { made, median: m, kept: from..out.len() }
+}
+
+/// [`test_measure`] from the measure's precincts kept in order: the medians read by rank, and
+/// only the top of the order judged — those whose value is far enough above the median to
+/// pass with the least spread any precinct of the region is allowed (its largest one's). The
+/// same tests, to the bit, in the same (precinct) order.
+fn test_ranked(ranked: &Ranked, min: usize, keep: f64, out: &mut Vec<Kept>) -> Measured {
+    let from = out.len();
+    let none = Measured { kept: from..from, ..Default::default() };
+    let made = ranked.len();
+    let (Some(m), Some(largest)) = (ranked.median(), ranked.largest()) else { return none };
+    if made < min {
+        return none;
+    }
+    let centre = Centre::new(m, ranked.median_deviation(m), ranked.median_ratio(m * (1.0 - m)));
+    let z_keep = z_for(keep);
+    // Every precinct's spread is at least the largest one's (rounding is monotone), so a
+    // precinct whose z against that spread is below z_keep is below it against its own.
+    let least = centre.sigma(largest as f64);
+    out.extend(
+        ranked
+            .top(|x| (x - m) / least >= z_keep)
+            .iter()
+            .filter_map(|i| centre.judge(i.precinct, i.n, i.x, z_keep, keep)),
+    );
+    out[from..].sort_unstable_by_key(|k| k.precinct);
+    Measured { made, median: m, kept: from..out.len() }
+}
+
+/// A region's two measures' eligible precincts kept in order (turnout, share), for a region
+/// tested again: built the first time, then kept up to date point by point with the region's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranks {
+    min_size: u64,
+    measures: [Ranked; 2],
+}
+
+/// A point's place in the two measures' orders, where it is eligible (at least `min_size`
+/// voters, or valid votes).
+fn items(p: &Point, min_size: u64) -> [Option<Item>; 2] {
+    [
+        (p.registered() >= min_size).then(|| Item { x: p.turnout(), n: p.registered(), precinct: p.precinct }),
+        (p.valid() >= min_size).then(|| Item { x: p.share(), n: p.valid(), precinct: p.precinct }),
+    ]
+}
+
+impl Ranks {
+    pub fn new<'a>(points: impl Iterator<Item = &'a Point> + Clone, min_size: u64) -> Ranks {
+        let measures = [0, 1].map(|f| Ranked::new(points.clone().filter_map(|p| items(p, min_size)[f]).collect()));
+        Ranks { min_size, measures }
+    }
+
+    /// The smallest precinct the orders were built for.
+    pub fn min_size(&self) -> u64 {
+        self.min_size
+    }
+
+    pub fn put(&mut self, p: &Point) {
+        for (ranked, item) in self.measures.iter_mut().zip(items(p, self.min_size)) {
+            if let Some(item) = item {
+                ranked.insert(item);
+            }
         }
     }
-    Measured { made, median: m, kept: from..out.len() }
+
+    pub fn take(&mut self, p: &Point) {
+        for (ranked, item) in self.measures.iter_mut().zip(items(p, self.min_size)) {
+            if let Some(item) = item {
+                ranked.remove(item);
+            }
+        }
+    }
+
+    /// [`tests_of`] the region's points as kept here.
+    pub fn tests(&self, min: usize, keep: f64, out: &mut Vec<Kept>) -> [Measured; 2] {
+        let [turnout, share] = &self.measures;
+        let turnout = test_ranked(turnout, min, keep, out);
+        [turnout, test_ranked(share, min, keep, out)]
+    }
 }
 
 /// Both outlier tests for one region, as [`Test`]s (1.0 keeps them all): how many of each kind
@@ -224,6 +323,59 @@ mod tests {
         let expected: Vec<&Test> = all.iter().filter(|t| t.p <= 0.01).collect();
         assert_eq!(kept.iter().collect::<Vec<_>>(), expected);
         assert!(kept.iter().any(|t| t.precinct == Some(60)));
+    }
+
+    /// Kept in order through corrections, arrivals and withdrawals, the measures give the
+    /// tests a fresh selection gives, to the bit and in the same order, at every threshold.
+    #[test]
+    fn ranked_tests_are_the_selected_ones() {
+        let mut state = 5u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let mut points: Vec<Point> = Vec::new();
+        let mut ranks: Option<Ranks> = None;
+        for step in 0..400u32 {
+            let i = next(120) as u32;
+            let at = points.iter().position(|p| p.precinct == i);
+            if let (Some(at), true) = (at, next(4) == 0) {
+                // Withdrawn.
+                let old = points.remove(at);
+                if let Some(r) = ranks.as_mut() {
+                    r.take(&old);
+                }
+            } else {
+                // Arrives, or is corrected: sizes around the smallest judged, some far out.
+                let registered = 60 + next(1500);
+                let ballots = if next(15) == 0 { registered * 9 / 10 } else { registered * (50 + next(15)) / 100 };
+                let leader = if next(2) == 0 { ballots / 2 } else { ballots * (40 + next(50)) / 100 };
+                let p = Point::test(i, registered, ballots, leader);
+                if let Some(at) = at {
+                    let old = std::mem::replace(&mut points[at], p);
+                    if let Some(r) = ranks.as_mut() {
+                        r.take(&old);
+                    }
+                } else {
+                    points.push(p);
+                }
+                if let Some(r) = ranks.as_mut() {
+                    r.put(&p);
+                }
+            }
+            points.sort_by_key(|p| p.precinct);
+            let ranks = ranks.get_or_insert_with(|| Ranks::new(points.iter(), 100));
+            assert_eq!(*ranks, Ranks::new(points.iter(), 100), "kept as built afresh");
+            for keep in [0.001, 0.05, 1.0] {
+                let (mut selected, mut ranked) = (Vec::new(), Vec::new());
+                let a = tests_of(points.iter(), 20, 100, keep, &mut selected);
+                let b = ranks.tests(20, keep, &mut ranked);
+                assert_eq!(a, b, "step {step}, keep {keep}");
+                let bits =
+                    |v: &[Kept]| v.iter().map(|k| (k.precinct, k.p.to_bits(), k.z.to_bits())).collect::<Vec<_>>();
+                assert_eq!(bits(&selected), bits(&ranked), "step {step}, keep {keep}");
+            }
+        }
     }
 
     #[test]

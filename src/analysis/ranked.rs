@@ -1,0 +1,177 @@
+//! One measure's precincts of a region kept in order of value (and their sizes in order), so
+//! that after a new report the outlier test reads its medians by rank instead of selecting
+//! them from every precinct again, and finds the precincts that could pass as the top of the
+//! order. Each median read here is the one [`super::data::median`] selects from the same
+//! values, to the bit (a median is a rank; the ranks of |x − m| and of c/n follow from the
+//! order of x and of n, because rounding is monotone).
+
+use std::cmp::Ordering;
+
+/// A precinct in the order: its value, its size (voters, or valid votes) and its number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Item {
+    pub x: f64,
+    pub n: u64,
+    pub precinct: u32,
+}
+
+fn order(a: &Item, b: &Item) -> Ordering {
+    a.x.total_cmp(&b.x).then(a.precinct.cmp(&b.precinct))
+}
+
+/// The values in ascending order (ties by precinct), and the sizes in ascending order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ranked {
+    by_value: Vec<Item>,
+    sizes: Vec<u64>,
+}
+
+impl Ranked {
+    pub fn new(mut items: Vec<Item>) -> Ranked {
+        items.sort_unstable_by(order);
+        let mut sizes: Vec<u64> = items.iter().map(|i| i.n).collect();
+        sizes.sort_unstable();
+        Ranked { by_value: items, sizes }
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_value.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_value.is_empty()
+    }
+
+    pub fn insert(&mut self, item: Item) {
+        let at = self.by_value.partition_point(|i| order(i, &item) == Ordering::Less);
+        self.by_value.insert(at, item);
+        let at = self.sizes.partition_point(|&n| n < item.n);
+        self.sizes.insert(at, item.n);
+    }
+
+    /// Takes out `item` (as it was put in).
+    pub fn remove(&mut self, item: Item) {
+        let at = self.by_value.partition_point(|i| order(i, &item) == Ordering::Less);
+        debug_assert!(self.by_value.get(at).is_some_and(|i| i.precinct == item.precinct), "{item:?} is in the order");
+        self.by_value.remove(at);
+        let at = self.sizes.partition_point(|&n| n < item.n);
+        debug_assert_eq!(self.sizes.get(at), Some(&item.n));
+        self.sizes.remove(at);
+    }
+
+    /// The median of the values `kth` gives by rank (0 = smallest), as `data::median` works
+    /// it out: the middle one, or the mean of the middle two.
+    fn median_by(len: usize, kth: impl Fn(usize) -> f64) -> Option<f64> {
+        if len == 0 {
+            return None;
+        }
+        let mid = kth(len / 2);
+        if len % 2 == 1 {
+            return Some(mid);
+        }
+        Some((kth(len / 2 - 1) + mid) / 2.0)
+    }
+
+    /// The median value.
+    pub fn median(&self) -> Option<f64> {
+        Self::median_by(self.len(), |k| self.by_value[k].x)
+    }
+
+    /// The median of (x − m).abs() over the values: those at or above m rise with x, those
+    /// below fall with it; the k-th smallest of the two rising runs by bisection.
+    pub fn median_deviation(&self, m: f64) -> Option<f64> {
+        let v = &self.by_value;
+        let split = v.partition_point(|i| i.x.total_cmp(&m) == Ordering::Less);
+        let above = |k: usize| (v[split + k].x - m).abs();
+        let below = |k: usize| (v[split - 1 - k].x - m).abs();
+        let (la, lb) = (v.len() - split, split);
+        Self::median_by(v.len(), |k| kth_of_two(&above, la, &below, lb, k))
+    }
+
+    /// The median of c / n over the sizes: the k-th smallest is c over the k-th largest size.
+    pub fn median_ratio(&self, c: f64) -> Option<f64> {
+        let s = &self.sizes;
+        Self::median_by(s.len(), |k| c / s[s.len() - 1 - k] as f64)
+    }
+
+    /// The largest size.
+    pub fn largest(&self) -> Option<u64> {
+        self.sizes.last().copied()
+    }
+
+    /// The items from the first whose value satisfies `from` on (which must hold of every
+    /// value above one it holds of).
+    pub fn top(&self, from: impl Fn(f64) -> bool) -> &[Item] {
+        let at = self.by_value.partition_point(|i| !from(i.x));
+        &self.by_value[at..]
+    }
+}
+
+/// The k-th smallest (from 0) of two rising runs `a` (of `la`) and `b` (of `lb`) together.
+fn kth_of_two(a: &impl Fn(usize) -> f64, la: usize, b: &impl Fn(usize) -> f64, lb: usize, k: usize) -> f64 {
+    // i of the k + 1 smallest come from a: the least i whose a[i] is not below the last of b's.
+    let (mut lo, mut hi) = ((k + 1).saturating_sub(lb), (k + 1).min(la));
+    while lo < hi {
+        let i = (lo + hi) / 2;
+        if a(i) < b(k - i) {
+            lo = i + 1;
+        } else {
+            hi = i;
+        }
+    }
+    let j = k + 1 - lo;
+    match (lo.checked_sub(1).map(a), j.checked_sub(1).map(b)) {
+        (Some(x), Some(y)) => x.max(y),
+        (Some(x), None) => x,
+        (None, Some(y)) => y,
+        (None, None) => unreachable!("k < la + lb"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::data::median;
+
+    /// Kept through insertions and removals, the order's medians are those selected afresh
+    /// from the same values, to the bit, with many ties and both parities.
+    #[test]
+    fn ranked_medians_are_the_selected_ones() {
+        let mut state = 99u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let mut ranked = Ranked::default();
+        let mut items: Vec<Item> = Vec::new();
+        for step in 0..600u32 {
+            if items.is_empty() || next(3) > 0 {
+                let n = 100 + next(900);
+                let item = Item { x: next(n + 1) as f64 / n as f64, n, precinct: step };
+                ranked.insert(item);
+                items.push(item);
+            } else {
+                let item = items.swap_remove(next(items.len() as u64) as usize);
+                ranked.remove(item);
+            }
+            assert_eq!(ranked, Ranked::new(items.clone()), "kept as a fresh sort would");
+            let xs = || items.iter().map(|i| i.x).collect::<Vec<f64>>();
+            let m = median(&mut xs());
+            assert_eq!(ranked.median().map(f64::to_bits), m.map(f64::to_bits), "step {step}");
+            let Some(m) = m else { continue };
+            // Also about a centre that is no value.
+            for centre in [m, m + 0.013, 0.0] {
+                let mut dev: Vec<f64> = xs().iter().map(|x| (x - centre).abs()).collect();
+                let want = median(&mut dev).map(f64::to_bits);
+                assert_eq!(ranked.median_deviation(centre).map(f64::to_bits), want, "step {step}");
+            }
+            let c = m * (1.0 - m);
+            let mut ratios: Vec<f64> = items.iter().map(|i| c / i.n as f64).collect();
+            assert_eq!(ranked.median_ratio(c).map(f64::to_bits), median(&mut ratios).map(f64::to_bits));
+            let top: Vec<u32> = ranked.top(|x| x >= m).iter().map(|i| i.precinct).collect();
+            let mut want: Vec<&Item> = items.iter().filter(|i| i.x >= m).collect();
+            want.sort_by(|a, b| order(a, b));
+            assert_eq!(top, want.iter().map(|i| i.precinct).collect::<Vec<_>>());
+        }
+    }
+}
