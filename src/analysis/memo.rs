@@ -15,7 +15,8 @@ use crate::engine::anomaly::Anomaly;
 use crate::engine::precinct::Entry;
 
 use super::data::Point;
-use super::{Config, Kind, RegionResult, Test, digits, integer};
+use super::ranked::{Item, Ranked};
+use super::{Config, Kind, RegionResult, Test, digits, integer, outliers, skew};
 
 /// No region (in `Memo::region_of`), no territorial unit (in `Slot::unit`).
 const NONE: u32 = u32::MAX;
@@ -51,8 +52,8 @@ pub struct RegionPoints {
     /// qualifying precincts' chances are not read yet.
     integer: integer::Sums,
     unread: u64,
-    /// Its outlier measures in order, once it is tested again (kept up to date with `slots`).
-    pub ranks: Option<Box<super::outliers::Ranks>>,
+    /// What it keeps up to date with `slots` once it is tested again.
+    pub kept: Option<Box<Kept>>,
     /// Its points moved since its tests were made.
     pub dirty: bool,
     pub result: Option<RegionResult>,
@@ -117,8 +118,8 @@ impl RegionPoints {
                 self.integer.read(slot.chance, true);
             }
         }
-        if let Some(ranks) = self.ranks.as_mut() {
-            ranks.put(&slot.point);
+        if let Some(kept) = self.kept.as_mut() {
+            kept.put(&slot, true);
         }
         self.dirty = true;
         let p = slot.point.precinct;
@@ -147,8 +148,8 @@ impl RegionPoints {
                 self.integer.read(old.chance, false);
             }
         }
-        if let Some(ranks) = self.ranks.as_mut() {
-            ranks.take(&old.point);
+        if let Some(kept) = self.kept.as_mut() {
+            kept.put(old, false);
         }
     }
 
@@ -160,15 +161,13 @@ impl RegionPoints {
         }
     }
 
-    /// Its outlier measures in order, built the first time they are asked for (a region
-    /// tested again), for precincts of at least `min_size`.
-    pub fn ranks(&mut self, min_size: u64) -> &super::outliers::Ranks {
+    /// What it keeps up to date, built the first time it is asked for (a region tested
+    /// again), for precincts of at least `min_size`.
+    pub fn kept(&mut self, min_size: u64) -> &mut Kept {
         let slots = &self.slots;
-        let ranks = self
-            .ranks
-            .get_or_insert_with(|| Box::new(super::outliers::Ranks::new(slots.iter().map(|s| &s.point), min_size)));
-        debug_assert_eq!(ranks.min_size(), min_size, "a change of thresholds gathers the points afresh");
-        ranks
+        let kept = self.kept.get_or_insert_with(|| Box::new(Kept::new(slots, min_size)));
+        debug_assert_eq!(kept.min_size, min_size, "a change of thresholds gathers the points afresh");
+        kept
     }
 
     /// The last digits of the region's counts.
@@ -218,6 +217,74 @@ impl RegionPoints {
             .iter()
             .filter_map(|s| engine.precincts()[s.point.precinct as usize].counted().map(|e| e.reported_at().unix))
             .max()
+    }
+}
+
+/// The skew test's view of a slot: a precinct with at least `min_size` registered voters, and
+/// some valid votes and voters, with its territorial unit.
+pub fn skew_precinct(s: &Slot, min_size: u64) -> Option<skew::Precinct> {
+    let p = &s.point;
+    (p.registered() >= min_size && p.valid() > 0 && p.voted() > 0).then(|| {
+        let unit = (s.unit != NONE).then_some(s.unit);
+        skew::Precinct::new(p.registered(), p.voted(), p.leader(), p.others(), unit)
+    })
+}
+
+/// What a region tested again keeps up to date point by point, so that testing it again costs
+/// what changed: its outlier measures in order, its skew sums, and its turnouts in order (for
+/// their voter-weighted median). Built from the points the first time (a region tested once,
+/// as by `tally`, never needs it).
+#[derive(Debug)]
+pub struct Kept {
+    min_size: u64,
+    pub ranks: outliers::Ranks,
+    skew: skew::RegionSums,
+    turnouts: Ranked,
+}
+
+impl Kept {
+    fn new(slots: &[Slot], min_size: u64) -> Kept {
+        let mut skew = skew::RegionSums::default();
+        let mut turnouts = Vec::new();
+        for s in slots {
+            if let Some(p) = skew_precinct(s, min_size) {
+                skew.put(&p, true);
+                turnouts.push(Self::turnout(s, &p));
+            }
+        }
+        let ranks = outliers::Ranks::new(slots.iter().map(|s| &s.point), min_size);
+        Kept { min_size, ranks, skew, turnouts: Ranked::new(turnouts) }
+    }
+
+    fn turnout(s: &Slot, p: &skew::Precinct) -> Item {
+        let (x, voted) = p.turnout();
+        Item { x, n: voted.into(), precinct: s.point.precinct }
+    }
+
+    /// Puts a slot in (`sign`) or takes it out.
+    fn put(&mut self, s: &Slot, sign: bool) {
+        if sign {
+            self.ranks.put(&s.point);
+        } else {
+            self.ranks.take(&s.point);
+        }
+        if let Some(p) = skew_precinct(s, self.min_size) {
+            self.skew.put(&p, sign);
+            if sign {
+                self.turnouts.insert(Self::turnout(s, &p));
+            } else {
+                self.turnouts.remove(Self::turnout(s, &p));
+            }
+        }
+    }
+
+    /// The skew test's sums, if the region has at least `min` precincts it reads.
+    pub fn skew(&mut self, min: usize) -> Option<skew::RegionSums> {
+        if self.skew.precincts < min {
+            return None;
+        }
+        self.skew.finish(self.turnouts.weighted_median().unwrap_or(0.0));
+        Some(self.skew.clone())
     }
 }
 

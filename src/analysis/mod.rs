@@ -133,38 +133,10 @@ struct Family {
     within: fdr::Within,
 }
 
-/// The skew test's view of a region's precincts: each with its territorial unit, the part of
-/// its id before the last `/` (region/tik/uik), when every precinct of the region has one.
+/// The skew test's sums of a region's precincts, if it has enough of them.
 fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
-    let eligible = |s: &&memo::Slot| {
-        let p = &s.point;
-        p.registered() >= cfg.min_size && p.valid() > 0 && p.voted() > 0
-    };
-    if slots.iter().filter(eligible).count() < cfg.min_precincts {
-        return None;
-    }
-    let with_units = slots.iter().filter(eligible).all(|s| s.unit != u32::MAX);
-    // Units numbered as they first appear among the eligible precincts (the region's own
-    // numbers are dense already: a table by them, not a hash map).
-    let numbered = if with_units { slots.iter().filter(eligible).map(|s| s.unit as usize + 1).max() } else { None };
-    let mut dense = vec![u32::MAX; numbered.unwrap_or(0)];
-    let mut units = 0u32;
-    if with_units {
-        for s in slots.iter().filter(eligible) {
-            let d = &mut dense[s.unit as usize];
-            if *d == u32::MAX {
-                (*d, units) = (units, units + 1);
-            }
-        }
-    }
-    let precincts = || {
-        slots.iter().filter(eligible).map(|s| {
-            let p = &s.point;
-            let unit = with_units.then(|| dense[s.unit as usize]);
-            skew::Precinct::new(p.registered(), p.voted(), p.leader(), p.others(), unit)
-        })
-    };
-    Some(skew::RegionSums::new(precincts, units as usize))
+    let precincts = || slots.iter().filter_map(|s| memo::skew_precinct(s, cfg.min_size));
+    (precincts().count() >= cfg.min_precincts).then(|| skew::RegionSums::new(precincts))
 }
 
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {
@@ -175,14 +147,16 @@ fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::Regi
         needed: cfg.min_precincts,
     };
     // Only outlier tests that could pass are kept; all are counted for the family size. A
-    // region tested again (a new report) keeps its measures in order, to read its medians by
-    // rank; the first time, they are selected.
+    // region tested again (a new report) keeps what they read up to date (its measures in
+    // order, to read its medians by rank; its skew sums); the first time, they are gathered.
     let mut outliers = Vec::new();
-    let measured = if region.result.is_some() {
-        region.ranks(cfg.min_size).tests(cfg.min_precincts, cfg.fdr, &mut outliers)
+    let (measured, skew) = if region.result.is_some() {
+        let kept = region.kept(cfg.min_size);
+        (kept.ranks.tests(cfg.min_precincts, cfg.fdr, &mut outliers), kept.skew(cfg.min_precincts))
     } else {
         let points = region.slots.iter().map(|s| &s.point);
-        outliers::tests_of(points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers)
+        let measured = outliers::tests_of(points, cfg.min_precincts, cfg.min_size, cfg.fdr, &mut outliers);
+        (measured, skew_sums(cfg, &region.slots))
     };
     let families = measured.map(|m| {
         let p: Vec<f64> = outliers[m.kept.clone()].iter().map(|t| t.p).collect();
@@ -190,7 +164,6 @@ fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::Regi
     });
     let integer = region.integer();
     let mut regional: Vec<Test> = integer::test(Some(r32), integer, cfg.min_integer).into_iter().collect();
-    let skew = skew_sums(cfg, &region.slots);
     regional.extend(digits::test(r32, region.digits(engine), cfg.min_digits));
     RegionResult { status, outliers, families, regional, flags: [None, None], skew, integer }
 }

@@ -24,6 +24,8 @@ fn order(a: &Item, b: &Item) -> Ordering {
 pub struct Ranked {
     by_value: Vec<Item>,
     sizes: Vec<u64>,
+    /// The sizes added up.
+    total: u64,
 }
 
 impl Ranked {
@@ -31,7 +33,8 @@ impl Ranked {
         items.sort_unstable_by(order);
         let mut sizes: Vec<u64> = items.iter().map(|i| i.n).collect();
         sizes.sort_unstable();
-        Ranked { by_value: items, sizes }
+        let total = sizes.iter().sum();
+        Ranked { by_value: items, sizes, total }
     }
 
     pub fn len(&self) -> usize {
@@ -47,6 +50,7 @@ impl Ranked {
         self.by_value.insert(at, item);
         let at = self.sizes.partition_point(|&n| n < item.n);
         self.sizes.insert(at, item.n);
+        self.total += item.n;
     }
 
     /// Takes out `item` (as it was put in).
@@ -57,6 +61,7 @@ impl Ranked {
         let at = self.sizes.partition_point(|&n| n < item.n);
         debug_assert_eq!(self.sizes.get(at), Some(&item.n));
         self.sizes.remove(at);
+        self.total -= item.n;
     }
 
     /// The median of the values `kth` gives by rank (0 = smallest), as `data::median` works
@@ -92,6 +97,21 @@ impl Ranked {
     pub fn median_ratio(&self, c: f64) -> Option<f64> {
         let s = &self.sizes;
         Self::median_by(s.len(), |k| c / s[s.len() - 1 - k] as f64)
+    }
+
+    /// The first value, in ascending order, at which the sizes summed from the smallest value
+    /// exceed half their total: the size-weighted median, as [`super::data::weighted_crossing`]
+    /// finds it.
+    pub fn weighted_median(&self) -> Option<f64> {
+        let half = self.total / 2;
+        let mut acc = 0;
+        self.by_value
+            .iter()
+            .find(|i| {
+                acc += i.n;
+                acc > half
+            })
+            .map(|i| i.x)
     }
 
     /// The largest size.
@@ -168,6 +188,10 @@ mod tests {
             let c = m * (1.0 - m);
             let mut ratios: Vec<f64> = items.iter().map(|i| c / i.n as f64).collect();
             assert_eq!(ranked.median_ratio(c).map(f64::to_bits), median(&mut ratios).map(f64::to_bits));
+            let mut weighted: Vec<(f64, u32)> = items.iter().map(|i| (i.x, i.n as u32)).collect();
+            let half = items.iter().map(|i| i.n).sum::<u64>() / 2;
+            let want = crate::analysis::data::weighted_crossing(&mut weighted, half);
+            assert_eq!(ranked.weighted_median(), want, "step {step}");
             let top: Vec<u32> = ranked.top(|x| x >= m).iter().map(|i| i.precinct).collect();
             let mut want: Vec<&Item> = items.iter().filter(|i| i.x >= m).collect();
             want.sort_by(|a, b| order(a, b));

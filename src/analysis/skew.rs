@@ -47,32 +47,40 @@ const BULK: (f64, f64) = (0.05, 0.95);
 /// The normal quantile of a two-sided 90% interval.
 const Z90: f64 = 1.6449;
 
-/// One bin's sums: precincts, registered voters R, leader's votes L, and the second moments
-/// for the spread between precincts.
+/// One bin's sums, in integers (exact, whatever order precincts came and went in): precincts,
+/// registered voters R, leader's votes L, and the second moments for the spread between
+/// precincts.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Bin {
     n: u32,
-    r: f64,
-    l: f64,
-    rr: f64,
-    lr: f64,
-    ll: f64,
+    r: u64,
+    l: u64,
+    rr: u128,
+    lr: u128,
+    ll: u128,
 }
 
-/// A territorial unit's leader's votes and registered voters, the latter by bin.
+/// A territorial unit's precincts, leader's votes and registered voters, the latter by bin
+/// (in order of bin, with the precincts in each).
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Unit {
-    l: f64,
-    r: f64,
-    bins: Vec<(u8, f64)>,
+    members: u32,
+    l: u64,
+    r: u64,
+    bins: Vec<(u8, u32, u64)>,
 }
 
-/// What the test needs of one region, kept while its reports do not change.
+/// What the test needs of one region, kept as its precincts come and go ([`put`](Self::put)),
+/// then [`finish`](Self::finish)ed for a test: the same sums, to the bit, as those of the same
+/// precincts gathered afresh.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionSums {
     bins: Vec<Bin>,
-    /// Territorial units, when precinct ids name them (empty otherwise).
-    units: Vec<Unit>,
+    /// Territorial units, by the number the caller gives them, when every precinct names one.
+    units: rustc_hash::FxHashMap<u32, Unit>,
+    /// Precincts naming no unit (then units are not read).
+    without_unit: usize,
+    moments: super::slope::Moments,
     /// Turnout where half of the region's voters are (voter-weighted median).
     pub median_turnout: f64,
     pub precincts: usize,
@@ -88,7 +96,7 @@ pub struct Precinct {
     registered: u32,
     voted: u32,
     leader: u32,
-    /// Its territorial unit among the region's, or `u32::MAX`.
+    /// Its territorial unit, or `u32::MAX`.
     unit: u32,
     others: u64,
 }
@@ -105,8 +113,13 @@ impl Precinct {
         }
     }
 
-    fn unit(&self) -> Option<usize> {
-        (self.unit != u32::MAX).then_some(self.unit as usize)
+    fn unit(&self) -> Option<u32> {
+        (self.unit != u32::MAX).then_some(self.unit)
+    }
+
+    /// Its turnout, and the voters behind it (the weight of the region's median turnout).
+    pub fn turnout(&self) -> (f64, u32) {
+        (f64::from(self.voted) / f64::from(self.registered), self.voted)
     }
 
     fn obs(&self) -> super::slope::Obs {
@@ -115,7 +128,7 @@ impl Precinct {
             turnout: f64::from(self.voted) / r,
             share: l / (l + self.others as f64),
             weight: f64::from(self.voted),
-            unit: self.unit(),
+            unit: None,
         }
     }
 }
@@ -124,56 +137,103 @@ fn bin_of(others: u64, registered: u64) -> usize {
     ((others as f64 / registered as f64 * BINS as f64) as usize).min(BINS - 1)
 }
 
+impl Default for RegionSums {
+    fn default() -> RegionSums {
+        RegionSums {
+            bins: vec![Bin::default(); BINS],
+            units: Default::default(),
+            without_unit: 0,
+            moments: Default::default(),
+            median_turnout: 0.0,
+            precincts: 0,
+            registered: 0,
+            leader_votes: 0,
+            slope: None,
+        }
+    }
+}
+
 impl RegionSums {
     /// The sums of a region's precincts (those with at least `min_size` registered and valid
     /// votes), which `precincts` gives each time it is called (they are read again rather than
-    /// held in a list); `units` territorial units are named by the precincts.
-    pub fn new<I: Iterator<Item = Precinct>>(precincts: impl Fn() -> I, units: usize) -> RegionSums {
-        let mut bins = vec![Bin::default(); BINS];
-        let mut unit_sums = vec![Unit::default(); units];
-        let mut by_turnout = Vec::with_capacity(precincts().size_hint().0);
-        let (mut registered, mut leader_votes) = (0, 0);
+    /// held in a list).
+    pub fn new<I: Iterator<Item = Precinct>>(precincts: impl Fn() -> I) -> RegionSums {
+        let mut sums = RegionSums::default();
         for p in precincts() {
-            let b = bin_of(p.others, p.registered.into());
-            let (r, l) = (f64::from(p.registered), f64::from(p.leader));
-            let s = &mut bins[b];
-            s.n += 1;
-            s.r += r;
-            s.l += l;
-            s.rr += r * r;
-            s.lr += l * r;
-            s.ll += l * l;
-            if let Some(u) = p.unit() {
-                let u = &mut unit_sums[u];
-                u.l += l;
-                u.r += r;
-                match u.bins.iter_mut().find(|(x, _)| *x as usize == b) {
-                    Some((_, sum)) => *sum += r,
-                    None => u.bins.push((b as u8, r)),
+            sums.put(&p, true);
+        }
+        let mut by_turnout: Vec<(f64, u32)> = precincts().map(|p| p.turnout()).collect();
+        let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
+        sums.finish(super::data::weighted_crossing(&mut by_turnout, half).unwrap_or(0.0));
+        sums
+    }
+
+    /// Adds (`sign`) or takes away a precinct.
+    pub fn put(&mut self, p: &Precinct, sign: bool) {
+        let b = bin_of(p.others, p.registered.into());
+        let (r, l) = (u64::from(p.registered), u64::from(p.leader));
+        let (r2, l2) = (u128::from(r), u128::from(l));
+        let s = &mut self.bins[b];
+        let terms = [r2 * r2, l2 * r2, l2 * l2];
+        if sign {
+            (s.n, s.r, s.l) = (s.n + 1, s.r + r, s.l + l);
+            for (x, t) in [&mut s.rr, &mut s.lr, &mut s.ll].into_iter().zip(terms) {
+                *x += t;
+            }
+            (self.precincts, self.registered, self.leader_votes) =
+                (self.precincts + 1, self.registered + r, self.leader_votes + l);
+        } else {
+            (s.n, s.r, s.l) = (s.n - 1, s.r - r, s.l - l);
+            for (x, t) in [&mut s.rr, &mut s.lr, &mut s.ll].into_iter().zip(terms) {
+                *x -= t;
+            }
+            (self.precincts, self.registered, self.leader_votes) =
+                (self.precincts - 1, self.registered - r, self.leader_votes - l);
+        }
+        match p.unit() {
+            Some(u) => {
+                let unit = self.units.entry(u).or_default();
+                let at = unit.bins.partition_point(|x| usize::from(x.0) < b);
+                if unit.bins.get(at).is_none_or(|x| usize::from(x.0) != b) {
+                    unit.bins.insert(at, (b as u8, 0, 0));
+                }
+                let bin = &mut unit.bins[at];
+                if sign {
+                    (unit.members, unit.l, unit.r, bin.1, bin.2) =
+                        (unit.members + 1, unit.l + l, unit.r + r, bin.1 + 1, bin.2 + r);
+                } else {
+                    (unit.members, unit.l, unit.r, bin.1, bin.2) =
+                        (unit.members - 1, unit.l - l, unit.r - r, bin.1 - 1, bin.2 - r);
+                }
+                if bin.1 == 0 {
+                    unit.bins.remove(at);
+                }
+                if unit.members == 0 {
+                    self.units.remove(&u);
                 }
             }
-            by_turnout.push((f64::from(p.voted) / r, p.voted));
-            registered += u64::from(p.registered);
-            leader_votes += u64::from(p.leader);
+            None if sign => self.without_unit += 1,
+            None => self.without_unit -= 1,
         }
-        let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
-        let median_turnout = super::data::weighted_crossing(&mut by_turnout, half).unwrap_or(0.0);
-        let slope = super::slope::slope(|| precincts().map(|p| p.obs()), units);
-        RegionSums {
-            bins,
-            units: unit_sums,
-            median_turnout,
-            precincts: by_turnout.len(),
-            registered,
-            leader_votes,
-            slope,
-        }
+        self.moments.put(&p.obs(), p.unit(), sign);
+    }
+
+    /// Whether the units are read: every precinct names one.
+    fn by_units(&self) -> bool {
+        self.without_unit == 0 && !self.units.is_empty()
+    }
+
+    /// Sets the median turnout (worked out by the caller from the precincts in order) and works
+    /// out the slope.
+    pub fn finish(&mut self, median_turnout: f64) {
+        self.median_turnout = median_turnout;
+        self.slope = self.moments.slope(self.by_units());
     }
 
     /// The excess over the reference in votes, and its standard error.
     fn excess(&self, h: &[f64]) -> (f64, f64) {
         let total = self.registered as f64;
-        let e: f64 = self.bins.iter().zip(h).map(|(b, h)| b.l - h * b.r).sum();
+        let e: f64 = self.bins.iter().zip(h).map(|(b, h)| b.l as f64 - h * b.r as f64).sum();
         let d = e / total;
         // Between precincts: Σ (L − (h + d)·R)², from the bins' moments.
         let ss: f64 = self
@@ -182,23 +242,25 @@ impl RegionSums {
             .zip(h)
             .map(|(b, h)| {
                 let k = h + d;
-                (b.ll - 2.0 * k * b.lr + k * k * b.rr).max(0.0)
+                (b.ll as f64 - 2.0 * k * b.lr as f64 + k * k * b.rr as f64).max(0.0)
             })
             .sum();
         let n = self.precincts as f64;
         let mut var = if n > 1.0 { ss * n / (n - 1.0) } else { 0.0 };
         // Between territorial units, where there are enough of them to say.
         let c = self.units.len() as f64;
-        if c > 1.0 {
-            let su: f64 = self
+        if self.by_units() && c > 1.0 {
+            let mut terms: Vec<f64> = self
                 .units
-                .iter()
+                .values()
                 .map(|u| {
-                    let expected: f64 = u.bins.iter().map(|&(b, r)| h[b as usize] * r).sum();
-                    (u.l - expected - d * u.r).powi(2)
+                    let expected: f64 = u.bins.iter().map(|&(b, _, r)| h[b as usize] * r as f64).sum();
+                    (u.l as f64 - expected - d * u.r as f64).powi(2)
                 })
-                .sum();
-            var = var.max(su * c / (c - 1.0));
+                .collect();
+            // Added up in one order whatever order the units were met in.
+            terms.sort_unstable_by(f64::total_cmp);
+            var = var.max(terms.iter().sum::<f64>() * c / (c - 1.0));
         }
         (e, var.sqrt())
     }
@@ -214,7 +276,7 @@ fn reference(regions: &[&RegionSums]) -> Option<Vec<f64>> {
     let cut = super::data::median(&mut turnouts)?;
     let refs: Vec<&RegionSums> = regions.iter().filter(|r| r.median_turnout <= cut).copied().collect();
     // The central 90% of the reference precincts' o, by registered voters.
-    let weight: Vec<f64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
+    let weight: Vec<f64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r as f64).sum()).collect();
     let total: f64 = weight.iter().sum();
     if total <= 0.0 {
         return None;
@@ -234,12 +296,16 @@ fn reference(regions: &[&RegionSums]) -> Option<Vec<f64>> {
     let lo = lo.unwrap_or(0);
     let mut h: Vec<Option<f64>> = vec![None; BINS];
     for (b, slot) in h.iter_mut().enumerate().take(hi + 1).skip(lo) {
-        let mut ratios: Vec<f64> =
-            refs.iter().map(|r| r.bins[b]).filter(|x| x.n >= MIN_IN_BIN && x.r > 0.0).map(|x| x.l / x.r).collect();
+        let mut ratios: Vec<f64> = refs
+            .iter()
+            .map(|r| r.bins[b])
+            .filter(|x| x.n >= MIN_IN_BIN && x.r > 0)
+            .map(|x| x.l as f64 / x.r as f64)
+            .collect();
         *slot = if ratios.len() >= MIN_REGIONS_IN_BIN {
             super::data::median(&mut ratios)
         } else {
-            let (l, r) = refs.iter().fold((0.0, 0.0), |(l, r), x| (l + x.bins[b].l, r + x.bins[b].r));
+            let (l, r) = refs.iter().fold((0.0, 0.0), |(l, r), x| (l + x.bins[b].l as f64, r + x.bins[b].r as f64));
             (r > 0.0).then(|| l / r)
         };
     }
@@ -421,7 +487,7 @@ mod tests {
                 Precinct::new(1000, voted + extra, leader + extra, others, Some((i / 25) as u32))
             })
             .collect();
-        RegionSums::new(|| precincts.iter().copied(), n.div_ceil(25) as usize)
+        RegionSums::new(|| precincts.iter().copied())
     }
 
     fn judged(regions: &[RegionSums]) -> Vec<Test> {
