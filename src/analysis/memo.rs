@@ -358,6 +358,8 @@ pub struct Memo {
     pub messages: Messages,
     /// The skew test's regional measures.
     pub excesses: super::skew::Excesses,
+    /// The regions in order of id (the order flags are laid out in).
+    pub by_id: Vec<usize>,
 }
 
 impl Memo {
@@ -369,6 +371,7 @@ impl Memo {
         if self.key != key {
             self.messages = Messages::default();
             self.excesses = Default::default();
+            self.by_id.clear();
         }
         let regions = engine.regions().len();
         match changed {

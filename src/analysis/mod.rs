@@ -280,8 +280,11 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     // The precinct flags in the count's order (most severe first, then kind, region and
     // precinct): by severity, kind (share before turnout), then region by id, each region's
     // list already in order.
-    let mut by_id: Vec<usize> = (0..memo.regions.len()).collect();
-    by_id.sort_by(|&a, &b| regions[a].id.cmp(&regions[b].id));
+    if memo.by_id.len() != memo.regions.len() {
+        memo.by_id = (0..memo.regions.len()).collect();
+        memo.by_id.sort_by(|&a, &b| regions[a].id.cmp(&regions[b].id));
+    }
+    let by_id = &memo.by_id;
     let mut outliers = Vec::new();
     debug_assert!(Kind::ShareOutlier.name() < Kind::TurnoutOutlier.name());
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {

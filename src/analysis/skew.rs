@@ -266,15 +266,20 @@ impl RegionSums {
     }
 }
 
-/// The reference relation h(o), leader's votes per registered voter by bin of o, from the
-/// cleanest regions. `None` with fewer than [`MIN_REGIONS`] regions.
-fn reference(regions: &[&RegionSums]) -> Option<Vec<f64>> {
+/// The cleanest regions (by place in `regions`): those whose median turnout is at most the
+/// regions' median. `None` with fewer than [`MIN_REGIONS`] regions.
+fn reference_regions(regions: &[&RegionSums]) -> Option<Vec<usize>> {
     if regions.len() < MIN_REGIONS {
         return None;
     }
     let mut turnouts: Vec<f64> = regions.iter().map(|r| r.median_turnout).collect();
     let cut = super::data::median(&mut turnouts)?;
-    let refs: Vec<&RegionSums> = regions.iter().filter(|r| r.median_turnout <= cut).copied().collect();
+    Some((0..regions.len()).filter(|&i| regions[i].median_turnout <= cut).collect())
+}
+
+/// The reference relation h(o), leader's votes per registered voter by bin of o, from the
+/// cleanest regions ([`reference_regions`]). `None` where they have no voters.
+fn reference_of(refs: &[&RegionSums]) -> Option<Vec<f64>> {
     // The central 90% of the reference precincts' o, by registered voters.
     let weight: Vec<f64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r as f64).sum()).collect();
     let total: f64 = weight.iter().sum();
@@ -364,12 +369,16 @@ pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Opt
 pub struct Excesses {
     h: Vec<u64>,
     by_region: rustc_hash::FxHashMap<u32, (f64, f64)>,
+    /// The reference regions `h` was read from, and whether one of them changed since.
+    refs: Vec<u32>,
+    refs_changed: bool,
 }
 
 impl Excesses {
     /// Forgets region `r`'s measure (its sums changed).
     pub fn forget(&mut self, r: u32) {
         self.by_region.remove(&r);
+        self.refs_changed |= self.refs.binary_search(&r).is_ok();
     }
 }
 
@@ -380,7 +389,18 @@ pub fn tests_with(
     known: &mut Excesses,
 ) -> (Vec<Test>, Option<[f64; 3]>) {
     let sums: Vec<&RegionSums> = regions.iter().map(|(_, s)| *s).collect();
-    let Some(h) = reference(&sums) else { return (Vec::new(), None) };
+    let Some(refs) = reference_regions(&sums) else { return (Vec::new(), None) };
+    // The same reference regions with the same sums read the same relation: a new report off
+    // them (or one that leaves the reference regions as they were) keeps it.
+    let ids: Vec<u32> = refs.iter().map(|&i| regions[i].0).collect();
+    let h = if ids == known.refs && !known.refs_changed && !known.h.is_empty() {
+        known.h.iter().map(|&x| f64::from_bits(x)).collect()
+    } else {
+        let refs: Vec<&RegionSums> = refs.into_iter().map(|i| sums[i]).collect();
+        let Some(h) = reference_of(&refs) else { return (Vec::new(), None) };
+        (known.refs, known.refs_changed) = (ids, false);
+        h
+    };
     if known.h.len() != h.len() || known.h.iter().zip(&h).any(|(a, b)| *a != b.to_bits()) {
         known.h = h.iter().map(|x| x.to_bits()).collect();
         known.by_region.clear();
