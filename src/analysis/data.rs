@@ -146,6 +146,16 @@ pub fn weighted_crossing(mut v: &mut [(f64, u32)], half: u64) -> Option<f64> {
     None
 }
 
+/// A seeded stand-in for chance in tests: each call gives a number below its bound.
+#[cfg(test)]
+pub fn seeded(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |m| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) % m
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{median, weighted_crossing};

@@ -11,6 +11,10 @@
 //! within the window); the expected number of whole-percent precincts is the sum of those
 //! chances, its variance the sum of p(1−p), and the excess is judged by the normal
 //! approximation to that Poisson-binomial count.
+//!
+//! Long because the exact chance, its fast sums (checked against the sum as first written) and
+//! the sums kept as precincts come and go are one computation, kept with the tests that hold
+//! them to each other.
 
 use statrs::function::factorial::ln_binomial;
 
@@ -472,11 +476,7 @@ mod tests {
     /// there, to the bit, and give the tally a fresh reading gives.
     #[test]
     fn kept_sums_do_not_depend_on_the_order_of_their_terms() {
-        let mut state = 17u64;
-        let mut next = |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = crate::analysis::data::seeded(17);
         let mut here: Vec<Point> = Vec::new();
         let mut kept = Sums::default();
         for step in 0..300u32 {

@@ -329,11 +329,7 @@ mod tests {
     /// tests a fresh selection gives, to the bit and in the same order, at every threshold.
     #[test]
     fn ranked_tests_are_the_selected_ones() {
-        let mut state = 5u64;
-        let mut next = |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = crate::analysis::data::seeded(5);
         let mut points: Vec<Point> = Vec::new();
         let mut ranks: Option<Ranks> = None;
         for step in 0..400u32 {

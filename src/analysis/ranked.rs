@@ -157,11 +157,7 @@ mod tests {
     /// from the same values, to the bit, with many ties and both parities.
     #[test]
     fn ranked_medians_are_the_selected_ones() {
-        let mut state = 99u64;
-        let mut next = |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = crate::analysis::data::seeded(99);
         let mut ranked = Ranked::default();
         let mut items: Vec<Item> = Vec::new();
         for step in 0..600u32 {

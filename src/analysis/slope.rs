@@ -225,11 +225,7 @@ mod tests {
     /// the slope and standard error the direct passes give.
     #[test]
     fn kept_moments_give_the_direct_slope() {
-        let mut state = 3u64;
-        let mut next = |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = crate::analysis::data::seeded(3);
         let mut here: Vec<(Obs, u32)> = Vec::new();
         let mut kept = Moments::default();
         for step in 0..400 {
