@@ -118,27 +118,41 @@ impl RegionPoints {
                 self.integer.read(slot.chance, true);
             }
         }
-        if let Some(kept) = self.kept.as_mut() {
-            kept.put(&slot, true);
-        }
         self.dirty = true;
         let p = slot.point.precinct;
         // New precincts come last (indices grow as precincts are first seen).
-        if self.slots.last().is_none_or(|s| s.point.precinct < p) {
-            self.slots.push(slot);
-            return;
-        }
-        match self.slots.binary_search_by_key(&p, |s| s.point.precinct) {
+        let at = match self.slots.last() {
+            Some(s) if s.point.precinct >= p => self.slots.binary_search_by_key(&p, |s| s.point.precinct),
+            _ => Err(self.slots.len()),
+        };
+        match at {
             Ok(i) => {
                 let old = std::mem::replace(&mut self.slots[i], slot);
-                self.forget(&old);
+                self.uncount(&old);
+                // A correction moves its precinct within the kept orders, not out and back.
+                if let Some(kept) = self.kept.as_mut() {
+                    kept.replace(&old, &slot);
+                }
             }
-            Err(i) => self.slots.insert(i, slot),
+            Err(i) => {
+                if let Some(kept) = self.kept.as_mut() {
+                    kept.put(&slot, true);
+                }
+                self.slots.insert(i, slot);
+            }
         }
     }
 
     /// Takes a slot gone from `slots` out of what is kept beside them.
     fn forget(&mut self, old: &Slot) {
+        self.uncount(old);
+        if let Some(kept) = self.kept.as_mut() {
+            kept.put(old, false);
+        }
+    }
+
+    /// Takes a slot gone from `slots` out of the region's sums.
+    fn uncount(&mut self, old: &Slot) {
         self.count_digits(old.digits, false);
         self.integer.count(&old.point, false);
         if integer::qualifies(&old.point) {
@@ -147,9 +161,6 @@ impl RegionPoints {
             } else {
                 self.integer.read(old.chance, false);
             }
-        }
-        if let Some(kept) = self.kept.as_mut() {
-            kept.put(old, false);
         }
     }
 
@@ -276,6 +287,20 @@ impl Kept {
                 self.turnouts.remove(Self::turnout(s, &p));
             }
         }
+    }
+
+    /// Puts slot `new` in the place of `old` (the same precinct, corrected).
+    fn replace(&mut self, old: &Slot, new: &Slot) {
+        self.ranks.replace(&old.point, &new.point);
+        let (old, new) = (skew_precinct(old, self.min_size).map(|p| (old, p)), skew_precinct(new, self.min_size).map(|p| (new, p)));
+        if let Some((_, p)) = &old {
+            self.skew.put(p, false);
+        }
+        if let Some((_, p)) = &new {
+            self.skew.put(p, true);
+        }
+        let turnout = |x: Option<(&Slot, skew::Precinct)>| x.map(|(s, p)| Self::turnout(s, &p));
+        self.turnouts.replace(turnout(old), turnout(new));
     }
 
     /// The skew test's sums, if the region has at least `min` precincts it reads.

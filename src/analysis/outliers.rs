@@ -213,6 +213,14 @@ impl Ranks {
         }
     }
 
+    /// Puts point `new` in the place of `old` (the same precinct, corrected).
+    pub fn replace(&mut self, old: &Point, new: &Point) {
+        let (old, new) = (items(old, self.min_size), items(new, self.min_size));
+        for ((ranked, old), new) in self.measures.iter_mut().zip(old).zip(new) {
+            ranked.replace(old, new);
+        }
+    }
+
     /// [`tests_of`] the region's points as kept here.
     pub fn tests(&self, min: usize, keep: f64, out: &mut Vec<Kept>) -> [Measured; 2] {
         let [turnout, share] = &self.measures;
@@ -350,13 +358,13 @@ mod tests {
                 if let Some(at) = at {
                     let old = std::mem::replace(&mut points[at], p);
                     if let Some(r) = ranks.as_mut() {
-                        r.take(&old);
+                        r.replace(&old, &p);
                     }
                 } else {
                     points.push(p);
-                }
-                if let Some(r) = ranks.as_mut() {
-                    r.put(&p);
+                    if let Some(r) = ranks.as_mut() {
+                        r.put(&p);
+                    }
                 }
             }
             points.sort_by_key(|p| p.precinct);

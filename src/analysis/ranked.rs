@@ -64,6 +64,27 @@ impl Ranked {
         self.total -= item.n;
     }
 
+    /// Puts `new` in the place of `old` (either may be absent: the precinct was not, or is no
+    /// longer, in the order). A correction moves only what lies between its two places.
+    pub fn replace(&mut self, old: Option<Item>, new: Option<Item>) {
+        match (old, new) {
+            (Some(old), Some(new)) => {
+                let from = self.by_value.partition_point(|i| order(i, &old) == Ordering::Less);
+                debug_assert!(self.by_value.get(from).is_some_and(|i| i.precinct == old.precinct), "{old:?} is in the order");
+                let to = self.by_value.partition_point(|i| order(i, &new) == Ordering::Less);
+                move_to(&mut self.by_value, from, to, new);
+                let from = self.sizes.partition_point(|&n| n < old.n);
+                debug_assert_eq!(self.sizes.get(from), Some(&old.n));
+                let to = self.sizes.partition_point(|&n| n < new.n);
+                move_to(&mut self.sizes, from, to, new.n);
+                self.total = self.total - old.n + new.n;
+            }
+            (Some(old), None) => self.remove(old),
+            (None, Some(new)) => self.insert(new),
+            (None, None) => {}
+        }
+    }
+
     /// The median of the values `kth` gives by rank (0 = smallest), as `data::median` works
     /// it out: the middle one, or the mean of the middle two.
     fn median_by(len: usize, kth: impl Fn(usize) -> f64) -> Option<f64> {
@@ -127,6 +148,18 @@ impl Ranked {
     }
 }
 
+/// Takes the element at `from` out of sorted `v` and puts `x` where its order has it: `to`,
+/// its insertion point among the elements as they are (the one at `from` counted).
+fn move_to<T>(v: &mut [T], from: usize, to: usize, x: T) {
+    v[from] = x;
+    if to > from {
+        // Those between move down one; the old one counted below `to`.
+        v[from..to].rotate_left(1);
+    } else {
+        v[to..=from].rotate_right(1);
+    }
+}
+
 /// The k-th smallest (from 0) of two rising runs `a` (of `la`) and `b` (of `lb`) together.
 fn kth_of_two(a: &impl Fn(usize) -> f64, la: usize, b: &impl Fn(usize) -> f64, lb: usize, k: usize) -> f64 {
     // i of the k + 1 smallest come from a: the least i whose a[i] is not below the last of b's.
@@ -161,11 +194,20 @@ mod tests {
         let mut ranked = Ranked::default();
         let mut items: Vec<Item> = Vec::new();
         for step in 0..600u32 {
-            if items.is_empty() || next(3) > 0 {
+            let item = |n: u64, x: u64, precinct: u32| Item { x: x as f64 / n as f64, n, precinct };
+            if !items.is_empty() && next(4) == 0 {
+                // A correction: near its old value or anywhere; the same size or not.
+                let at = next(items.len() as u64) as usize;
+                let old = items[at];
+                let n = if next(2) == 0 { old.n } else { 100 + next(900) };
+                let x = if next(2) == 0 { (old.x * n as f64) as u64 + next(3) } else { next(n + 1) };
+                items[at] = item(n, x, old.precinct);
+                ranked.replace(Some(old), Some(items[at]));
+            } else if items.is_empty() || next(3) > 0 {
                 let n = 100 + next(900);
-                let item = Item { x: next(n + 1) as f64 / n as f64, n, precinct: step };
-                ranked.insert(item);
-                items.push(item);
+                let new = item(n, next(n + 1), step);
+                ranked.insert(new);
+                items.push(new);
             } else {
                 let item = items.swap_remove(next(items.len() as u64) as usize);
                 ranked.remove(item);
