@@ -54,6 +54,10 @@ pub struct RegionPoints {
     unread: u64,
     /// What it keeps up to date with `slots` once it is tested again.
     pub kept: Option<Box<Kept>>,
+    /// Once it is tested again, its outlier flags (turnout, share) as last said, by precinct,
+    /// with their test and q-value (bits): a flag whose test and q-value are the same keeps
+    /// its message (most of them, after a correction that moves no median).
+    pub said: [FxHashMap<u32, (Test, u64, Anomaly)>; 2],
     /// Its points moved since its tests were made.
     pub dirty: bool,
     pub result: Option<RegionResult>,

@@ -258,19 +258,34 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     // new here).
     let selected = [selection(memo, 0, cfg.fdr), selection(memo, 1, cfg.fdr)];
     for (r, m) in memo.regions.iter_mut().enumerate() {
-        let Some(res) = m.result.as_mut() else { continue };
+        let memo::RegionPoints { result, said, kept, .. } = m;
+        let Some(res) = result.as_mut() else { continue };
         for (f, (by_region, scale)) in selected.iter().enumerate() {
             if !by_region[r] || res.flags[f].as_ref().is_some_and(|(at, _)| *at == scale.to_bits()) {
                 continue;
             }
             let family = &res.families[f];
+            // A region tested again remembers what it said, to say it again without words.
+            let remember = kept.is_some();
+            let mut now = rustc_hash::FxHashMap::default();
             let mut flags: Vec<Anomaly> = res.outliers[family.tests.clone()]
                 .iter()
                 .zip(&family.within.q)
                 .map(|(t, &q)| (t, fdr::scaled(q, true, *scale)))
                 .filter(|(_, q)| *q <= cfg.fdr)
-                .map(|(t, q)| flag(&t.test(outliers::KINDS[f], r as u32, family.median), q, engine, cfg, &leader_name))
+                .map(|(t, q)| {
+                    let test = t.test(outliers::KINDS[f], r as u32, family.median);
+                    let a = match said[f].get(&t.precinct) {
+                        Some((was, at, a)) if *was == test && *at == q.to_bits() => a.clone(),
+                        _ => flag(&test, q, engine, cfg, &leader_name),
+                    };
+                    if remember {
+                        now.insert(t.precinct, (test, q.to_bits(), a.clone()));
+                    }
+                    a
+                })
                 .collect();
+            said[f] = now;
             // In the count's order once, when said (one kind, one region: by severity, then
             // precinct), so that the list of all flags is laid out below without sorting.
             sort_anomalies(&mut flags);
