@@ -7,6 +7,8 @@
 //! Long because its tests, which check that what is kept gives exactly what a fresh analysis
 //! gives after every kind of change, sit beside what they check.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -122,7 +124,7 @@ impl RegionPoints {
                 self.integer.read(slot.chance, true);
             }
         }
-        self.dirty = true;
+        self.changed();
         let p = slot.point.precinct;
         // New precincts come last (indices grow as precincts are first seen).
         let at = match self.slots.last() {
@@ -144,6 +146,15 @@ impl RegionPoints {
                 }
                 self.slots.insert(i, slot);
             }
+        }
+    }
+
+    /// Marks it to be tested again, its last result letting go of the skew sums it shares
+    /// with what is kept (which change in place).
+    fn changed(&mut self) {
+        self.dirty = true;
+        if let Some(res) = self.result.as_mut() {
+            res.skew = None;
         }
     }
 
@@ -170,9 +181,9 @@ impl RegionPoints {
 
     fn take(&mut self, p: u32) {
         if let Ok(i) = self.slots.binary_search_by_key(&p, |s| s.point.precinct) {
+            self.changed();
             let old = self.slots.remove(i);
             self.forget(&old);
-            self.dirty = true;
         }
     }
 
@@ -253,7 +264,9 @@ pub fn skew_precinct(s: &Slot, min_size: u64) -> Option<skew::Precinct> {
 pub struct Kept {
     min_size: u64,
     pub ranks: outliers::Ranks,
-    skew: skew::RegionSums,
+    /// Shared with the region's result until the region changes (then the result lets go of it
+    /// first: the sums change in place, without a copy).
+    skew: Arc<skew::RegionSums>,
     turnouts: Ranked,
 }
 
@@ -268,7 +281,7 @@ impl Kept {
             }
         }
         let ranks = outliers::Ranks::new(slots.iter().map(|s| &s.point), min_size);
-        Kept { min_size, ranks, skew, turnouts: Ranked::new(turnouts) }
+        Kept { min_size, ranks, skew: skew.into(), turnouts: Ranked::new(turnouts) }
     }
 
     fn turnout(s: &Slot, p: &skew::Precinct) -> Item {
@@ -284,7 +297,7 @@ impl Kept {
             self.ranks.take(&s.point);
         }
         if let Some(p) = skew_precinct(s, self.min_size) {
-            self.skew.put(&p, sign);
+            Arc::make_mut(&mut self.skew).put(&p, sign);
             if sign {
                 self.turnouts.insert(Self::turnout(s, &p));
             } else {
@@ -296,23 +309,25 @@ impl Kept {
     /// Puts slot `new` in the place of `old` (the same precinct, corrected).
     fn replace(&mut self, old: &Slot, new: &Slot) {
         self.ranks.replace(&old.point, &new.point);
-        let (old, new) = (skew_precinct(old, self.min_size).map(|p| (old, p)), skew_precinct(new, self.min_size).map(|p| (new, p)));
+        let (old, new) =
+            (skew_precinct(old, self.min_size).map(|p| (old, p)), skew_precinct(new, self.min_size).map(|p| (new, p)));
+        let sums = Arc::make_mut(&mut self.skew);
         if let Some((_, p)) = &old {
-            self.skew.put(p, false);
+            sums.put(p, false);
         }
         if let Some((_, p)) = &new {
-            self.skew.put(p, true);
+            sums.put(p, true);
         }
         let turnout = |x: Option<(&Slot, skew::Precinct)>| x.map(|(s, p)| Self::turnout(s, &p));
         self.turnouts.replace(turnout(old), turnout(new));
     }
 
     /// The skew test's sums, if the region has at least `min` precincts it reads.
-    pub fn skew(&mut self, min: usize) -> Option<skew::RegionSums> {
+    pub fn skew(&mut self, min: usize) -> Option<Arc<skew::RegionSums>> {
         if self.skew.precincts < min {
             return None;
         }
-        self.skew.finish(self.turnouts.weighted_median().unwrap_or(0.0));
+        Arc::make_mut(&mut self.skew).finish(self.turnouts.weighted_median().unwrap_or(0.0));
         Some(self.skew.clone())
     }
 }

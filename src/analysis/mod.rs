@@ -118,7 +118,8 @@ pub struct RegionResult {
     /// The flags of its two outlier families as last said, with the scale across the regions
     /// they were said at (the bits of F/R): reused while the family and the scale stand.
     flags: [Option<(u64, Vec<Anomaly>)>; 2],
-    skew: Option<skew::RegionSums>,
+    /// Its skew sums, shared with what the region keeps (`memo::Kept`) until it changes.
+    skew: Option<std::sync::Arc<skew::RegionSums>>,
     integer: integer::Tally,
 }
 
@@ -134,9 +135,9 @@ struct Family {
 }
 
 /// The skew test's sums of a region's precincts, if it has enough of them.
-fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<skew::RegionSums> {
+fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<std::sync::Arc<skew::RegionSums>> {
     let precincts = || slots.iter().filter_map(|s| memo::skew_precinct(s, cfg.min_size));
-    (precincts().count() >= cfg.min_precincts).then(|| skew::RegionSums::new(precincts))
+    (precincts().count() >= cfg.min_precincts).then(|| skew::RegionSums::new(precincts).into())
 }
 
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {
@@ -318,7 +319,7 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
         memo.regions.iter().enumerate().filter_map(|(r, m)| Some((r as u32, m.result.as_ref()?))).collect();
     let status = results.iter().map(|(_, res)| res.status.clone()).collect();
     let skews: Vec<(u32, &skew::RegionSums)> =
-        results.iter().filter_map(|(r, res)| Some((*r, res.skew.as_ref()?))).collect();
+        results.iter().filter_map(|(r, res)| Some((*r, &**res.skew.as_ref()?))).collect();
     // The nation's integer-percent counts are its regions' added up.
     let mut national_integer = integer::Tally::default();
     for (_, res) in &results {

@@ -70,7 +70,10 @@ impl Ranked {
         match (old, new) {
             (Some(old), Some(new)) => {
                 let from = self.by_value.partition_point(|i| order(i, &old) == Ordering::Less);
-                debug_assert!(self.by_value.get(from).is_some_and(|i| i.precinct == old.precinct), "{old:?} is in the order");
+                debug_assert!(
+                    self.by_value.get(from).is_some_and(|i| i.precinct == old.precinct),
+                    "{old:?} is in the order"
+                );
                 let to = self.by_value.partition_point(|i| order(i, &new) == Ordering::Less);
                 move_to(&mut self.by_value, from, to, new);
                 let from = self.sizes.partition_point(|&n| n < old.n);
