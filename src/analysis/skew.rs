@@ -372,6 +372,10 @@ pub struct Excesses {
     /// The reference regions `h` was read from, and whether one of them changed since.
     refs: Vec<u32>,
     refs_changed: bool,
+    /// Each region's test, with (the bits of) what it was worked out from: a region whose
+    /// measure, slope and yardsticks (the typical region and the honest spread) are the same
+    /// keeps it.
+    tests: rustc_hash::FxHashMap<u32, ([u64; 11], Test)>,
 }
 
 impl Excesses {
@@ -423,33 +427,20 @@ pub fn tests_with(
     let (mut above, mut var_null, mut excess, mut var_est, mut leader) = (0.0, 0.0, 0.0, 0.0, 0u64);
     for (((r, s), m), se_d) in regions.iter().zip(&measures).zip(se_d) {
         let over = (m.d - typical) * m.registered;
-        let z = (m.d - typical) / (se_d * se_d + tau * tau).sqrt().max(f64::MIN_POSITIVE);
-        let (slope, z_slope) = match s.slope {
-            Some((b, se)) => (b, (b - typical_b) / (se * se + tau_b * tau_b).sqrt().max(f64::MIN_POSITIVE)),
-            None => (f64::NAN, f64::NEG_INFINITY),
+        let (b, se_b) = s.slope.unwrap_or((f64::NAN, f64::NAN));
+        // (The test reads the leader's votes as a float.)
+        let leader_votes = m.leader_votes as f64;
+        let from = [m.excess, m.se, m.registered, leader_votes, b, se_b, typical, tau, typical_b, tau_b, min_excess]
+            .map(f64::to_bits);
+        let test = match known.tests.get(r) {
+            Some((was, test)) if *was == from => *test,
+            _ => {
+                let test = region_test(*r, m, se_d, s.slope, (typical, tau), (typical_b, tau_b), min_excess);
+                known.tests.insert(*r, (from, test));
+                test
+            }
         };
-        // The level counts only when its excess over the typical region is worth a look; the
-        // gradient stands on its own (a partly stuffed region that honestly favours the leader
-        // less than the others can sit below the typical level).
-        let level = if over >= min_excess * m.leader_votes as f64 { upper_tail(z) } else { 1.0 };
-        let p = (2.0 * level.min(upper_tail(z_slope))).min(1.0);
-        out.push(Test {
-            kind: Kind::TurnoutShareSkew,
-            region: Some(*r),
-            precinct: None,
-            p,
-            values: [
-                m.excess,
-                m.excess - Z90 * m.se,
-                m.excess + Z90 * m.se,
-                over,
-                tau * m.registered,
-                z,
-                slope,
-                typical_b,
-                z_slope,
-            ],
-        });
+        out.push(test);
         above += over;
         var_null += m.registered * m.registered * (se_d * se_d + tau * tau);
         excess += m.excess;
@@ -466,6 +457,47 @@ pub fn tests_with(
         values: [excess, excess - half, excess + half, above, var_null.sqrt(), z, f64::NAN, typical_b, f64::NAN],
     });
     (out, Some([excess, excess - half, excess + half]))
+}
+
+/// One region's test: its level `m` (with `se_d`, the standard error of its excess per voter)
+/// and its `slope` against the typical region's and the regions' honest spread of each.
+fn region_test(
+    r: u32,
+    m: &Measure,
+    se_d: f64,
+    slope: Option<(f64, f64)>,
+    (typical, tau): (f64, f64),
+    (typical_b, tau_b): (f64, f64),
+    min_excess: f64,
+) -> Test {
+    let over = (m.d - typical) * m.registered;
+    let z = (m.d - typical) / (se_d * se_d + tau * tau).sqrt().max(f64::MIN_POSITIVE);
+    let (slope, z_slope) = match slope {
+        Some((b, se)) => (b, (b - typical_b) / (se * se + tau_b * tau_b).sqrt().max(f64::MIN_POSITIVE)),
+        None => (f64::NAN, f64::NEG_INFINITY),
+    };
+    // The level counts only when its excess over the typical region is worth a look; the
+    // gradient stands on its own (a partly stuffed region that honestly favours the leader
+    // less than the others can sit below the typical level).
+    let level = if over >= min_excess * m.leader_votes as f64 { upper_tail(z) } else { 1.0 };
+    let p = (2.0 * level.min(upper_tail(z_slope))).min(1.0);
+    Test {
+        kind: Kind::TurnoutShareSkew,
+        region: Some(r),
+        precinct: None,
+        p,
+        values: [
+            m.excess,
+            m.excess - Z90 * m.se,
+            m.excess + Z90 * m.se,
+            over,
+            tau * m.registered,
+            z,
+            slope,
+            typical_b,
+            z_slope,
+        ],
+    }
 }
 
 /// The `q` quantile of sorted values, interpolated between neighbours.
