@@ -75,7 +75,8 @@ pub struct Test {
 /// Whether a region has enough precincts to be judged: "n of N needed".
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RegionStatus {
-    pub region: String,
+    /// (Shared: the status of every region is copied into each analysis and each summary.)
+    pub region: std::sync::Arc<str>,
     pub precincts: usize,
     pub needed: usize,
 }
@@ -143,7 +144,7 @@ fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<std::sync::Arc<skew::
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {
     let r32 = r as u32;
     let status = RegionStatus {
-        region: engine.regions()[r].id.clone(),
+        region: engine.regions()[r].id.as_str().into(),
         precincts: region.slots.len(),
         needed: cfg.min_precincts,
     };

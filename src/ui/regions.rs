@@ -69,12 +69,8 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     let name_w =
         rows[shown.clone()].iter().map(|r| crate::text::width(&clean(&r.name))).max().unwrap_or(6).clamp(6, 24);
     let gauge_w = ((area.width as usize).saturating_sub(name_w + 64) / 2).clamp(4, 20);
-    let status: std::collections::HashMap<&str, &crate::analysis::RegionStatus> = view
-        .summary
-        .forensics
-        .as_ref()
-        .map(|f| f.status.iter().map(|s| (s.region.as_str(), s)).collect())
-        .unwrap_or_default();
+    let status: std::collections::HashMap<&str, &crate::analysis::RegionStatus> =
+        view.summary.forensics.as_ref().map(|f| f.status.iter().map(|s| (&*s.region, s)).collect()).unwrap_or_default();
     // "n/N": counted precincts of those the statistical tests need, until they have them
     // ("too few" where the region has fewer precincts than that at all).
     let waiting = |r: &RegionRow| -> String {
