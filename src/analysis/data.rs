@@ -105,6 +105,12 @@ impl Point {
     }
 }
 
+/// `x` with `by` added (`sign`) or taken away: the step of every sum kept as precincts come
+/// and go.
+pub fn moved<T: std::ops::Add<Output = T> + std::ops::Sub<Output = T>>(x: T, by: T, sign: bool) -> T {
+    if sign { x + by } else { x - by }
+}
+
 /// The national leader ([`Engine::leader`]).
 pub fn leader(engine: &Engine) -> Option<usize> {
     engine.leader()

@@ -18,7 +18,7 @@
 
 use statrs::function::factorial::ln_binomial;
 
-use super::data::Point;
+use super::data::{Point, moved};
 use super::{Kind, Test};
 
 /// Half-width of the whole-percent window, in percentage points.
@@ -242,29 +242,17 @@ impl Sums {
     /// Counts point `p` in (`sign`) or out, if it qualifies.
     pub fn count(&mut self, p: &Point, sign: bool) {
         if qualifies(p) {
-            let on = u64::from(observed(p));
-            if sign {
-                (self.included, self.observed) = (self.included + 1, self.observed + on);
-            } else {
-                (self.included, self.observed) = (self.included - 1, self.observed - on);
-            }
+            self.included = moved(self.included, 1, sign);
+            self.observed = moved(self.observed, u64::from(observed(p)), sign);
         }
     }
 
     /// Reads a chance in (`sign`) or out.
     pub fn read(&mut self, either: f64, sign: bool) {
-        let terms = [fixed(either), fixed(either * either), fixed(either * (1.0 - either))];
-        if sign {
-            self.sampled += 1;
-            for (s, t) in [&mut self.sum, &mut self.sum_sq, &mut self.var].into_iter().zip(terms) {
-                *s += t;
-            }
-        } else {
-            self.sampled -= 1;
-            for (s, t) in [&mut self.sum, &mut self.sum_sq, &mut self.var].into_iter().zip(terms) {
-                *s -= t;
-            }
-        }
+        self.sampled = moved(self.sampled, 1, sign);
+        self.sum = moved(self.sum, fixed(either), sign);
+        self.sum_sq = moved(self.sum_sq, fixed(either * either), sign);
+        self.var = moved(self.var, fixed(either * (1.0 - either)), sign);
     }
 
     /// The tally, the chances read being every `step`-th of the qualifying precincts'.

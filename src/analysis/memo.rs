@@ -16,7 +16,7 @@ use crate::engine::Engine;
 use crate::engine::anomaly::Anomaly;
 use crate::engine::precinct::Entry;
 
-use super::data::Point;
+use super::data::{Point, moved};
 use super::ranked::{Item, Ranked};
 use super::{Config, Kind, RegionResult, Test, digits, integer, outliers, skew};
 
@@ -91,20 +91,11 @@ impl RegionPoints {
 
     fn count_digits(&mut self, digits: u32, sign: bool) {
         if digits == UNPACKED {
-            if sign {
-                self.unpacked += 1;
-            } else {
-                self.unpacked -= 1;
-            }
+            self.unpacked = moved(self.unpacked, 1, sign);
             return;
         }
         for (d, sum) in self.digits.iter_mut().enumerate() {
-            let n = u64::from((digits >> (3 * d)) & 7);
-            if sign {
-                *sum += n;
-            } else {
-                *sum -= n;
-            }
+            *sum = moved(*sum, u64::from((digits >> (3 * d)) & 7), sign);
         }
     }
 
@@ -137,12 +128,12 @@ impl RegionPoints {
                 self.uncount(&old);
                 // A correction moves its precinct within the kept orders, not out and back.
                 if let Some(kept) = self.kept.as_mut() {
-                    kept.replace(&old, &slot);
+                    kept.replace(Some(&old), Some(&slot));
                 }
             }
             Err(i) => {
                 if let Some(kept) = self.kept.as_mut() {
-                    kept.put(&slot, true);
+                    kept.replace(None, Some(&slot));
                 }
                 self.slots.insert(i, slot);
             }
@@ -162,7 +153,7 @@ impl RegionPoints {
     fn forget(&mut self, old: &Slot) {
         self.uncount(old);
         if let Some(kept) = self.kept.as_mut() {
-            kept.put(old, false);
+            kept.replace(Some(old), None);
         }
     }
 
@@ -277,40 +268,28 @@ impl Kept {
         for s in slots {
             if let Some(p) = skew_precinct(s, min_size) {
                 skew.put(&p, true);
-                turnouts.push(Self::turnout(s, &p));
+                turnouts.push(Self::turnout(s.point.precinct, &p));
             }
         }
         let ranks = outliers::Ranks::new(slots.iter().map(|s| &s.point), min_size);
         Kept { min_size, ranks, skew: skew.into(), turnouts: Ranked::new(turnouts) }
     }
 
-    fn turnout(s: &Slot, p: &skew::Precinct) -> Item {
+    fn turnout(precinct: u32, p: &skew::Precinct) -> Item {
         let (x, voted) = p.turnout();
-        Item { x, n: voted.into(), precinct: s.point.precinct }
+        Item { x, n: voted.into(), precinct }
     }
 
-    /// Puts a slot in (`sign`) or takes it out.
-    fn put(&mut self, s: &Slot, sign: bool) {
-        if sign {
-            self.ranks.put(&s.point);
-        } else {
-            self.ranks.take(&s.point);
+    /// Puts slot `new` in the place of `old`: a precinct arriving (no `old`), corrected, or
+    /// leaving (no `new`).
+    fn replace(&mut self, old: Option<&Slot>, new: Option<&Slot>) {
+        self.ranks.replace(old.map(|s| &s.point), new.map(|s| &s.point));
+        let min_size = self.min_size;
+        let read = |s: Option<&Slot>| s.and_then(|s| Some((s.point.precinct, skew_precinct(s, min_size)?)));
+        let (old, new) = (read(old), read(new));
+        if old.is_none() && new.is_none() {
+            return;
         }
-        if let Some(p) = skew_precinct(s, self.min_size) {
-            Arc::make_mut(&mut self.skew).put(&p, sign);
-            if sign {
-                self.turnouts.insert(Self::turnout(s, &p));
-            } else {
-                self.turnouts.remove(Self::turnout(s, &p));
-            }
-        }
-    }
-
-    /// Puts slot `new` in the place of `old` (the same precinct, corrected).
-    fn replace(&mut self, old: &Slot, new: &Slot) {
-        self.ranks.replace(&old.point, &new.point);
-        let (old, new) =
-            (skew_precinct(old, self.min_size).map(|p| (old, p)), skew_precinct(new, self.min_size).map(|p| (new, p)));
         let sums = Arc::make_mut(&mut self.skew);
         if let Some((_, p)) = &old {
             sums.put(p, false);
@@ -318,7 +297,7 @@ impl Kept {
         if let Some((_, p)) = &new {
             sums.put(p, true);
         }
-        let turnout = |x: Option<(&Slot, skew::Precinct)>| x.map(|(s, p)| Self::turnout(s, &p));
+        let turnout = |x: Option<(u32, skew::Precinct)>| x.map(|(precinct, p)| Self::turnout(precinct, &p));
         self.turnouts.replace(turnout(old), turnout(new));
     }
 

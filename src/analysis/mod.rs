@@ -137,8 +137,8 @@ struct Family {
 
 /// The skew test's sums of a region's precincts, if it has enough of them.
 fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<std::sync::Arc<skew::RegionSums>> {
-    let precincts = || slots.iter().filter_map(|s| memo::skew_precinct(s, cfg.min_size));
-    (precincts().count() >= cfg.min_precincts).then(|| skew::RegionSums::new(precincts).into())
+    let sums = skew::RegionSums::new(slots.iter().filter_map(|s| memo::skew_precinct(s, cfg.min_size)));
+    (sums.precincts >= cfg.min_precincts).then(|| sums.into())
 }
 
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {

@@ -192,30 +192,11 @@ impl Ranks {
         Ranks { min_size, measures }
     }
 
-    /// The smallest precinct the orders were built for.
-    pub fn min_size(&self) -> u64 {
-        self.min_size
-    }
-
-    pub fn put(&mut self, p: &Point) {
-        for (ranked, item) in self.measures.iter_mut().zip(items(p, self.min_size)) {
-            if let Some(item) = item {
-                ranked.insert(item);
-            }
-        }
-    }
-
-    pub fn take(&mut self, p: &Point) {
-        for (ranked, item) in self.measures.iter_mut().zip(items(p, self.min_size)) {
-            if let Some(item) = item {
-                ranked.remove(item);
-            }
-        }
-    }
-
-    /// Puts point `new` in the place of `old` (the same precinct, corrected).
-    pub fn replace(&mut self, old: &Point, new: &Point) {
-        let (old, new) = (items(old, self.min_size), items(new, self.min_size));
+    /// Puts point `new` in the place of `old`: a precinct arriving (no `old`), corrected, or
+    /// leaving (no `new`).
+    pub fn replace(&mut self, old: Option<&Point>, new: Option<&Point>) {
+        let items = |p: Option<&Point>| p.map_or([None, None], |p| items(p, self.min_size));
+        let (old, new) = (items(old), items(new));
         for ((ranked, old), new) in self.measures.iter_mut().zip(old).zip(new) {
             ranked.replace(old, new);
         }
@@ -347,7 +328,7 @@ mod tests {
                 // Withdrawn.
                 let old = points.remove(at);
                 if let Some(r) = ranks.as_mut() {
-                    r.take(&old);
+                    r.replace(Some(&old), None);
                 }
             } else {
                 // Arrives, or is corrected: sizes around the smallest judged, some far out.
@@ -358,12 +339,12 @@ mod tests {
                 if let Some(at) = at {
                     let old = std::mem::replace(&mut points[at], p);
                     if let Some(r) = ranks.as_mut() {
-                        r.replace(&old, &p);
+                        r.replace(Some(&old), Some(&p));
                     }
                 } else {
                     points.push(p);
                     if let Some(r) = ranks.as_mut() {
-                        r.put(&p);
+                        r.replace(None, Some(&p));
                     }
                 }
             }

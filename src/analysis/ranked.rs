@@ -45,7 +45,7 @@ impl Ranked {
         self.by_value.is_empty()
     }
 
-    pub fn insert(&mut self, item: Item) {
+    fn insert(&mut self, item: Item) {
         let at = self.by_value.partition_point(|i| order(i, &item) == Ordering::Less);
         self.by_value.insert(at, item);
         let at = self.sizes.partition_point(|&n| n < item.n);
@@ -54,7 +54,7 @@ impl Ranked {
     }
 
     /// Takes out `item` (as it was put in).
-    pub fn remove(&mut self, item: Item) {
+    fn remove(&mut self, item: Item) {
         let at = self.by_value.partition_point(|i| order(i, &item) == Ordering::Less);
         debug_assert!(self.by_value.get(at).is_some_and(|i| i.precinct == item.precinct), "{item:?} is in the order");
         self.by_value.remove(at);

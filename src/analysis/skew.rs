@@ -31,6 +31,7 @@
 //! (Over 400 lines: the reference, the regions' measures and the test are one method, kept with
 //! the tests that pin its behaviour on constructed regions; the slope is in `slope`.)
 
+use super::data::moved;
 use super::{Kind, Test};
 
 /// Bins of others' votes per registered voter, one point wide.
@@ -128,7 +129,7 @@ impl Precinct {
             turnout: f64::from(self.voted) / r,
             share: l / (l + self.others as f64),
             weight: f64::from(self.voted),
-            unit: None,
+            unit: self.unit(),
         }
     }
 }
@@ -155,14 +156,14 @@ impl Default for RegionSums {
 
 impl RegionSums {
     /// The sums of a region's precincts (those with at least `min_size` registered and valid
-    /// votes), which `precincts` gives each time it is called (they are read again rather than
-    /// held in a list).
-    pub fn new<I: Iterator<Item = Precinct>>(precincts: impl Fn() -> I) -> RegionSums {
+    /// votes), finished.
+    pub fn new(precincts: impl Iterator<Item = Precinct>) -> RegionSums {
         let mut sums = RegionSums::default();
-        for p in precincts() {
+        let mut by_turnout: Vec<(f64, u32)> = Vec::with_capacity(precincts.size_hint().0);
+        for p in precincts {
             sums.put(&p, true);
+            by_turnout.push(p.turnout());
         }
-        let mut by_turnout: Vec<(f64, u32)> = precincts().map(|p| p.turnout()).collect();
         let half = by_turnout.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
         sums.finish(super::data::weighted_crossing(&mut by_turnout, half).unwrap_or(0.0));
         sums
@@ -174,22 +175,10 @@ impl RegionSums {
         let (r, l) = (u64::from(p.registered), u64::from(p.leader));
         let (r2, l2) = (u128::from(r), u128::from(l));
         let s = &mut self.bins[b];
-        let terms = [r2 * r2, l2 * r2, l2 * l2];
-        if sign {
-            (s.n, s.r, s.l) = (s.n + 1, s.r + r, s.l + l);
-            for (x, t) in [&mut s.rr, &mut s.lr, &mut s.ll].into_iter().zip(terms) {
-                *x += t;
-            }
-            (self.precincts, self.registered, self.leader_votes) =
-                (self.precincts + 1, self.registered + r, self.leader_votes + l);
-        } else {
-            (s.n, s.r, s.l) = (s.n - 1, s.r - r, s.l - l);
-            for (x, t) in [&mut s.rr, &mut s.lr, &mut s.ll].into_iter().zip(terms) {
-                *x -= t;
-            }
-            (self.precincts, self.registered, self.leader_votes) =
-                (self.precincts - 1, self.registered - r, self.leader_votes - l);
-        }
+        (s.n, s.r, s.l) = (moved(s.n, 1, sign), moved(s.r, r, sign), moved(s.l, l, sign));
+        (s.rr, s.lr, s.ll) = (moved(s.rr, r2 * r2, sign), moved(s.lr, l2 * r2, sign), moved(s.ll, l2 * l2, sign));
+        self.precincts = moved(self.precincts, 1, sign);
+        (self.registered, self.leader_votes) = (moved(self.registered, r, sign), moved(self.leader_votes, l, sign));
         match p.unit() {
             Some(u) => {
                 let unit = self.units.entry(u).or_default();
@@ -198,13 +187,9 @@ impl RegionSums {
                     unit.bins.insert(at, (b as u8, 0, 0));
                 }
                 let bin = &mut unit.bins[at];
-                if sign {
-                    (unit.members, unit.l, unit.r, bin.1, bin.2) =
-                        (unit.members + 1, unit.l + l, unit.r + r, bin.1 + 1, bin.2 + r);
-                } else {
-                    (unit.members, unit.l, unit.r, bin.1, bin.2) =
-                        (unit.members - 1, unit.l - l, unit.r - r, bin.1 - 1, bin.2 - r);
-                }
+                (bin.1, bin.2) = (moved(bin.1, 1, sign), moved(bin.2, r, sign));
+                (unit.members, unit.l, unit.r) =
+                    (moved(unit.members, 1, sign), moved(unit.l, l, sign), moved(unit.r, r, sign));
                 if bin.1 == 0 {
                     unit.bins.remove(at);
                 }
@@ -212,10 +197,9 @@ impl RegionSums {
                     self.units.remove(&u);
                 }
             }
-            None if sign => self.without_unit += 1,
-            None => self.without_unit -= 1,
+            None => self.without_unit = moved(self.without_unit, 1, sign),
         }
-        self.moments.put(&p.obs(), p.unit(), sign);
+        self.moments.put(&p.obs(), sign);
     }
 
     /// Whether the units are read: every precinct names one.
@@ -539,7 +523,7 @@ mod tests {
                 Precinct::new(1000, voted + extra, leader + extra, others, Some((i / 25) as u32))
             })
             .collect();
-        RegionSums::new(|| precincts.iter().copied())
+        RegionSums::new(precincts.iter().copied())
     }
 
     fn judged(regions: &[RegionSums]) -> Vec<Test> {

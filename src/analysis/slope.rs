@@ -6,16 +6,20 @@
 //! (rural precincts voting more, and more for the leader) gives every region a similar one, so
 //! the skew test judges a region's slope against the other regions' (`skew`).
 
+use super::data::moved;
+
 /// A precinct: turnout, leader's share, weight (voters) and territorial unit.
 pub struct Obs {
     pub turnout: f64,
     pub share: f64,
     pub weight: f64,
-    pub unit: Option<usize>,
+    pub unit: Option<u32>,
 }
 
 /// The slope and its standard error; `None` without spread in turnout. `obs` gives the
-/// precincts afresh for each pass (so that none need be kept).
+/// precincts afresh for each pass. The direct estimate in floating point, two passes and a
+/// third for the error, that [`Moments`] are held to.
+#[cfg(test)]
 pub fn slope<I: Iterator<Item = Obs>>(obs: impl Fn() -> I, units: usize) -> Option<(f64, f64)> {
     let (mut n, mut w, mut wt, mut ws) = (0usize, 0.0, 0.0, 0.0);
     for o in obs() {
@@ -44,7 +48,7 @@ pub fn slope<I: Iterator<Item = Obs>>(obs: impl Fn() -> I, units: usize) -> Opti
         let score = o.weight * (o.turnout - mt) * (o.share - ms - b * (o.turnout - mt));
         each += score * score;
         if let Some(u) = o.unit {
-            by_unit[u] += score;
+            by_unit[u as usize] += score;
         }
     }
     let n = n as f64;
@@ -97,7 +101,7 @@ pub struct Moments {
 
 impl Moments {
     /// Adds (`sign`) or takes away a precinct.
-    pub fn put(&mut self, o: &Obs, unit: Option<u32>, sign: bool) {
+    pub fn put(&mut self, o: &Obs, sign: bool) {
         let (w, t, s) = (o.weight, o.turnout, o.share);
         if !(w <= MAX_WEIGHT && t <= MAX_TURNOUT && t.is_finite() && s.is_finite()) {
             return;
@@ -106,17 +110,17 @@ impl Moments {
         let w2 = w * w;
         let squares = SQUARES.map(|(i, j)| fixed(w2 * t.powi(i.into()) * s.powi(j.into())));
         let add = |sum: &mut [i128], terms: &[i128]| {
-            for (x, y) in sum.iter_mut().zip(terms) {
-                *x = if sign { *x + y } else { *x - y };
+            for (x, &y) in sum.iter_mut().zip(terms) {
+                *x = moved(*x, y, sign);
             }
         };
         add(&mut self.linear, &linear);
         add(&mut self.squares, &squares);
-        self.n = if sign { self.n + 1 } else { self.n - 1 };
-        if let Some(u) = unit {
+        self.n = moved(self.n, 1, sign);
+        if let Some(u) = o.unit {
             let entry = self.units.entry(u).or_default();
             add(&mut entry.1, &linear);
-            entry.0 = if sign { entry.0 + 1 } else { entry.0 - 1 };
+            entry.0 = moved(entry.0, 1, sign);
             if entry.0 == 0 {
                 self.units.remove(&u);
             }
@@ -212,7 +216,7 @@ mod tests {
                 let unit = i / 10;
                 let t = 0.5 + 0.01 * (i % 10) as f64 + 0.02 * (unit % 3) as f64;
                 let shift = if unit % 2 == 0 { 0.05 } else { -0.05 };
-                Obs { turnout: t, share: 0.6 + shift * (t - 0.5) * 10.0, weight: 1.0, unit: Some(unit) }
+                Obs { turnout: t, share: 0.6 + shift * (t - 0.5) * 10.0, weight: 1.0, unit: Some(unit as u32) }
             })
             .collect();
         let (_, independent) = slope(|| obs.iter().map(|o| Obs { unit: None, ..o.copy() }), 0).unwrap();
@@ -233,23 +237,23 @@ mod tests {
                 let unit = next(12) as u32;
                 let t = 0.4 + 0.03 * unit as f64 + 0.002 * next(100) as f64;
                 let s = 0.3 + 0.5 * t + 0.002 * next(50) as f64 - 0.05 * (unit % 3) as f64;
-                let o = Obs { turnout: t, share: s, weight: (300 + next(2000)) as f64, unit: Some(unit as usize) };
-                kept.put(&o, Some(unit), true);
+                let o = Obs { turnout: t, share: s, weight: (300 + next(2000)) as f64, unit: Some(unit) };
+                kept.put(&o, true);
                 here.push((o, unit));
             } else {
-                let (o, unit) = here.swap_remove(next(here.len() as u64) as usize);
-                kept.put(&o, Some(unit), false);
+                let (o, _) = here.swap_remove(next(here.len() as u64) as usize);
+                kept.put(&o, false);
             }
             let mut fresh = Moments::default();
-            for (o, unit) in here.iter().rev() {
-                fresh.put(o, Some(*unit), true);
+            for (o, _) in here.iter().rev() {
+                fresh.put(o, true);
             }
             assert_eq!(kept, fresh, "step {step}");
             // The units present, numbered densely (as the skew test numbers them).
             let mut present: Vec<u32> = here.iter().map(|x| x.1).collect();
             present.sort_unstable();
             present.dedup();
-            let dense = |u: u32| present.binary_search(&u).ok();
+            let dense = |u: u32| present.binary_search(&u).ok().map(|i| i as u32);
             for clustered in [false, true] {
                 let direct = slope(
                     || here.iter().map(|(o, u)| Obs { unit: dense(*u).filter(|_| clustered), ..o.copy() }),
