@@ -111,6 +111,34 @@ pub fn moved<T: std::ops::Add<Output = T> + std::ops::Sub<Output = T>>(x: T, by:
     if sign { x + by } else { x - by }
 }
 
+/// `x` truncated to an integer, as `x as i128` gives it, without its library call where `x`
+/// fits 63 bits (then truncating to 64 bits is the same truncation, and the common case of
+/// the fixed-point sums costs one instruction).
+pub fn to_i128(x: f64) -> i128 {
+    if x.abs() < 9_223_372_036_854_775_808.0 { i128::from(x as i64) } else { x as i128 }
+}
+
+/// `x` truncated to an unsigned integer, as `x as u128` gives it (the same way as [`to_i128`]).
+pub fn to_u128(x: f64) -> u128 {
+    if x < 18_446_744_073_709_551_616.0 { u128::from(x as u64) } else { x as u128 }
+}
+
+/// `x` to the power `n` by the same products, in the same order, as `f64::powi` (the binary
+/// decomposition of its runtime library, to the bit), inline: no call for the few steps.
+pub fn powi(mut x: f64, mut n: u32) -> f64 {
+    let mut out = 1.0;
+    loop {
+        if n & 1 == 1 {
+            out *= x;
+        }
+        n >>= 1;
+        if n == 0 {
+            return out;
+        }
+        x *= x;
+    }
+}
+
 /// The national leader ([`Engine::leader`]).
 pub fn leader(engine: &Engine) -> Option<usize> {
     engine.leader()
@@ -164,7 +192,48 @@ pub fn seeded(seed: u64) -> impl FnMut(u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{median, weighted_crossing};
+    use super::{median, powi, seeded, to_i128, to_u128, weighted_crossing};
+
+    /// The inline conversions and powers give what `as` and `f64::powi` give, to the bit: on
+    /// either side of the fast path's edge, at the extremes, for NaN and infinities, and for
+    /// random values of every magnitude.
+    #[test]
+    fn inline_conversions_and_powers_are_the_library_ones() {
+        let mut rng = seeded(7);
+        let edge = 9_223_372_036_854_775_808.0f64;
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.999,
+            1.0,
+            edge,
+            -edge,
+            edge * 2.0,
+            f64::from_bits(edge.to_bits() - 1),
+            -f64::from_bits(edge.to_bits() - 1),
+            1e30,
+            -1e30,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+        ];
+        for _ in 0..20_000 {
+            let mantissa = rng(1 << 52) as f64 / (1u64 << 52) as f64 + 1.0;
+            let exponent = rng(260) as i32 - 130;
+            let sign = if rng(2) == 0 { 1.0 } else { -1.0 };
+            xs.push(sign * mantissa * 2f64.powi(exponent));
+        }
+        for &x in &xs {
+            assert_eq!(to_i128(x), x as i128, "{x:e}");
+            assert_eq!(to_u128(x), x as u128, "{x:e}");
+            for n in [0u32, 1, 2, 3, 4, 5, 7, 8, 13, 64, 65] {
+                let (ours, theirs) = (powi(x, n), x.powi(n as i32));
+                assert!(ours.to_bits() == theirs.to_bits() || (ours.is_nan() && theirs.is_nan()), "{x:e}^{n}");
+            }
+        }
+    }
 
     #[test]
     fn weighted_crossing_is_what_a_sort_and_a_scan_find() {

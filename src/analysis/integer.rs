@@ -155,7 +155,7 @@ impl Density {
         let power = match d {
             1 => g,
             2 => g * g,
-            _ => g.powi(d as i32),
+            _ => super::data::powi(g, d as u32),
         };
         let value = value * power * e;
         self.last = Some((k, value, g * step_g));
@@ -221,7 +221,7 @@ fn observed(p: &Point) -> bool {
 const ONE: f64 = 18_446_744_073_709_551_616.0;
 
 fn fixed(x: f64) -> u128 {
-    (x * ONE) as u128
+    super::data::to_u128(x * ONE)
 }
 
 /// The sums behind a [`Tally`], kept as precincts come and go: the qualifying precincts and

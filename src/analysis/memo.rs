@@ -601,9 +601,9 @@ mod tests {
                 let kept = analyze_with(&engine, &cfg, None, &mut memo);
                 assert_eq!(kept, analyze(&engine, &cfg, None), "after step {step}");
                 // Laid out in the count's order, as a sort would put them.
-                let mut sorted = kept.anomalies.clone();
+                let mut sorted = kept.anomalies.to_vec();
                 crate::engine::count::sort_anomalies(&mut sorted);
-                assert_eq!(kept.anomalies, sorted, "after step {step}");
+                assert_eq!(*kept.anomalies, sorted, "after step {step}");
             }
         }
         let last = analyze_with(&engine, &cfg, None, &mut memo);

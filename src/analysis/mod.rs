@@ -84,9 +84,10 @@ pub struct RegionStatus {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Forensics {
     /// The flags, as anomalies (region and precinct null where they do not apply).
+    /// (Shared, as the status: each summary of the same analysis holds the same lists.)
     #[serde(skip)]
-    pub anomalies: Vec<Anomaly>,
-    pub status: Vec<RegionStatus>,
+    pub anomalies: std::sync::Arc<[Anomaly]>,
+    pub status: std::sync::Arc<[RegionStatus]>,
     /// Votes for the leader above the reference relation, nationally (the regions' excesses
     /// of `turnout_share_skew` added up, a net shortfall as 0), if measured.
     pub national_excess_votes: Option<u64>,
@@ -302,17 +303,23 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
         memo.by_id.sort_by(|&a, &b| regions[a].id.cmp(&regions[b].id));
     }
     let by_id = &memo.by_id;
-    let mut outliers = Vec::new();
+    let said = |f: usize, r: usize| {
+        let flags = memo.regions[r].result.as_ref().and_then(|res| res.flags[f].as_ref());
+        debug_assert!(flags.is_some(), "region {r}'s flags were said above");
+        flags.map_or(&[][..], |(_, list)| list)
+    };
+    let selected = &selected;
+    let selected_lists = || {
+        [1, 0].into_iter().flat_map(move |f| by_id.iter().filter(move |&&r| selected[f].0[r]).map(move |&r| said(f, r)))
+    };
+    let mut outliers = Vec::with_capacity(selected_lists().map(<[Anomaly]>::len).sum());
     debug_assert!(Kind::ShareOutlier.name() < Kind::TurnoutOutlier.name());
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
-        for f in [1, 0] {
-            let (by_region, _) = &selected[f];
-            for &r in by_id.iter().filter(|&&r| by_region[r]) {
-                let flags = memo.regions[r].result.as_ref().and_then(|res| res.flags[f].as_ref());
-                debug_assert!(flags.is_some(), "region {r}'s flags were said above");
-                let list = flags.map_or(&[][..], |(_, list)| list);
-                outliers.extend(list.iter().filter(|a| a.severity == severity).cloned());
-            }
+        for list in selected_lists() {
+            // (Each list is in the count's order: its flags of one severity are together.)
+            let from = list.partition_point(|a| a.severity > severity);
+            let to = from + list[from..].partition_point(|a| a.severity == severity);
+            outliers.extend_from_slice(&list[from..to]);
         }
     }
     let mut anomalies = Vec::new();
@@ -343,7 +350,7 @@ pub fn analyze_with(engine: &Engine, cfg: &Config, now: Option<i64>, memo: &mut 
     sort_anomalies(&mut anomalies);
     let anomalies = merge_anomalies(outliers, &anomalies);
     Forensics {
-        anomalies,
+        anomalies: anomalies.into(),
         status,
         national_excess_votes: national_excess.map(|e| e[0].max(0.0).round() as u64),
         national_excess,
@@ -565,7 +572,12 @@ mod tests {
 
     fn stalled_at(e: &Engine, clock: &str) -> Vec<Anomaly> {
         let now = Timestamp::parse(&format!("2022-11-20T{clock}:00+06:00")).unwrap().unix;
-        analyze(e, &Config::default(), Some(now)).anomalies.into_iter().filter(|a| a.kind == "stalled_region").collect()
+        analyze(e, &Config::default(), Some(now))
+            .anomalies
+            .iter()
+            .filter(|a| a.kind == "stalled_region")
+            .cloned()
+            .collect()
     }
 
     #[test]

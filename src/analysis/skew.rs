@@ -262,18 +262,27 @@ fn reference_regions(regions: &[&RegionSums]) -> Option<Vec<usize>> {
 }
 
 /// The reference relation h(o), leader's votes per registered voter by bin of o, from the
-/// cleanest regions ([`reference_regions`]). `None` where they have no voters.
+/// cleanest regions ([`reference_regions`]), read afresh. `None` where they have no voters.
+/// (The tests' reference for [`Reference::read`].)
+#[cfg(test)]
 fn reference_of(refs: &[&RegionSums]) -> Option<Vec<f64>> {
-    // The central 90% of the reference precincts' o, by registered voters.
-    let weight: Vec<f64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r as f64).sum()).collect();
-    let total: f64 = weight.iter().sum();
+    let weights: Vec<u64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
+    let bulk = bulk_of(&weights)?;
+    fill(&(0..BINS).map(|b| bin_reference(refs, b, bulk)).collect::<Vec<_>>())
+}
+
+/// The central 90% of the reference precincts' o, by registered voters (`weights`, by bin):
+/// its first and last bins. `None` without voters. (The weights are added up as floats, as
+/// they always were: sums of whole numbers below 2⁵³, exact either way.)
+fn bulk_of(weights: &[u64]) -> Option<(usize, usize)> {
+    let total: f64 = weights.iter().map(|&w| w as f64).sum();
     if total <= 0.0 {
         return None;
     }
     let mut acc = 0.0;
     let (mut lo, mut hi) = (None, 0);
-    for (b, w) in weight.iter().enumerate() {
-        acc += w;
+    for (b, &w) in weights.iter().enumerate() {
+        acc += w as f64;
         if lo.is_none() && acc >= BULK.0 * total {
             lo = Some(b);
         }
@@ -282,34 +291,117 @@ fn reference_of(refs: &[&RegionSums]) -> Option<Vec<f64>> {
             break;
         }
     }
-    let lo = lo.unwrap_or(0);
-    let mut h: Vec<Option<f64>> = vec![None; BINS];
-    for (b, slot) in h.iter_mut().enumerate().take(hi + 1).skip(lo) {
-        let mut ratios: Vec<f64> = refs
-            .iter()
-            .map(|r| r.bins[b])
-            .filter(|x| x.n >= MIN_IN_BIN && x.r > 0)
-            .map(|x| x.l as f64 / x.r as f64)
-            .collect();
-        *slot = if ratios.len() >= MIN_REGIONS_IN_BIN {
-            super::data::median(&mut ratios)
-        } else {
-            let (l, r) = refs.iter().fold((0.0, 0.0), |(l, r), x| (l + x.bins[b].l as f64, r + x.bins[b].r as f64));
-            (r > 0.0).then(|| l / r)
-        };
-    }
-    // Empty bins and those beyond the bulk take the nearest value read.
-    let known: Vec<usize> = (0..BINS).filter(|&b| h[b].is_some()).collect();
-    if known.is_empty() {
+    Some((lo.unwrap_or(0), hi))
+}
+
+/// The relation in bin `b`, if it lies in the bulk: the median of the reference regions'
+/// ratios there (of those with enough precincts in it), else their pooled ratio. It reads bin
+/// `b` alone, and in no particular order of the regions.
+fn bin_reference(refs: &[&RegionSums], b: usize, (lo, hi): (usize, usize)) -> Option<f64> {
+    if b < lo || b > hi {
         return None;
     }
-    let filled = (0..BINS)
-        .map(|b| {
-            let nearest = known.iter().min_by_key(|&&k| k.abs_diff(b)).copied().unwrap_or(b);
-            h[nearest].unwrap_or(0.0)
-        })
+    let mut ratios: Vec<f64> = refs
+        .iter()
+        .map(|r| r.bins[b])
+        .filter(|x| x.n >= MIN_IN_BIN && x.r > 0)
+        .map(|x| x.l as f64 / x.r as f64)
         .collect();
-    Some(filled)
+    if ratios.len() >= MIN_REGIONS_IN_BIN {
+        super::data::median(&mut ratios)
+    } else {
+        let (l, r) = refs.iter().fold((0.0, 0.0), |(l, r), x| (l + x.bins[b].l as f64, r + x.bins[b].r as f64));
+        (r > 0.0).then(|| l / r)
+    }
+}
+
+/// Empty bins and those beyond the bulk take the nearest value read (the lower on a tie).
+/// `None` if no bin has one.
+fn fill(raw: &[Option<f64>]) -> Option<Vec<f64>> {
+    let mut below: Vec<Option<usize>> = vec![None; raw.len()];
+    let mut last = None;
+    for (b, x) in raw.iter().enumerate() {
+        if x.is_some() {
+            last = Some(b);
+        }
+        below[b] = last;
+    }
+    last?;
+    let mut above = None;
+    let mut out = vec![0.0; raw.len()];
+    for b in (0..raw.len()).rev() {
+        if raw[b].is_some() {
+            above = Some(b);
+        }
+        let nearest = match (below[b], above) {
+            (Some(l), Some(a)) => {
+                if b - l <= a - b {
+                    l
+                } else {
+                    a
+                }
+            }
+            (Some(l), None) => l,
+            (None, Some(a)) => a,
+            (None, None) => unreachable!("some bin has a value"),
+        };
+        out[b] = raw[nearest].unwrap_or(0.0);
+    }
+    Some(out)
+}
+
+/// The reference relation as last read, with what it was read from: a change in one reference
+/// region reads again only the bins the change moved (a correction moves one or two), and the
+/// whole relation only when the reference regions or the bulk change. The same relation, to
+/// the bit, as [`reference_of`] reads afresh: each bin's value depends on that bin alone.
+#[derive(Debug, Default)]
+struct Reference {
+    /// The reference regions, and each one's bins as last read (precincts, L, R).
+    ids: Vec<u32>,
+    seen: Vec<Vec<(u32, u64, u64)>>,
+    /// Registered voters by bin over the reference regions.
+    weights: Vec<u64>,
+    bulk: Option<(usize, usize)>,
+    /// The relation by bin, before the empty bins are filled.
+    raw: Vec<Option<f64>>,
+    /// Reference regions whose sums changed since.
+    stale: Vec<u32>,
+}
+
+impl Reference {
+    fn read(&mut self, ids: Vec<u32>, refs: &[&RegionSums]) -> Option<Vec<f64>> {
+        let bins = |r: &RegionSums| r.bins.iter().map(|b| (b.n, b.l, b.r)).collect::<Vec<_>>();
+        if ids != self.ids || self.raw.is_empty() {
+            self.ids = ids;
+            self.seen = refs.iter().map(|r| bins(r)).collect();
+            self.weights = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
+            self.bulk = bulk_of(&self.weights);
+            self.raw = (0..BINS).map(|b| self.bulk.and_then(|bulk| bin_reference(refs, b, bulk))).collect();
+        } else if !self.stale.is_empty() {
+            let mut moved = [false; BINS];
+            for (i, r) in refs.iter().enumerate() {
+                if !self.stale.contains(&self.ids[i]) {
+                    continue;
+                }
+                for (b, (now, was)) in r.bins.iter().zip(&mut self.seen[i]).enumerate() {
+                    if (now.n, now.l, now.r) != *was {
+                        self.weights[b] = self.weights[b] - was.2 + now.r;
+                        *was = (now.n, now.l, now.r);
+                        moved[b] = true;
+                    }
+                }
+            }
+            let bulk = bulk_of(&self.weights);
+            for (b, (raw, moved)) in self.raw.iter_mut().zip(moved).enumerate() {
+                if bulk != self.bulk || moved {
+                    *raw = bulk.and_then(|bulk| bin_reference(refs, b, bulk));
+                }
+            }
+            self.bulk = bulk;
+        }
+        self.stale.clear();
+        fill(&self.raw)
+    }
 }
 
 /// One region's measure against the reference.
@@ -353,9 +445,8 @@ pub fn tests(regions: &[(u32, &RegionSums)], min_excess: f64) -> (Vec<Test>, Opt
 pub struct Excesses {
     h: Vec<u64>,
     by_region: rustc_hash::FxHashMap<u32, (f64, f64)>,
-    /// The reference regions `h` was read from, and whether one of them changed since.
-    refs: Vec<u32>,
-    refs_changed: bool,
+    /// The relation `h` was read as, with what it was read from.
+    reference: Reference,
     /// Each region's test, with (the bits of) what it was worked out from: a region whose
     /// measure, slope and yardsticks (the typical region and the honest spread) are the same
     /// keeps it.
@@ -366,7 +457,9 @@ impl Excesses {
     /// Forgets region `r`'s measure (its sums changed).
     pub fn forget(&mut self, r: u32) {
         self.by_region.remove(&r);
-        self.refs_changed |= self.refs.binary_search(&r).is_ok();
+        if self.reference.ids.binary_search(&r).is_ok() && !self.reference.stale.contains(&r) {
+            self.reference.stale.push(r);
+        }
     }
 }
 
@@ -379,14 +472,16 @@ pub fn tests_with(
     let sums: Vec<&RegionSums> = regions.iter().map(|(_, s)| *s).collect();
     let Some(refs) = reference_regions(&sums) else { return (Vec::new(), None) };
     // The same reference regions with the same sums read the same relation: a new report off
-    // them (or one that leaves the reference regions as they were) keeps it.
+    // them keeps it, and one in them reads again only the bins it moved.
     let ids: Vec<u32> = refs.iter().map(|&i| regions[i].0).collect();
-    let h = if ids == known.refs && !known.refs_changed && !known.h.is_empty() {
+    let h = if ids == known.reference.ids && known.reference.stale.is_empty() && !known.h.is_empty() {
         known.h.iter().map(|&x| f64::from_bits(x)).collect()
     } else {
         let refs: Vec<&RegionSums> = refs.into_iter().map(|i| sums[i]).collect();
-        let Some(h) = reference_of(&refs) else { return (Vec::new(), None) };
-        (known.refs, known.refs_changed) = (ids, false);
+        let Some(h) = known.reference.read(ids, &refs) else {
+            known.h.clear();
+            return (Vec::new(), None);
+        };
         h
     };
     if known.h.len() != h.len() || known.h.iter().zip(&h).any(|(a, b)| *a != b.to_bits()) {
@@ -563,6 +658,90 @@ mod tests {
         assert!((e - planted).abs() < 0.2 * planted, "{e} vs {planted}");
         assert!(lo < e && e < hi);
         assert!(t[20].region.is_none() && t[20].p < 1e-6, "the nation: {:?}", t[20]);
+    }
+
+    /// Tests and relation kept from one analysis to the next (each region's measure, the
+    /// reference relation read again only where a change moved it) are those worked out
+    /// afresh, to the bit, through changes in and out of the reference regions: precincts
+    /// corrected, moved across bins, arriving and leaving, a region's turnout shifting it in
+    /// or out of the reference.
+    #[test]
+    fn kept_tests_are_the_fresh_ones() {
+        let mut rng = crate::analysis::data::seeded(11);
+        let mut regions: Vec<(Vec<Precinct>, RegionSums)> = (0..12)
+            .map(|r| {
+                let list: Vec<Precinct> = (0..40)
+                    .map(|i| {
+                        let (reg, voted) = (600 + rng(900), 300 + rng(250));
+                        let leader = voted * (40 + rng(50) + r) / 100;
+                        Precinct::new(reg, voted, leader.min(voted), voted - leader.min(voted), Some(i / 10))
+                    })
+                    .collect();
+                let sums = RegionSums::new(list.iter().copied());
+                (list, sums)
+            })
+            .collect();
+        let bits = |t: &Test| (t.region, t.p.to_bits(), t.values.map(f64::to_bits));
+        let mut known = Excesses::default();
+        let (mut moved_h, mut refs_seen) = (0, std::collections::BTreeSet::new());
+        for step in 0..400 {
+            let r = rng(12) as usize;
+            let (list, sums) = &mut regions[r];
+            let i = rng(list.len() as u64) as usize;
+            let old = list[i];
+            sums.put(&old, false);
+            // Turnout high or low by turns, so that regions move in and out of the reference.
+            let high = (step / 60 + r).is_multiple_of(2);
+            let reg = 600 + rng(600);
+            let voted = reg * if high { 70 + rng(25) } else { 30 + rng(25) } / 100;
+            let leader = voted * (20 + rng(75)) / 100;
+            let new = Precinct::new(reg, voted, leader, voted - leader, old.unit());
+            if step % 7 == 3 {
+                list.remove(i);
+            } else {
+                sums.put(&new, true);
+                list[i] = new;
+            }
+            let mut turnouts: Vec<(f64, u32)> = list.iter().map(|p| p.turnout()).collect();
+            let half = turnouts.iter().map(|x| u64::from(x.1)).sum::<u64>() / 2;
+            sums.finish(crate::analysis::data::weighted_crossing(&mut turnouts, half).unwrap_or(0.0));
+            known.forget(r as u32);
+            let all: Vec<(u32, &RegionSums)> = regions.iter().enumerate().map(|(r, (_, s))| (r as u32, s)).collect();
+            let before = known.h.clone();
+            let (kept, kept_excess) = tests_with(&all, 0.01, &mut known);
+            let (fresh, fresh_excess) = tests(&all, 0.01);
+            assert_eq!(
+                kept.iter().map(bits).collect::<Vec<_>>(),
+                fresh.iter().map(bits).collect::<Vec<_>>(),
+                "step {step}"
+            );
+            assert_eq!(kept_excess.map(|e| e.map(f64::to_bits)), fresh_excess.map(|e| e.map(f64::to_bits)));
+            let sums: Vec<&RegionSums> = all.iter().map(|x| x.1).collect();
+            let refs = reference_regions(&sums).unwrap();
+            let h = reference_of(&refs.iter().map(|&i| sums[i]).collect::<Vec<_>>()).unwrap();
+            assert_eq!(known.h, h.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "step {step}");
+            moved_h += usize::from(before != known.h);
+            refs_seen.insert(refs);
+        }
+        // The changes did move the relation, and the reference regions, many times.
+        assert!(moved_h > 50 && refs_seen.len() > 5, "{moved_h} {}", refs_seen.len());
+    }
+
+    /// Each empty bin takes the value of the nearest bin read, the lower on a tie: as the
+    /// search of every bin read for the nearest finds it.
+    #[test]
+    fn fill_takes_the_nearest_value() {
+        let mut rng = crate::analysis::data::seeded(5);
+        for round in 0..300 {
+            let raw: Vec<Option<f64>> = (0..BINS).map(|b| (rng(100) < round % 20).then_some(b as f64 + 0.5)).collect();
+            let known: Vec<usize> = (0..BINS).filter(|&b| raw[b].is_some()).collect();
+            let searched = (!known.is_empty()).then(|| {
+                (0..BINS)
+                    .map(|b| raw[*known.iter().min_by_key(|&&k| k.abs_diff(b)).unwrap()].unwrap())
+                    .collect::<Vec<f64>>()
+            });
+            assert_eq!(fill(&raw), searched, "round {round}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! (rural precincts voting more, and more for the leader) gives every region a similar one, so
 //! the skew test judges a region's slope against the other regions' (`skew`).
 
-use super::data::moved;
+use super::data::{moved, powi};
 
 /// A precinct: turnout, leader's share, weight (voters) and territorial unit.
 pub struct Obs {
@@ -65,7 +65,7 @@ pub fn slope<I: Iterator<Item = Obs>>(obs: impl Fn() -> I, units: usize) -> Opti
 const ONE: f64 = 268_435_456.0;
 
 fn fixed(x: f64) -> i128 {
-    (x * ONE) as i128
+    super::data::to_i128(x * ONE)
 }
 
 fn float(x: i128) -> f64 {
@@ -108,7 +108,7 @@ impl Moments {
         }
         let linear = [w, w * t, w * s, w * t * t, w * t * s].map(fixed);
         let w2 = w * w;
-        let squares = SQUARES.map(|(i, j)| fixed(w2 * t.powi(i.into()) * s.powi(j.into())));
+        let squares = SQUARES.map(|(i, j)| fixed(w2 * powi(t, i.into()) * powi(s, j.into())));
         let add = |sum: &mut [i128], terms: &[i128]| {
             for (x, &y) in sum.iter_mut().zip(terms) {
                 *x = moved(*x, y, sign);

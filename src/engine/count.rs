@@ -103,18 +103,31 @@ impl Count {
     pub fn add_flags(&mut self, flags: &[Anomaly]) {
         // Both lists are in order (the analysis lays its own out so): merged, not sorted again
         // — a summary costs the flags' number, not a sort of them.
+        // (The count's own are in order as `count` lays them out; checked where the tests run.)
         let order = |a: &Anomaly, b: &Anomaly| anomaly_order(a, b) != std::cmp::Ordering::Greater;
-        if flags.is_sorted_by(order) && self.anomalies.is_sorted_by(order) {
+        debug_assert!(self.anomalies.is_sorted_by(order));
+        if flags.is_sorted_by(order) {
             self.anomalies = merge_anomalies(std::mem::take(&mut self.anomalies), flags);
         } else {
             self.anomalies.extend(flags.iter().cloned());
             sort_anomalies(&mut self.anomalies);
         }
+        // Counted by runs: in the count's order, a region's flags of one kind come together.
         let mut per_region: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        for a in flags {
-            if let Some(r) = a.region.as_deref() {
-                *per_region.entry(r).or_default() += 1;
+        let mut run: Option<(&str, usize)> = None;
+        for r in flags.iter().map(|a| a.region.as_deref()) {
+            match (&mut run, r) {
+                (Some((at, n)), Some(r)) if *at == r => *n += 1,
+                (_, r) => {
+                    if let Some((at, n)) = run.take() {
+                        *per_region.entry(at).or_default() += n;
+                    }
+                    run = r.map(|r| (r, 1));
+                }
             }
+        }
+        if let Some((at, n)) = run {
+            *per_region.entry(at).or_default() += n;
         }
         for r in &mut self.regions {
             r.anomalies += per_region.get(r.id.as_str()).copied().unwrap_or(0);
@@ -147,6 +160,18 @@ pub fn sort_anomalies(v: &mut [Anomaly]) {
 /// the other makes it (on a tie, `first`'s flag first).
 pub fn merge_anomalies(first: Vec<Anomaly>, then: &[Anomaly]) -> Vec<Anomaly> {
     let mut out = Vec::with_capacity(first.len() + then.len());
+    // A few into many (the regional flags into the precincts'): each one's place found by
+    // bisection, the runs between moved whole.
+    if then.len() * (usize::BITS - first.len().leading_zeros()) as usize <= first.len() {
+        let mut a = first.into_iter();
+        for y in then {
+            let run = a.as_slice().partition_point(|x| anomaly_order(x, y) != std::cmp::Ordering::Greater);
+            out.extend(a.by_ref().take(run));
+            out.push(y.clone());
+        }
+        out.extend(a);
+        return out;
+    }
     let (mut a, mut b) = (first.into_iter().peekable(), then.iter().peekable());
     while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
         if anomaly_order(x, y) != std::cmp::Ordering::Greater {
@@ -291,8 +316,14 @@ pub fn count(engine: &Engine) -> Count {
         .collect();
     held.sort();
 
-    let mut rejections: Vec<(&str, Loc, &String)> =
-        engine.files.iter().flat_map(|(path, f)| f.rejections.iter().map(move |(loc, e)| (path, loc, e))).collect();
+    let mut rejections: Vec<(&str, Loc, &String)> = engine
+        .rejecting
+        .iter()
+        .flat_map(|&f| {
+            let path = engine.files.id(f);
+            engine.files.items[f as usize].rejections.iter().map(move |(loc, e)| (path, loc, e))
+        })
+        .collect();
     rejections.sort();
     let rejected =
         rejections.into_iter().map(|(path, loc, e)| Rejected { source: loc.source(path), error: e.clone() }).collect();

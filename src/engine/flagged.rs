@@ -5,7 +5,7 @@ use crate::text::{percent1, thousands};
 
 use super::Engine;
 use super::anomaly::{Anomaly, Flag, Kind};
-use super::count::sort_anomalies;
+use super::count::{merge_anomalies, sort_anomalies};
 use super::precinct::{Entry, Precinct};
 
 fn region_id(engine: &Engine, p: &Precinct) -> Option<super::anomaly::Shared> {
@@ -55,9 +55,21 @@ pub(super) fn said(engine: &Engine, pi: u32) -> Vec<Anomaly> {
     out
 }
 
-/// All anomalies, most severe first, then by kind and precinct.
+/// All anomalies, most severe first, then by kind and precinct: the precincts' own flags, in
+/// order since they last changed (sorted once then, not at every count), with the identical
+/// results (said afresh: how many precincts share a total moves with every report) merged in.
 pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
-    let mut out: Vec<Anomaly> = engine.flagged.values().flatten().cloned().collect();
+    let own = engine.flags_in_order.get_or_init(|| {
+        let mut all: Vec<Anomaly> = engine.flagged.values().flatten().cloned().collect();
+        sort_anomalies(&mut all);
+        all
+    });
+    merge_anomalies(own.clone(), &identical(engine))
+}
+
+/// The identical-results flags, in the count's order.
+fn identical(engine: &Engine) -> Vec<Anomaly> {
+    let mut out = Vec::new();
     for (group, same_total) in engine.identical_groups() {
         let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
         let chance = super::identical::coincidence_chance(votes);

@@ -261,6 +261,10 @@ pub struct Engine {
     /// Precincts with at least one integrity flag, and those flags in words (said when the
     /// precinct changes, so that a summary copies them instead of saying them again).
     flagged: BTreeMap<u32, Vec<anomaly::Anomaly>>,
+    /// Those flags in the count's order, sorted when a count first asks after they changed.
+    flags_in_order: std::sync::OnceLock<Vec<anomaly::Anomaly>>,
+    /// The files holding rejections (a count lists them without looking through every file).
+    rejecting: std::collections::BTreeSet<u32>,
     /// Reports the next file read is expected to hold ([`Engine::reserve_precincts`]): its
     /// list of reports is sized once.
     expected_reports: usize,
@@ -491,6 +495,7 @@ impl Engine {
             for (loc, reason) in batch.rejections.into_iter().chain(refused) {
                 state.rejections.push(loc, reason);
             }
+            self.rejecting.insert(file);
             self.version += 1;
         }
     }
@@ -580,6 +585,9 @@ impl Engine {
         let state = &mut self.files.items[file as usize];
         let mut touched = state.reports.take(gone);
         if !state.rejections.take(gone).is_empty() {
+            if state.rejections.is_empty() {
+                self.rejecting.remove(&file);
+            }
             self.version += 1;
         }
         touched.sort_unstable();
@@ -718,6 +726,9 @@ impl Engine {
             self.flagged.insert(p, said);
         } else if was_flagged {
             self.flagged.remove(&p);
+        }
+        if flagged || was_flagged {
+            self.flags_in_order = std::sync::OnceLock::new();
         }
         self.changes.note(p, self.precincts.items.len());
         self.version += 1;
