@@ -15,11 +15,7 @@ pub fn adjust_of(p: &[f64], m: usize) -> Vec<f64> {
     // Largest first. (Equal p-values get the same q-value whichever comes first — that of
     // the highest rank among them — so an unstable sort of the values themselves will do.)
     // (Sorted by an integer key in the order `f64::total_cmp` gives: the same order, cheaper.)
-    let key = |x: f64| {
-        let bits = x.to_bits() as i64;
-        bits ^ (((bits >> 63) as u64) >> 1) as i64
-    };
-    let mut order: Vec<(i64, usize)> = p.iter().map(|&x| key(x)).zip(0..).collect();
+    let mut order: Vec<(i64, usize)> = p.iter().map(|&x| super::data::total_key(x)).zip(0..).collect();
     order.sort_unstable_by_key(|&(k, _)| std::cmp::Reverse(k));
     let mut out = vec![1.0; p.len()];
     let mut running: f64 = 1.0;

@@ -243,7 +243,7 @@ impl RegionSums {
                 })
                 .collect();
             // Added up in one order whatever order the units were met in.
-            terms.sort_unstable_by(f64::total_cmp);
+            super::data::sort_floats(&mut terms);
             var = var.max(terms.iter().sum::<f64>() * c / (c - 1.0));
         }
         (e, var.sqrt())
@@ -422,7 +422,7 @@ pub struct Measure {
 /// less their median sampling variance.
 fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
     let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    super::data::sort_floats(&mut sorted);
     let typical = quantile(&sorted, 0.5);
     let spread = (typical - quantile(&sorted, 0.25)) / 0.6745;
     let mut se2: Vec<f64> = se.iter().map(|s| s * s).collect();

@@ -170,7 +170,7 @@ impl Moments {
                 })
                 .collect();
             // Added up in one order whatever order the units were met in.
-            scores.sort_unstable_by(f64::total_cmp);
+            super::data::sort_floats(&mut scores);
             meat = meat.max(scores.iter().sum::<f64>() * c / (c - 1.0));
         }
         Some((b, meat.sqrt() / sxx))
