@@ -602,7 +602,7 @@ mod tests {
                 assert_eq!(kept, analyze(&engine, &cfg, None), "after step {step}");
                 // Laid out in the count's order, as a sort would put them.
                 let mut sorted = kept.anomalies.to_vec();
-                crate::engine::count::sort_anomalies(&mut sorted);
+                crate::engine::anomaly::sort_anomalies(&mut sorted);
                 assert_eq!(*kept.anomalies, sorted, "after step {step}");
             }
         }

@@ -32,7 +32,7 @@ use serde::Serialize;
 
 use crate::engine::Engine;
 use crate::engine::anomaly::{Anomaly, Flag, Severity};
-use crate::engine::count::{merge_anomalies, sort_anomalies};
+use crate::engine::anomaly::{merge_anomalies, sort_anomalies};
 use crate::text::{percent1, thousands};
 
 pub use config::{Config, Thresholds};

@@ -1,4 +1,5 @@
-//! Integrity anomalies: their stable kind names, severities, and the record a view shows.
+//! Integrity anomalies: their stable kind names, severities, the record a view shows, and the
+//! order every list of anomalies is kept in (most severe first, then kind, region, precinct).
 
 use serde::Serialize;
 
@@ -104,3 +105,46 @@ pub struct Flag {
 /// A flag's text, shared: what is keyed by a flag's place (kind, region, precinct), in the
 /// event stream and the views' anomaly clock, copies it by a count, not an allocation.
 pub type Shared = std::sync::Arc<str>;
+
+/// Most severe first, then by kind, then region and precinct.
+pub fn sort_anomalies(v: &mut [Anomaly]) {
+    v.sort_by(anomaly_order);
+}
+
+/// Two lists in the order of [`sort_anomalies`] as one, as a stable sort of the two one after
+/// the other makes it (on a tie, `first`'s flag first).
+pub fn merge_anomalies(first: Vec<Anomaly>, then: &[Anomaly]) -> Vec<Anomaly> {
+    let mut out = Vec::with_capacity(first.len() + then.len());
+    // A few into many (the regional flags into the precincts'): each one's place found by
+    // bisection, the runs between moved whole.
+    if then.len() * (usize::BITS - first.len().leading_zeros()) as usize <= first.len() {
+        let mut a = first.into_iter();
+        for y in then {
+            let run = a.as_slice().partition_point(|x| anomaly_order(x, y) != std::cmp::Ordering::Greater);
+            out.extend(a.by_ref().take(run));
+            out.push(y.clone());
+        }
+        out.extend(a);
+        return out;
+    }
+    let (mut a, mut b) = (first.into_iter().peekable(), then.iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        if anomaly_order(x, y) != std::cmp::Ordering::Greater {
+            out.extend(a.next());
+        } else {
+            out.extend(b.next().cloned());
+        }
+    }
+    out.extend(a);
+    out.extend(b.cloned());
+    out
+}
+
+/// The order of [`sort_anomalies`].
+pub fn anomaly_order(a: &Anomaly, b: &Anomaly) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.kind.cmp(b.kind))
+        .then_with(|| a.region.cmp(&b.region))
+        .then_with(|| a.precinct.cmp(&b.precinct))
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::feed::Loc;
 use crate::feed::manifest::Contest;
 
-use super::anomaly::Anomaly;
+use super::anomaly::{Anomaly, anomaly_order, merge_anomalies, sort_anomalies};
 
 use super::totals::{Totals, ratio};
 use super::{Engine, seats};
@@ -56,7 +56,8 @@ pub struct RegionRow {
     pub invalid: u64,
     pub valid: u64,
     pub turnout: Option<f64>,
-    pub votes: BTreeMap<String, u64>,
+    /// (Keyed by shared ids: a row per region in every count.)
+    pub votes: BTreeMap<std::sync::Arc<str>, u64>,
     /// The candidate with the most votes, and its lead over the runner-up in votes.
     pub leader: Option<String>,
     pub margin: Option<u64>,
@@ -151,49 +152,6 @@ impl Count {
     }
 }
 
-/// Most severe first, then by kind, then region and precinct.
-pub fn sort_anomalies(v: &mut [Anomaly]) {
-    v.sort_by(anomaly_order);
-}
-
-/// Two lists in the order of [`sort_anomalies`] as one, as a stable sort of the two one after
-/// the other makes it (on a tie, `first`'s flag first).
-pub fn merge_anomalies(first: Vec<Anomaly>, then: &[Anomaly]) -> Vec<Anomaly> {
-    let mut out = Vec::with_capacity(first.len() + then.len());
-    // A few into many (the regional flags into the precincts'): each one's place found by
-    // bisection, the runs between moved whole.
-    if then.len() * (usize::BITS - first.len().leading_zeros()) as usize <= first.len() {
-        let mut a = first.into_iter();
-        for y in then {
-            let run = a.as_slice().partition_point(|x| anomaly_order(x, y) != std::cmp::Ordering::Greater);
-            out.extend(a.by_ref().take(run));
-            out.push(y.clone());
-        }
-        out.extend(a);
-        return out;
-    }
-    let (mut a, mut b) = (first.into_iter().peekable(), then.iter().peekable());
-    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
-        if anomaly_order(x, y) != std::cmp::Ordering::Greater {
-            out.extend(a.next());
-        } else {
-            out.extend(b.next().cloned());
-        }
-    }
-    out.extend(a);
-    out.extend(b.cloned());
-    out
-}
-
-/// The order of [`sort_anomalies`].
-fn anomaly_order(a: &Anomaly, b: &Anomaly) -> std::cmp::Ordering {
-    b.severity
-        .cmp(&a.severity)
-        .then_with(|| a.kind.cmp(b.kind))
-        .then_with(|| a.region.cmp(&b.region))
-        .then_with(|| a.precinct.cmp(&b.precinct))
-}
-
 fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
     let mut total = 0;
     let mut any = false;
@@ -207,12 +165,26 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
 /// Candidate indices by votes, most first (ties by id, so the order never depends on arrival).
 fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
     let mut order: Vec<usize> = (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c)).collect();
-    order.sort_by(|&a, &b| {
-        t.votes_of(b)
-            .cmp(&t.votes_of(a))
-            .then_with(|| engine.candidates.items[a].id.cmp(&engine.candidates.items[b].id))
-    });
+    order.sort_by(|&a, &b| by_votes(engine, t, a, b));
     order
+}
+
+/// The order of [`ranked`].
+fn by_votes(engine: &Engine, t: &Totals, a: usize, b: usize) -> std::cmp::Ordering {
+    t.votes_of(b).cmp(&t.votes_of(a)).then_with(|| engine.candidates.items[a].id.cmp(&engine.candidates.items[b].id))
+}
+
+/// The first two of [`ranked`], in one pass (a region's row needs its leader and runner-up).
+fn top_two(engine: &Engine, t: &Totals) -> Vec<usize> {
+    let mut top: Vec<usize> = Vec::with_capacity(3);
+    for c in (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c)) {
+        let at = top.partition_point(|&x| by_votes(engine, t, x, c) == std::cmp::Ordering::Less);
+        if at < 2 {
+            top.insert(at, c);
+            top.truncate(2);
+        }
+    }
+    top
 }
 
 impl Engine {
@@ -276,12 +248,18 @@ pub fn count(engine: &Engine) -> Count {
     let mut region_order: Vec<usize> = (0..engine.regions.items.len()).filter(|&r| engine.region_in_use(r)).collect();
     region_order[listed..].sort_by(|&a, &b| engine.regions.items[a].id.cmp(&engine.regions.items[b].id));
     let empty = Totals::default();
+    // The candidates shown, by id, each id shared by every row.
+    let mut shown: Vec<(std::sync::Arc<str>, usize)> = (0..engine.candidates.items.len())
+        .filter(|&c| engine.candidate_in_use(c))
+        .map(|c| (engine.candidates.items[c].id.as_str().into(), c))
+        .collect();
+    shown.sort();
     let regions = region_order
         .into_iter()
         .map(|r| {
             let meta = &engine.regions.items[r];
             let rt = engine.tallies.regions.get(r).unwrap_or(&empty);
-            let rorder = ranked(engine, rt);
+            let rorder = top_two(engine, rt);
             let leader = rorder.first().filter(|&&c| rt.votes_of(c) > 0).copied();
             RegionRow {
                 id: meta.id.clone(),
@@ -294,10 +272,7 @@ pub fn count(engine: &Engine) -> Count {
                 invalid: rt.invalid,
                 valid: rt.valid(),
                 turnout: rt.turnout(),
-                votes: (0..engine.candidates.items.len())
-                    .filter(|&c| engine.candidate_in_use(c))
-                    .map(|c| (engine.candidates.items[c].id.clone(), rt.votes_of(c)))
-                    .collect(),
+                votes: shown.iter().map(|(id, c)| (id.clone(), rt.votes_of(*c))).collect(),
                 leader: leader.map(|c| engine.candidates.items[c].id.clone()),
                 margin: leader.map(|c| rt.votes_of(c) - rorder.get(1).map_or(0, |&s| rt.votes_of(s))),
                 anomalies: per_region[r],
@@ -356,6 +331,37 @@ mod tests {
     use crate::engine::anomaly::{Flag, Severity};
     use crate::feed::report::parse_json_report;
     use crate::feed::{Batch, Loc, Schema, Timestamp};
+
+    /// A region's leader and margin are those of its candidates fully ranked (votes, then id),
+    /// with ties for the lead and for second, candidates without votes, and ids out of order.
+    #[test]
+    fn a_regions_leader_and_runner_up_are_the_first_two_ranked() {
+        let schema = Schema::default();
+        let mut engine = Engine::new(None);
+        let mut b = Batch::default();
+        let ids = ["d", "b", "e", "a", "c"];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for i in 0..200u32 {
+            // Few distinct counts, so that ties are common.
+            let votes: Vec<String> =
+                ids.iter().map(|id| format!(r#""{id}":{}"#, rng.random_range(0..4) * 10)).collect();
+            let line = format!(
+                r#"{{"precinct":"P{i}","region":"r{i}","registered":500,"ballots":200,"votes":{{{}}}}}"#,
+                votes.join(",")
+            );
+            b.push(Loc::Line(i + 1), parse_json_report(line.as_bytes(), &schema));
+        }
+        engine.ingest("a.ndjson", b, Timestamp { unix: 0, offset_seconds: 0 });
+        let count = engine.count();
+        assert_eq!(count.regions.len(), 200);
+        for row in &count.regions {
+            let mut ranked: Vec<(&str, u64)> = row.votes.iter().map(|(id, &v)| (&**id, v)).collect();
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let leader = (ranked[0].1 > 0).then_some(ranked[0].0);
+            assert_eq!(row.leader.as_deref(), leader, "{}", row.id);
+            assert_eq!(row.margin, leader.map(|_| ranked[0].1 - ranked[1].1), "{}", row.id);
+        }
+    }
 
     /// Flags from elsewhere merged in give what adding them and sorting the whole list gives:
     /// in order or not, with ties, any number on either side.

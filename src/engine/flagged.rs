@@ -5,7 +5,7 @@ use crate::text::{percent1, thousands};
 
 use super::Engine;
 use super::anomaly::{Anomaly, Flag, Kind};
-use super::count::{merge_anomalies, sort_anomalies};
+use super::anomaly::{merge_anomalies, sort_anomalies};
 use super::precinct::{Entry, Precinct};
 
 fn region_id(engine: &Engine, p: &Precinct) -> Option<super::anomaly::Shared> {

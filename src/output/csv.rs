@@ -149,7 +149,7 @@ fn write_rows<W: Write>(w: W, s: &Summary) -> csv::Result<()> {
             invalid: r.invalid,
             valid: r.valid,
         };
-        let votes: Vec<u64> = s.candidates.iter().map(|c| r.votes.get(&c.id).copied().unwrap_or(0)).collect();
+        let votes: Vec<u64> = s.candidates.iter().map(|c| r.votes.get(c.id.as_str()).copied().unwrap_or(0)).collect();
         for ((c, v), rank) in s.candidates.iter().zip(&votes).zip(ranks(&votes)) {
             let mut row = area.cells();
             row.extend([
