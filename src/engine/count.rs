@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::feed::Loc;
 use crate::feed::manifest::Contest;
 
 use super::anomaly::{Anomaly, anomaly_order, merge_anomalies, sort_anomalies};
@@ -291,15 +290,7 @@ pub fn count(engine: &Engine) -> Count {
         .collect();
     held.sort();
 
-    let mut rejections: Vec<(&str, Loc, &String)> = engine
-        .rejecting
-        .iter()
-        .flat_map(|&f| {
-            let path = engine.files.id(f);
-            engine.files.items[f as usize].rejections.iter().map(move |(loc, e)| (path, loc, e))
-        })
-        .collect();
-    rejections.sort();
+    let rejections = engine.rejections();
     let rejected =
         rejections.into_iter().map(|(path, loc, e)| Rejected { source: loc.source(path), error: e.clone() }).collect();
 

@@ -64,6 +64,10 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
         sort_anomalies(&mut all);
         all
     });
+    debug_assert!(
+        own.len() == engine.flagged.values().map(Vec::len).sum::<usize>(),
+        "the flags in order are let go of whenever a precinct's flags change"
+    );
     merge_anomalies(own.clone(), &identical(engine))
 }
 

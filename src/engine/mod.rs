@@ -606,6 +606,25 @@ impl Engine {
         }
     }
 
+    /// Every rejection, by file and place: from the files holding any (kept as a set, so that a
+    /// count does not look through every file).
+    fn rejections(&self) -> Vec<(&str, Loc, &String)> {
+        debug_assert!(
+            self.rejecting.iter().copied().eq((0..self.files.items.len() as u32)
+                .filter(|&f| !self.files.items[f as usize].rejections.is_empty())),
+            "the files holding rejections are those kept as holding them"
+        );
+        let mut all: Vec<(&str, Loc, &String)> = self
+            .rejecting
+            .iter()
+            .flat_map(|&f| {
+                self.files.items[f as usize].rejections.iter().map(move |(loc, e)| (self.files.id(f), loc, e))
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
     /// Paths of every file that contributed reports or rejections.
     pub fn files(&self) -> impl Iterator<Item = &str> {
         self.files.iter().filter(|(_, f)| !f.reports.is_empty() || !f.rejections.is_empty()).map(|(path, _)| path)
