@@ -12,9 +12,9 @@ pub fn adjust(p: &[f64]) -> Vec<f64> {
 /// pass, need not be kept: the ranks of the smallest ones are the same).
 pub fn adjust_of(p: &[f64], m: usize) -> Vec<f64> {
     let m = m.max(p.len());
-    // Largest first. (Equal p-values get the same q-value whichever comes first — that of
-    // the highest rank among them — so an unstable sort of the values themselves will do.)
-    // (Sorted by an integer key in the order `f64::total_cmp` gives: the same order, cheaper.)
+    // Largest first, by an integer key in `f64::total_cmp`'s order. (Equal p-values get the
+    // same q-value whichever comes first — that of the highest rank among them — so an
+    // unstable sort of the values themselves will do.)
     let mut order: Vec<(i64, usize)> = p.iter().map(|&x| super::data::total_key(x)).zip(0..).collect();
     order.sort_unstable_by_key(|&(k, _)| std::cmp::Reverse(k));
     let mut out = vec![1.0; p.len()];

@@ -266,9 +266,18 @@ fn reference_regions(regions: &[&RegionSums]) -> Option<Vec<usize>> {
 /// (The tests' reference for [`Reference::read`].)
 #[cfg(test)]
 fn reference_of(refs: &[&RegionSums]) -> Option<Vec<f64>> {
-    let weights: Vec<u64> = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
-    let bulk = bulk_of(&weights)?;
-    fill(&(0..BINS).map(|b| bin_reference(refs, b, bulk)).collect::<Vec<_>>())
+    fill(&raw_of(refs, bulk_of(&weights_of(refs))))
+}
+
+/// Registered voters by bin over the reference regions.
+fn weights_of(refs: &[&RegionSums]) -> Vec<u64> {
+    (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect()
+}
+
+/// The relation in every bin ([`bin_reference`]), before the empty bins are filled; none
+/// without a bulk.
+fn raw_of(refs: &[&RegionSums], bulk: Option<(usize, usize)>) -> Vec<Option<f64>> {
+    (0..BINS).map(|b| bulk.and_then(|bulk| bin_reference(refs, b, bulk))).collect()
 }
 
 /// The central 90% of the reference precincts' o, by registered voters (`weights`, by bin):
@@ -374,9 +383,9 @@ impl Reference {
         if ids != self.ids || self.raw.is_empty() {
             self.ids = ids;
             self.seen = refs.iter().map(|r| bins(r)).collect();
-            self.weights = (0..BINS).map(|b| refs.iter().map(|r| r.bins[b].r).sum()).collect();
+            self.weights = weights_of(refs);
             self.bulk = bulk_of(&self.weights);
-            self.raw = (0..BINS).map(|b| self.bulk.and_then(|bulk| bin_reference(refs, b, bulk))).collect();
+            self.raw = raw_of(refs, self.bulk);
         } else if !self.stale.is_empty() {
             let mut moved = [false; BINS];
             for (i, r) in refs.iter().enumerate() {

@@ -114,20 +114,10 @@ impl Count {
         }
         // Counted by runs: in the count's order, a region's flags of one kind come together.
         let mut per_region: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        let mut run: Option<(&str, usize)> = None;
-        for r in flags.iter().map(|a| a.region.as_deref()) {
-            match (&mut run, r) {
-                (Some((at, n)), Some(r)) if *at == r => *n += 1,
-                (_, r) => {
-                    if let Some((at, n)) = run.take() {
-                        *per_region.entry(at).or_default() += n;
-                    }
-                    run = r.map(|r| (r, 1));
-                }
+        for run in flags.chunk_by(|a, b| a.region == b.region) {
+            if let Some(r) = run[0].region.as_deref() {
+                *per_region.entry(r).or_default() += run.len();
             }
-        }
-        if let Some((at, n)) = run {
-            *per_region.entry(at).or_default() += n;
         }
         for r in &mut self.regions {
             r.anomalies += per_region.get(r.id.as_str()).copied().unwrap_or(0);
@@ -161,9 +151,14 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
     any.then_some(total)
 }
 
+/// The candidates shown (listed, or given a vote by some report), by index.
+fn shown(engine: &Engine) -> impl Iterator<Item = usize> + '_ {
+    (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c))
+}
+
 /// Candidate indices by votes, most first (ties by id, so the order never depends on arrival).
 fn ranked(engine: &Engine, t: &Totals) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c)).collect();
+    let mut order: Vec<usize> = shown(engine).collect();
     order.sort_by(|&a, &b| by_votes(engine, t, a, b));
     order
 }
@@ -176,7 +171,7 @@ fn by_votes(engine: &Engine, t: &Totals, a: usize, b: usize) -> std::cmp::Orderi
 /// The first two of [`ranked`], in one pass (a region's row needs its leader and runner-up).
 fn top_two(engine: &Engine, t: &Totals) -> Vec<usize> {
     let mut top: Vec<usize> = Vec::with_capacity(3);
-    for c in (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c)) {
+    for c in shown(engine) {
         let at = top.partition_point(|&x| by_votes(engine, t, x, c) == std::cmp::Ordering::Less);
         if at < 2 {
             top.insert(at, c);
@@ -248,11 +243,9 @@ pub fn count(engine: &Engine) -> Count {
     region_order[listed..].sort_by(|&a, &b| engine.regions.items[a].id.cmp(&engine.regions.items[b].id));
     let empty = Totals::default();
     // The candidates shown, by id, each id shared by every row.
-    let mut shown: Vec<(std::sync::Arc<str>, usize)> = (0..engine.candidates.items.len())
-        .filter(|&c| engine.candidate_in_use(c))
-        .map(|c| (engine.candidates.items[c].id.as_str().into(), c))
-        .collect();
-    shown.sort();
+    let mut by_id: Vec<(std::sync::Arc<str>, usize)> =
+        shown(engine).map(|c| (engine.candidates.items[c].id.as_str().into(), c)).collect();
+    by_id.sort();
     let regions = region_order
         .into_iter()
         .map(|r| {
@@ -271,7 +264,7 @@ pub fn count(engine: &Engine) -> Count {
                 invalid: rt.invalid,
                 valid: rt.valid(),
                 turnout: rt.turnout(),
-                votes: shown.iter().map(|(id, c)| (id.clone(), rt.votes_of(*c))).collect(),
+                votes: by_id.iter().map(|(id, c)| (id.clone(), rt.votes_of(*c))).collect(),
                 leader: leader.map(|c| engine.candidates.items[c].id.clone()),
                 margin: leader.map(|c| rt.votes_of(c) - rorder.get(1).map_or(0, |&s| rt.votes_of(s))),
                 anomalies: per_region[r],
