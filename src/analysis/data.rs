@@ -123,6 +123,37 @@ pub fn to_u128(x: f64) -> u128 {
     if x < 18_446_744_073_709_551_616.0 { u128::from(x as u64) } else { x as u128 }
 }
 
+/// `x` as the nearest float, as `x as f64` gives it, without its library call where `x` fits
+/// 64 bits (the same value, so the same rounding: the common case of the sums of squares).
+pub fn from_u128(x: u128) -> f64 {
+    match u64::try_from(x) {
+        Ok(x) => x as f64,
+        Err(_) => wide_u128(x),
+    }
+}
+
+/// `x` as the nearest float, as `x as f64` gives it (the same way as [`from_u128`]).
+pub fn from_i128(x: i128) -> f64 {
+    match i64::try_from(x) {
+        Ok(x) => x as f64,
+        Err(_) => wide_i128(x),
+    }
+}
+
+// The library's conversions, apart: written inline, the compiler folds both branches back into
+// the one call.
+#[cold]
+#[inline(never)]
+fn wide_u128(x: u128) -> f64 {
+    x as f64
+}
+
+#[cold]
+#[inline(never)]
+fn wide_i128(x: i128) -> f64 {
+    x as f64
+}
+
 /// `x` to the power `n` by the same products, in the same order, as `f64::powi` (the binary
 /// decomposition of its runtime library, to the bit), inline: no call for the few steps.
 pub fn powi(mut x: f64, mut n: u32) -> f64 {
@@ -170,6 +201,19 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
     Some((lower + mid) / 2.0)
 }
 
+/// The `q` quantile, interpolated between neighbours, as read from the values in ascending
+/// order (`total_cmp`'s): by selection rather than a full sort (the slice is reordered). 0.0
+/// for none.
+pub fn quantile(v: &mut [f64], q: f64) -> f64 {
+    let Some(last) = v.len().checked_sub(1) else { return 0.0 };
+    let at = q * last as f64;
+    let (i, f) = (at.floor() as usize, at.fract());
+    let (_, &mut x, above) = v.select_nth_unstable_by_key(i, |&x| total_key(x));
+    // The next in order: the least of those after it.
+    let next = above.iter().copied().min_by_key(|&x| total_key(x)).unwrap_or(x);
+    x + f * (next - x)
+}
+
 /// The first value, in ascending order, at which the weights summed from the smallest exceed
 /// `half` (with half the total: the weighted median), as a sort and a scan would find it, by
 /// selection rather than a full sort (the slice is reordered). `None` if none does.
@@ -204,7 +248,10 @@ pub fn seeded(seed: u64) -> impl FnMut(u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{median, powi, seeded, to_i128, to_u128, total_key, weighted_crossing};
+    use super::{
+        from_i128, from_u128, median, powi, quantile, seeded, sort_floats, to_i128, to_u128, total_key,
+        weighted_crossing,
+    };
 
     /// The inline conversions and powers give what `as` and `f64::powi` give, to the bit, and
     /// the sort key orders as `total_cmp`: on either side of the fast path's edge, at the
@@ -249,6 +296,20 @@ mod tests {
                 assert!(ours.to_bits() == theirs.to_bits() || (ours.is_nan() && theirs.is_nan()), "{x:e}^{n}");
             }
         }
+        // Integers to floats: random bit lengths, and the edges of 64 bits.
+        let mut ints: Vec<u128> = vec![0, 1, u128::from(u64::MAX), u128::from(u64::MAX) + 1, u128::MAX, 1 << 127];
+        for _ in 0..20_000 {
+            let bits = rng(128) as u32 + 1;
+            // (Four draws of 32 bits: the generator gives 31 at a time.)
+            let word = (0..4).fold(0u128, |w, _| w << 32 | u128::from(rng(1 << 31) << 1 | rng(2)));
+            ints.push(word >> (128 - bits));
+        }
+        for &u in &ints {
+            assert_eq!(from_u128(u).to_bits(), (u as f64).to_bits(), "{u}");
+            for i in [u as i128, (u as i128).wrapping_neg(), (u >> 1) as i128, -((u >> 1) as i128)] {
+                assert_eq!(from_i128(i).to_bits(), (i as f64).to_bits(), "{i}");
+            }
+        }
     }
 
     #[test]
@@ -274,6 +335,33 @@ mod tests {
                     })
                     .map(|x| x.0);
                 assert_eq!(weighted_crossing(&mut v.clone(), half), want, "{v:?} {half}");
+            }
+        }
+    }
+
+    /// The quantile by selection is the one read from the values sorted, to the bit: with ties,
+    /// zeros of both signs, infinities, and any length.
+    #[test]
+    fn quantiles_by_selection_are_those_of_the_sorted_values() {
+        let sorted_quantile = |sorted: &[f64], q: f64| {
+            let Some(last) = sorted.len().checked_sub(1) else { return 0.0 };
+            let at = q * last as f64;
+            let (i, f) = (at.floor() as usize, at.fract());
+            sorted[i] + f * (sorted[(i + 1).min(last)] - sorted[i])
+        };
+        let mut rng = seeded(3);
+        let pool = [0.0, -0.0, 1.5, -2.25, 1e-300, f64::INFINITY, 7.0, 7.0, 3.125];
+        for len in 0..120 {
+            let v: Vec<f64> = (0..len)
+                .map(
+                    |_| if rng(3) == 0 { pool[rng(pool.len() as u64) as usize] } else { rng(1000) as f64 / 7.0 - 50.0 },
+                )
+                .collect();
+            let mut sorted = v.clone();
+            sort_floats(&mut sorted);
+            for q in [0.0, 0.25, 0.5, 0.75, 0.9, 1.0] {
+                let (ours, theirs) = (quantile(&mut v.clone(), q), sorted_quantile(&sorted, q));
+                assert!(ours.to_bits() == theirs.to_bits() || (ours.is_nan() && theirs.is_nan()), "{v:?} {q}");
             }
         }
     }

@@ -226,7 +226,8 @@ impl RegionSums {
             .zip(h)
             .map(|(b, h)| {
                 let k = h + d;
-                (b.ll as f64 - 2.0 * k * b.lr as f64 + k * k * b.rr as f64).max(0.0)
+                let [ll, lr, rr] = [b.ll, b.lr, b.rr].map(super::data::from_u128);
+                (ll - 2.0 * k * lr + k * k * rr).max(0.0)
             })
             .sum();
         let n = self.precincts as f64;
@@ -430,10 +431,9 @@ pub struct Measure {
 /// its slope, so the lower half is the honest side — as (median − lower quartile) / 0.6745,
 /// less their median sampling variance.
 fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
-    let mut sorted = values.to_vec();
-    super::data::sort_floats(&mut sorted);
-    let typical = quantile(&sorted, 0.5);
-    let spread = (typical - quantile(&sorted, 0.25)) / 0.6745;
+    let mut values = values.to_vec();
+    let typical = super::data::quantile(&mut values, 0.5);
+    let spread = (typical - super::data::quantile(&mut values, 0.25)) / 0.6745;
     let mut se2: Vec<f64> = se.iter().map(|s| s * s).collect();
     let tau2 = (spread * spread - super::data::median(&mut se2).unwrap_or(0.0)).max(0.0);
     (typical, tau2.sqrt())
@@ -586,14 +586,6 @@ fn region_test(
             z_slope,
         ],
     }
-}
-
-/// The `q` quantile of sorted values, interpolated between neighbours.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let Some(last) = sorted.len().checked_sub(1) else { return 0.0 };
-    let at = q * last as f64;
-    let (i, f) = (at.floor() as usize, at.fract());
-    sorted[i] + f * (sorted[(i + 1).min(last)] - sorted[i])
 }
 
 /// One-sided: only an excess for the leader is the fingerprint.

@@ -69,7 +69,7 @@ fn fixed(x: f64) -> i128 {
 }
 
 fn float(x: i128) -> f64 {
-    x as f64 / ONE
+    super::data::from_i128(x) / ONE
 }
 
 /// The weighted moments of turnout t and share s: Σw, Σw·t, Σw·s, Σw·t², Σw·t·s.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::feed::manifest::Contest;
 
-use super::anomaly::{Anomaly, anomaly_order, merge_anomalies, sort_anomalies};
+use super::anomaly::{Anomaly, anomaly_order, merge_anomalies};
 
 use super::totals::{Totals, ratio};
 use super::{Engine, seats};
@@ -98,26 +98,19 @@ pub struct Count {
 }
 
 impl Count {
-    /// Adds flags raised elsewhere (the statistics') to the integrity ones, in the same order,
-    /// and to their regions' counts.
+    /// Adds flags raised elsewhere (the statistics'), in the count's order as the analysis lays
+    /// them out, to the integrity ones, and to their regions' counts.
     pub fn add_flags(&mut self, flags: &[Anomaly]) {
-        // Both lists are in order (the analysis lays its own out so): merged, not sorted again
-        // — a summary costs the flags' number, not a sort of them.
-        // (The count's own are in order as `count` lays them out; checked where the tests run.)
+        // Both lists are in order: merged, not sorted again — a summary costs the flags'
+        // number, not a sort of them. (Each is in order by construction; checked where the
+        // tests run.)
         let order = |a: &Anomaly, b: &Anomaly| anomaly_order(a, b) != std::cmp::Ordering::Greater;
         debug_assert!(self.anomalies.is_sorted_by(order));
-        if flags.is_sorted_by(order) {
-            self.anomalies = merge_anomalies(std::mem::take(&mut self.anomalies), flags);
-        } else {
-            self.anomalies.extend(flags.iter().cloned());
-            sort_anomalies(&mut self.anomalies);
-        }
-        // Counted by runs: in the count's order, a region's flags of one kind come together.
+        debug_assert!(flags.is_sorted_by(order), "the flags added are in the count's order");
+        self.anomalies = merge_anomalies(std::mem::take(&mut self.anomalies), flags);
         let mut per_region: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        for run in flags.chunk_by(|a, b| a.region == b.region) {
-            if let Some(r) = run[0].region.as_deref() {
-                *per_region.entry(r).or_default() += run.len();
-            }
+        for (r, n) in region_runs(flags) {
+            *per_region.entry(r).or_default() += n;
         }
         for r in &mut self.regions {
             r.anomalies += per_region.get(r.id.as_str()).copied().unwrap_or(0);
@@ -151,6 +144,12 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
     any.then_some(total)
 }
 
+/// Flags counted by region a run at a time (in the count's order, a region's flags of one
+/// kind come together): each run's region and length.
+fn region_runs(flags: &[Anomaly]) -> impl Iterator<Item = (&str, usize)> {
+    flags.chunk_by(|a, b| a.region == b.region).filter_map(|run| Some((run[0].region.as_deref()?, run.len())))
+}
+
 /// The candidates shown (listed, or given a vote by some report), by index.
 fn shown(engine: &Engine) -> impl Iterator<Item = usize> + '_ {
     (0..engine.candidates.items.len()).filter(|&c| engine.candidate_in_use(c))
@@ -169,13 +168,14 @@ fn by_votes(engine: &Engine, t: &Totals, a: usize, b: usize) -> std::cmp::Orderi
 }
 
 /// The first two of [`ranked`], in one pass (a region's row needs its leader and runner-up).
-fn top_two(engine: &Engine, t: &Totals) -> Vec<usize> {
-    let mut top: Vec<usize> = Vec::with_capacity(3);
+fn top_two(engine: &Engine, t: &Totals) -> [Option<usize>; 2] {
+    let mut top = [None, None];
     for c in shown(engine) {
-        let at = top.partition_point(|&x| by_votes(engine, t, x, c) == std::cmp::Ordering::Less);
-        if at < 2 {
-            top.insert(at, c);
-            top.truncate(2);
+        let ahead_of = |x: Option<usize>| x.is_none_or(|x| by_votes(engine, t, c, x) == std::cmp::Ordering::Less);
+        if ahead_of(top[0]) {
+            top = [Some(c), top[0]];
+        } else if ahead_of(top[1]) {
+            top[1] = Some(c);
         }
     }
     top
@@ -231,9 +231,9 @@ pub fn count(engine: &Engine) -> Count {
 
     let anomalies = super::flagged::anomalies(engine);
     let mut per_region = vec![0usize; engine.regions.items.len()];
-    for a in &anomalies {
-        if let Some(r) = a.region.as_deref().and_then(|r| engine.regions.find(r)) {
-            per_region[r as usize] += 1;
+    for (r, n) in region_runs(&anomalies) {
+        if let Some(r) = engine.regions.find(r) {
+            per_region[r as usize] += n;
         }
     }
     // Manifest regions keep the manifest's order; learned ones (named by some report) follow,
@@ -251,8 +251,8 @@ pub fn count(engine: &Engine) -> Count {
         .map(|r| {
             let meta = &engine.regions.items[r];
             let rt = engine.tallies.regions.get(r).unwrap_or(&empty);
-            let rorder = top_two(engine, rt);
-            let leader = rorder.first().filter(|&&c| rt.votes_of(c) > 0).copied();
+            let [first, second] = top_two(engine, rt);
+            let leader = first.filter(|&c| rt.votes_of(c) > 0);
             RegionRow {
                 id: meta.id.clone(),
                 name: meta.name.clone(),
@@ -266,7 +266,7 @@ pub fn count(engine: &Engine) -> Count {
                 turnout: rt.turnout(),
                 votes: by_id.iter().map(|(id, c)| (id.clone(), rt.votes_of(*c))).collect(),
                 leader: leader.map(|c| engine.candidates.items[c].id.clone()),
-                margin: leader.map(|c| rt.votes_of(c) - rorder.get(1).map_or(0, |&s| rt.votes_of(s))),
+                margin: leader.map(|c| rt.votes_of(c) - second.map_or(0, |s| rt.votes_of(s))),
                 anomalies: per_region[r],
             }
         })
@@ -312,7 +312,7 @@ mod tests {
 
     use super::*;
     use crate::engine::Engine;
-    use crate::engine::anomaly::{Flag, Severity};
+    use crate::engine::anomaly::{Flag, Severity, sort_anomalies};
     use crate::feed::report::parse_json_report;
     use crate::feed::{Batch, Loc, Schema, Timestamp};
 
@@ -388,9 +388,7 @@ mod tests {
                 })
                 .collect();
             let mut flags = flags;
-            if round % 3 != 0 {
-                sort_anomalies(&mut flags);
-            }
+            sort_anomalies(&mut flags);
             let mut expected = count.anomalies.clone();
             expected.extend(flags.iter().cloned());
             sort_anomalies(&mut expected);

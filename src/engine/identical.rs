@@ -55,7 +55,12 @@ pub fn eligible(votes: &[u32]) -> bool {
 /// The expected number of precincts in the feed that would give `votes` by chance, when `same_total`
 /// counted precincts (the group included) have as many valid votes.
 pub fn expected_matches(votes: &[u32], same_total: usize) -> f64 {
-    coincidence_chance(votes) * same_total.saturating_sub(1) as f64
+    expected_by_chance(coincidence_chance(votes), same_total)
+}
+
+/// [`expected_matches`] of a vector whose [`coincidence_chance`] is `chance`.
+pub fn expected_by_chance(chance: f64, same_total: usize) -> f64 {
+    chance * same_total.saturating_sub(1) as f64
 }
 
 /// Precincts by the hash of their (eligible) counted vote vector. Only indices are kept: a
@@ -68,6 +73,27 @@ pub struct IdenticalIndex {
     first: hashbrown::HashTable<u32>,
     /// Further precincts under a hash already in `first` (rare).
     more: FxHashMap<u32, Vec<u32>>,
+    /// The groups under each hash in `more`, as last read, so that reading them costs what
+    /// changed: a summary reads them, and a report changes at most its own hash's.
+    groups: std::sync::Mutex<Groups>,
+}
+
+#[derive(Debug, Default)]
+struct Groups {
+    by_hash: FxHashMap<u32, Vec<Group>>,
+    /// Hashes whose precincts changed since their groups were read.
+    stale: rustc_hash::FxHashSet<u32>,
+}
+
+/// Two or more precincts with the very same vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// In increasing order.
+    pub precincts: Vec<u32>,
+    /// Their valid votes.
+    pub total: u64,
+    /// Their vector's [`coincidence_chance`].
+    pub chance: f64,
 }
 
 /// A vector's hash folded to 32 bits: equal hashes are checked against the vectors anyway.
@@ -105,8 +131,16 @@ impl IdenticalIndex {
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(precinct);
             }
-            hashbrown::hash_table::Entry::Occupied(_) => self.more.entry(h).or_default().push(precinct),
+            hashbrown::hash_table::Entry::Occupied(_) => {
+                self.more.entry(h).or_default().push(precinct);
+                self.stale(h);
+            }
         }
+    }
+
+    /// Marks hash `h`'s groups to be read again.
+    fn stale(&mut self, h: u32) {
+        self.groups.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).stale.insert(h);
     }
 
     /// Takes a precinct out from under `votes`, its vector when it was added (and still what
@@ -115,6 +149,7 @@ impl IdenticalIndex {
         let h = hash(votes);
         let Ok(mut first) = self.first.find_entry(spread(h), |&q| hash(votes_of(q)) == h) else { return };
         let more = self.more.get_mut(&h);
+        let grouped = more.is_some();
         if *first.get() == precinct {
             match more {
                 Some(rest) => {
@@ -134,27 +169,56 @@ impl IdenticalIndex {
                 self.more.remove(&h);
             }
         }
+        if grouped {
+            self.stale(h);
+        }
     }
 
-    /// Groups of two or more precincts with exactly the same vector; `votes_of` gives each
-    /// precinct's counted vector.
-    pub fn duplicates<'a>(&self, votes_of: impl Fn(u32) -> &'a [u32]) -> Vec<Vec<u32>> {
-        let mut out = Vec::new();
-        for (&h, more) in &self.more {
-            let mut rest: Vec<u32> = more.clone();
-            let first = self.first.find(spread(h), |&q| hash(votes_of(q)) == h);
-            rest.push(*first.expect("a hash in `more` has its first precinct in `first`"));
-            while let Some(first) = rest.pop() {
-                let v = votes_of(first);
-                let (mut same, other): (Vec<u32>, Vec<u32>) = rest.iter().partition(|&&p| votes_of(p) == v);
-                rest = other;
-                if !same.is_empty() {
-                    same.push(first);
-                    same.sort_unstable();
-                    out.push(same);
+    /// Calls `f` with each group of two or more precincts with exactly the same vector;
+    /// `votes_of` gives each precinct's counted vector. Only the hashes whose precincts changed
+    /// since the last call are read again.
+    pub fn for_each_group<'a>(&self, votes_of: impl Fn(u32) -> &'a [u32], mut f: impl FnMut(&Group)) {
+        let mut groups = self.groups.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Groups { by_hash, stale } = &mut *groups;
+        for h in stale.drain() {
+            match self.more.get(&h) {
+                Some(more) => {
+                    by_hash.insert(h, self.read_groups(h, more, &votes_of));
+                }
+                None => {
+                    by_hash.remove(&h);
                 }
             }
         }
+        by_hash.values().flatten().for_each(&mut f);
+    }
+
+    /// The groups under hash `h`: its precincts in `first` and `more` sorted by vector (equal
+    /// hashes may hide different vectors).
+    fn read_groups<'a>(&self, h: u32, more: &[u32], votes_of: &impl Fn(u32) -> &'a [u32]) -> Vec<Group> {
+        let mut out = Vec::new();
+        let mut rest: Vec<u32> = more.to_vec();
+        let first = self.first.find(spread(h), |&q| hash(votes_of(q)) == h);
+        rest.push(*first.expect("a hash in `more` has its first precinct in `first`"));
+        while let Some(first) = rest.pop() {
+            let v = votes_of(first);
+            let (mut same, other): (Vec<u32>, Vec<u32>) = rest.iter().partition(|&&p| votes_of(p) == v);
+            rest = other;
+            if !same.is_empty() {
+                same.push(first);
+                same.sort_unstable();
+                let total = v.iter().map(|&x| u64::from(x)).sum();
+                out.push(Group { precincts: same, total, chance: coincidence_chance(v) });
+            }
+        }
+        out
+    }
+
+    /// The groups' precincts, as [`IdenticalIndex::for_each_group`] gives them.
+    #[cfg(test)]
+    fn duplicates<'a>(&self, votes_of: impl Fn(u32) -> &'a [u32]) -> Vec<Vec<u32>> {
+        let mut out = Vec::new();
+        self.for_each_group(votes_of, |g| out.push(g.precincts.clone()));
         out
     }
 }
@@ -244,6 +308,54 @@ mod tests {
             ix.remove(votes(p), p, votes);
         }
         assert!(ix.first.is_empty() && ix.more.is_empty());
+    }
+
+    /// Groups read between changes of every kind (a precinct arriving, corrected to another
+    /// vector, leaving; the first under a hash leaving while others stay) are those a comparison
+    /// of every vector finds: the groups kept from the last read follow the changes.
+    #[test]
+    fn groups_read_between_changes_follow_them() {
+        let vectors: Vec<[u32; 3]> = (0..12).map(|k| [500 + k, 300 + k % 5, 200]).collect();
+        let mut store: Vec<[u32; 3]> = vec![[0; 3]; 200];
+        let mut live: Vec<bool> = vec![false; 200];
+        let mut ix = IdenticalIndex::default();
+        let mut seen = 0;
+        let mut x = 12345u64;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for step in 0..3_000 {
+            let p = next(200) as usize;
+            if live[p] {
+                let old = store[p];
+                ix.remove(&old, p as u32, |q: u32| -> &[u32] { &store[q as usize] });
+                live[p] = false;
+            }
+            if next(3) > 0 {
+                store[p] = vectors[next(vectors.len() as u64) as usize];
+                let new = store[p];
+                ix.insert(&new, p as u32, |q: u32| -> &[u32] { &store[q as usize] });
+                live[p] = true;
+            }
+            if step % 7 == 0 {
+                let mut expected: Vec<Vec<u32>> = Vec::new();
+                for v in &vectors {
+                    let same: Vec<u32> = (0..200u32).filter(|&q| live[q as usize] && store[q as usize] == *v).collect();
+                    if same.len() > 1 {
+                        expected.push(same);
+                    }
+                }
+                expected.sort();
+                let mut got = ix.duplicates(|q: u32| -> &[u32] { &store[q as usize] });
+                got.sort();
+                assert_eq!(got, expected, "step {step}");
+                seen += expected.len();
+            }
+        }
+        assert!(seen > 1_000, "groups are formed and read: {seen}");
     }
 
     #[test]

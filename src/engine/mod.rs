@@ -447,22 +447,15 @@ impl Engine {
                 &fresh
             }
         };
-        let groups = ix.identical.duplicates(votes_of);
-        if groups.is_empty() {
-            return Vec::new();
-        }
         // How many counted precincts could have matched each: those with the same valid total.
-        let total = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
-        let same: rustc_hash::FxHashMap<u64, usize> =
-            groups.iter().map(|g| total(votes_of(g[0]))).map(|t| (t, ix.same_total(t))).collect();
-        groups
-            .into_iter()
-            .map(|g| {
-                let m = same[&total(votes_of(g[0]))];
-                (g, m)
-            })
-            .filter(|(g, m)| identical::expected_matches(votes_of(g[0]), *m) <= identical::MAX_EXPECTED)
-            .collect()
+        let mut out = Vec::new();
+        ix.identical.for_each_group(votes_of, |g| {
+            let m = ix.same_total(g.total);
+            if identical::expected_by_chance(g.chance, m) <= identical::MAX_EXPECTED {
+                out.push((g.precincts.clone(), m));
+            }
+        });
+        out
     }
 
     /// Adds what a read of `path` found. `seen` stands in for reports without `reported_at`.
