@@ -177,6 +177,11 @@ pub fn total_key(x: f64) -> i64 {
     bits ^ (((bits >> 63) as u64) >> 1) as i64
 }
 
+/// The float whose [`total_key`] is `k` (the transform is its own inverse).
+pub fn from_total_key(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
+}
+
 /// Floats in ascending order, as `sort_unstable_by(f64::total_cmp)` puts them.
 pub fn sort_floats(v: &mut [f64]) {
     v.sort_unstable_by_key(|&x| total_key(x));

@@ -429,7 +429,9 @@ pub struct Measure {
 /// The typical value among regions (the median) and how much regions honestly differ: the
 /// spread of those below the typical one — stuffing only raises a region's excess and steepens
 /// its slope, so the lower half is the honest side — as (median − lower quartile) / 0.6745,
-/// less their median sampling variance.
+/// less their median sampling variance. (Read from the regions' values kept in order:
+/// [`Ordered::typical_and_spread`].)
+#[cfg(test)]
 fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
     let mut values = values.to_vec();
     let typical = super::data::quantile(&mut values, 0.5);
@@ -437,6 +439,80 @@ fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
     let mut se2: Vec<f64> = se.iter().map(|s| s * s).collect();
     let tau2 = (spread * spread - super::data::median(&mut se2).unwrap_or(0.0)).max(0.0);
     (typical, tau2.sqrt())
+}
+
+/// A measure of each region and its standard error, kept in ascending order (`total_cmp`'s)
+/// from one analysis to the next: a region whose measure changed moves alone, so the typical
+/// region and the spread cost what changed, not a sort of all regions.
+#[derive(Debug, Default)]
+struct Ordered {
+    /// Each region's (value, squared standard error) as keys ([`super::data::total_key`]), by
+    /// region index.
+    of: Vec<Option<(i64, i64)>>,
+    values: Vec<i64>,
+    se2: Vec<i64>,
+}
+
+impl Ordered {
+    /// Sets the measures: `measures` gives each region's (value, standard error), or none;
+    /// regions it does not name have none.
+    fn set_all(&mut self, measures: impl Iterator<Item = (u32, Option<(f64, f64)>)>) {
+        let mut named = vec![false; self.of.len()];
+        for (r, m) in measures {
+            let r = r as usize;
+            if self.of.len() <= r {
+                self.of.resize(r + 1, None);
+                named.resize(r + 1, false);
+            }
+            named[r] = true;
+            self.set(r, m.map(|(x, se)| (super::data::total_key(x), super::data::total_key(se * se))));
+        }
+        for (r, _) in named.iter().enumerate().filter(|(_, named)| !**named) {
+            self.set(r, None);
+        }
+    }
+
+    fn set(&mut self, r: usize, keys: Option<(i64, i64)>) {
+        let old = std::mem::replace(&mut self.of[r], keys);
+        if old == keys {
+            return;
+        }
+        for (sorted, old, new) in [
+            (&mut self.values, old.map(|k| k.0), keys.map(|k| k.0)),
+            (&mut self.se2, old.map(|k| k.1), keys.map(|k| k.1)),
+        ] {
+            if let Some(k) = old {
+                let at = sorted.binary_search(&k).expect("a region's kept key is in the order");
+                sorted.remove(at);
+            }
+            if let Some(k) = new {
+                let at = sorted.partition_point(|&x| x < k);
+                sorted.insert(at, k);
+            }
+        }
+    }
+
+    /// [`typical_and_spread`] of the values and errors kept, to the bit.
+    fn typical_and_spread(&self) -> (f64, f64) {
+        let at = |sorted: &[i64], i: usize| super::data::from_total_key(sorted[i]);
+        let quantile = |q: f64| {
+            let Some(last) = self.values.len().checked_sub(1) else { return 0.0 };
+            let pos = q * last as f64;
+            let (i, f) = (pos.floor() as usize, pos.fract());
+            let (x, next) = (at(&self.values, i), at(&self.values, (i + 1).min(last)));
+            x + f * (next - x)
+        };
+        let typical = quantile(0.5);
+        let spread = (typical - quantile(0.25)) / 0.6745;
+        let n = self.se2.len();
+        let median_se2 = match n {
+            0 => 0.0,
+            _ if n % 2 == 1 => at(&self.se2, n / 2),
+            _ => (at(&self.se2, n / 2 - 1) + at(&self.se2, n / 2)) / 2.0,
+        };
+        let tau2 = (spread * spread - median_se2).max(0.0);
+        (typical, tau2.sqrt())
+    }
 }
 
 /// The tests of every region large enough (`regions`: index and sums), and the nation's.
@@ -460,6 +536,9 @@ pub struct Excesses {
     /// measure, slope and yardsticks (the typical region and the honest spread) are the same
     /// keeps it.
     tests: rustc_hash::FxHashMap<u32, ([u64; 11], Test)>,
+    /// The regions' levels (excess per voter) and slopes, in order.
+    levels: Ordered,
+    slopes: Ordered,
 }
 
 impl Excesses {
@@ -505,12 +584,11 @@ pub fn tests_with(
             Measure { excess, se, d: excess / registered, registered, leader_votes: s.leader_votes }
         })
         .collect();
-    let d: Vec<f64> = measures.iter().map(|m| m.d).collect();
     let se_d: Vec<f64> = measures.iter().map(|m| m.se / m.registered).collect();
-    let (typical, tau) = typical_and_spread(&d, &se_d);
-    let slopes: Vec<(f64, f64)> = sums.iter().filter_map(|s| s.slope).collect();
-    let (b, se_b): (Vec<f64>, Vec<f64>) = slopes.iter().copied().unzip();
-    let (typical_b, tau_b) = typical_and_spread(&b, &se_b);
+    known.levels.set_all(regions.iter().zip(&measures).zip(&se_d).map(|(((r, _), m), &se)| (*r, Some((m.d, se)))));
+    let (typical, tau) = known.levels.typical_and_spread();
+    known.slopes.set_all(regions.iter().map(|(r, s)| (*r, s.slope)));
+    let (typical_b, tau_b) = known.slopes.typical_and_spread();
     let mut out = Vec::new();
     let (mut above, mut var_null, mut excess, mut var_est, mut leader) = (0.0, 0.0, 0.0, 0.0, 0u64);
     for (((r, s), m), se_d) in regions.iter().zip(&measures).zip(se_d) {
@@ -666,6 +744,38 @@ mod tests {
     /// afresh, to the bit, through changes in and out of the reference regions: precincts
     /// corrected, moved across bins, arriving and leaving, a region's turnout shifting it in
     /// or out of the reference.
+    /// The typical region and the spread read from the measures kept in order are those of
+    /// the measures sorted afresh, to the bit, as regions' measures change, come and go, tie,
+    /// and take the edges of the floats.
+    #[test]
+    fn kept_order_reads_what_a_fresh_sort_reads() {
+        let mut rng = super::super::data::seeded(17);
+        let pool = [0.0, -0.0, 0.25, -1.5, 1e-300, f64::INFINITY, f64::NEG_INFINITY, 3.0, 3.0];
+        let mut kept = Ordered::default();
+        let mut now: Vec<Option<(f64, f64)>> = vec![None; 40];
+        let mut moved = 0;
+        for round in 0..2_000 {
+            // A few regions change (or come, or go) at a time; sometimes all of them.
+            let changes = if round % 100 == 0 { 40 } else { 1 + rng(3) as usize };
+            for _ in 0..changes {
+                let r = rng(40) as usize;
+                let value = |rng: &mut dyn FnMut(u64) -> u64| {
+                    if rng(4) == 0 { pool[rng(pool.len() as u64) as usize] } else { rng(200) as f64 / 8.0 - 10.0 }
+                };
+                now[r] = (rng(6) > 0).then(|| (value(&mut rng), value(&mut rng)));
+                moved += 1;
+            }
+            // Regions without a measure are sometimes named (as none), sometimes left out.
+            let named = now.iter().enumerate().filter(|(r, m)| m.is_some() || (r + round) % 2 == 0);
+            kept.set_all(named.map(|(r, m)| (r as u32, *m)));
+            let (values, se): (Vec<f64>, Vec<f64>) = now.iter().flatten().copied().unzip();
+            let (fresh, ours) = (typical_and_spread(&values, &se), kept.typical_and_spread());
+            let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(same(fresh.0, ours.0) && same(fresh.1, ours.1), "round {round}: {fresh:?} {ours:?}");
+        }
+        assert!(moved > 2_000);
+    }
+
     #[test]
     fn kept_tests_are_the_fresh_ones() {
         let mut rng = crate::analysis::data::seeded(11);
