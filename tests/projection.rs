@@ -183,7 +183,7 @@ fn ceiling_prior(all: &Engine, dir: &std::path::Path, big_regions: &[&str], big:
     for (id, p) in all.precincts_with_ids() {
         let e = p.counted().unwrap();
         let region = &all.regions()[p.region().unwrap() as usize].id;
-        let swing = if big_regions.contains(&region.as_str()) { big } else { small };
+        let swing = if big_regions.contains(&&**region) { big } else { small };
         let mut votes: Vec<u64> = (0..all.candidates().len()).map(|c| u64::from(e.vote(c))).collect();
         let moved = ((swing * e.valid() as f64).round() as u64).min(votes[0]);
         votes[0] -= moved;
@@ -224,7 +224,7 @@ fn every_interval_contains_its_estimate_with_either_method() {
         let mut out = Vec::new();
         for (r, report) in &reports {
             seen[*r as usize] += 1;
-            if large.contains(&all.regions()[*r as usize].id.as_str()) || seen[*r as usize] <= 6 {
+            if large.contains(&&*all.regions()[*r as usize].id) || seen[*r as usize] <= 6 {
                 out.push(report.clone());
             }
         }

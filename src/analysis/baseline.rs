@@ -98,7 +98,7 @@ impl Baseline {
         };
         for (id, p) in engine.precincts_with_ids() {
             let Some(e) = p.counted().filter(|e| e.registered > 0 && e.valid() > 0) else { continue };
-            let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
+            let region = p.region().map(|r| engine.regions()[r as usize].id.to_string());
             let votes = (0..engine.candidates().len()).map(|c| u64::from(e.vote(c))).collect();
             let i = b.rows.len();
             if let (Some(r), Some(n)) = (&region, number(id)) {
@@ -139,7 +139,7 @@ impl Baseline {
                 used[b] = true;
                 m.by_id += 1;
             } else if let Some(n) = number(id)
-                && let Some(Some(b)) = self.by_number.get(&(regions[r as usize].id.clone(), n))
+                && let Some(Some(b)) = self.by_number.get(&(regions[r as usize].id.to_string(), n))
             {
                 by_number.entry(*b).or_default().push(i);
             }

@@ -145,7 +145,7 @@ fn skew_sums(cfg: &Config, slots: &[memo::Slot]) -> Option<std::sync::Arc<skew::
 fn region_tests(engine: &Engine, cfg: &Config, r: usize, region: &mut memo::RegionPoints) -> RegionResult {
     let r32 = r as u32;
     let status = RegionStatus {
-        region: engine.regions()[r].id.as_str().into(),
+        region: engine.regions()[r].id.clone(),
         precincts: region.slots.len(),
         needed: cfg.min_precincts,
     };
@@ -225,7 +225,7 @@ fn flag(t: &Test, q: f64, engine: &Engine, cfg: &Config, leader_name: &str) -> A
             _ => Severity::Warning,
         },
         precinct: t.precinct.map(|p| engine.precinct_id(p).into()),
-        region: t.region.map(|r| engine.regions()[r as usize].id.as_str().into()),
+        region: t.region.map(|r| engine.regions()[r as usize].id.clone()),
         message: message(t, q, engine, leader_name).into(),
     }
     .into()
@@ -520,7 +520,7 @@ fn stalled(engine: &Engine, memo: &Memo, cfg: &Config, now: Option<i64>) -> Vec<
                     kind: Kind::StalledRegion.name(),
                     severity: Severity::Info,
                     precinct: None,
-                    region: Some(meta.id.as_str().into()),
+                    region: Some(meta.id.clone()),
                     message: {
                         let (min, have, expected) = ((now - quiet_since) / 60, thousands(have), thousands(expected));
                         match last {

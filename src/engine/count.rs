@@ -45,8 +45,9 @@ pub struct CandidateRow {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RegionRow {
-    pub id: String,
-    pub name: String,
+    /// (Shared with the engine's record of the region: a count copies a count of them.)
+    pub id: std::sync::Arc<str>,
+    pub name: std::sync::Arc<str>,
     pub precincts_reporting: u64,
     pub precincts_expected: Option<u64>,
     pub registered: u64,
@@ -58,7 +59,7 @@ pub struct RegionRow {
     /// (Keyed by shared ids: a row per region in every count.)
     pub votes: BTreeMap<std::sync::Arc<str>, u64>,
     /// The candidate with the most votes, and its lead over the runner-up in votes.
-    pub leader: Option<String>,
+    pub leader: Option<std::sync::Arc<str>>,
     pub margin: Option<u64>,
     /// Anomalies in the region (integrity and, once forensics ran, statistical).
     pub anomalies: usize,
@@ -113,7 +114,7 @@ impl Count {
             *per_region.entry(r).or_default() += n;
         }
         for r in &mut self.regions {
-            r.anomalies += per_region.get(r.id.as_str()).copied().unwrap_or(0);
+            r.anomalies += per_region.get(&*r.id).copied().unwrap_or(0);
         }
     }
 
@@ -125,7 +126,7 @@ impl Count {
 
     /// A region's name by id (the id itself for one not in the count), as written.
     pub fn region_name<'a>(&'a self, id: &'a str) -> &'a str {
-        self.regions.iter().find(|r| r.id == id).map_or(id, |r| r.name.as_str())
+        self.regions.iter().find(|r| &*r.id == id).map_or(id, |r| &*r.name)
     }
 
     /// The "data as of" moment, unix seconds.
@@ -265,7 +266,7 @@ pub fn count(engine: &Engine) -> Count {
                 valid: rt.valid(),
                 turnout: rt.turnout(),
                 votes: by_id.iter().map(|(id, c)| (id.clone(), rt.votes_of(*c))).collect(),
-                leader: leader.map(|c| engine.candidates.items[c].id.clone()),
+                leader: leader.and_then(|c| by_id.iter().find(|(_, i)| *i == c)).map(|(id, _)| id.clone()),
                 margin: leader.map(|c| rt.votes_of(c) - second.map_or(0, |s| rt.votes_of(s))),
                 anomalies: per_region[r],
             }

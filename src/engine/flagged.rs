@@ -9,7 +9,7 @@ use super::anomaly::{merge_anomalies, sort_anomalies};
 use super::precinct::{Entry, Precinct};
 
 fn region_id(engine: &Engine, p: &Precinct) -> Option<super::anomaly::Shared> {
-    p.region().map(|r| engine.regions.items[r as usize].id.as_str().into())
+    p.region().map(|r| engine.regions.items[r as usize].id.clone())
 }
 
 fn candidate_id(engine: &Engine, c: usize) -> &str {

@@ -43,8 +43,9 @@ pub struct CandidateMeta {
 /// A region as views name it, with what the manifest expects of it.
 #[derive(Debug, Clone)]
 pub struct RegionMeta {
-    pub id: String,
-    pub name: String,
+    /// (Shared with every count's row of the region and the flags raised in it.)
+    pub id: std::sync::Arc<str>,
+    pub name: std::sync::Arc<str>,
     pub precincts_expected: Option<u64>,
     pub registered_expected: Option<u64>,
     /// Whether the statistical tests look at the region (the manifest's `"statistics": false`
@@ -297,8 +298,8 @@ impl Engine {
             }
             for r in &m.regions {
                 e.regions.get_or_insert(&r.id, || RegionMeta {
-                    id: r.id.clone(),
-                    name: r.name.clone().unwrap_or_else(|| r.id.clone()),
+                    id: r.id.as_str().into(),
+                    name: r.name.as_deref().unwrap_or(&r.id).into(),
                     precincts_expected: r.precincts,
                     registered_expected: r.registered,
                     statistics: r.statistics.unwrap_or(true),
@@ -641,8 +642,8 @@ impl Engine {
         match name {
             Name::Listed(i) => *i,
             Name::Named(id) => self.regions.get_or_insert(id, || RegionMeta {
-                id: id.to_string(),
-                name: id.to_string(),
+                id: (**id).into(),
+                name: (**id).into(),
                 precincts_expected: None,
                 registered_expected: None,
                 statistics: true,

@@ -147,7 +147,7 @@ pub fn region_detail(engine: &Engine, id: &str) -> Option<RegionDetail> {
         });
     }
     rows.sort_by(|a, b| a.id.cmp(&b.id));
-    Some(RegionDetail { id: meta.id.clone(), name: meta.name.clone(), precincts: rows, turnout_bins: bins })
+    Some(RegionDetail { id: meta.id.to_string(), name: meta.name.to_string(), precincts: rows, turnout_bins: bins })
 }
 
 /// Builds the reports of a precinct, side by side, in revision order.
@@ -171,7 +171,7 @@ pub fn precinct_detail(engine: &Engine, summary: &Count, id: &str) -> Option<Pre
         })
         .collect();
     reports.dedup_by(|a, b| a == b);
-    let region = p.region().map(|r| engine.regions()[r as usize].id.clone());
+    let region = p.region().map(|r| engine.regions()[r as usize].id.to_string());
     Some(PrecinctDetail { id: id.to_string(), region, reports })
 }
 
@@ -188,7 +188,7 @@ pub fn fingerprint(engine: &Engine, summary: &Count, region: Option<&str>, cols:
     let (scope, wanted) = match region {
         None => ("Nation".to_string(), None),
         Some(id) => match engine.region_index(id) {
-            Some(r) => (engine.regions()[r as usize].name.clone(), Some(Some(r))),
+            Some(r) => (engine.regions()[r as usize].name.to_string(), Some(Some(r))),
             None => (id.to_string(), Some(None)),
         },
     };

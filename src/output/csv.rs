@@ -140,8 +140,8 @@ fn write_rows<W: Write>(w: W, s: &Summary) -> csv::Result<()> {
     for r in &s.regions {
         let area = Area {
             level: "region",
-            id: r.id.clone(),
-            name: r.name.clone(),
+            id: r.id.to_string(),
+            name: r.name.to_string(),
             reporting: r.precincts_reporting,
             expected: r.precincts_expected,
             registered: r.registered,

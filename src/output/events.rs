@@ -145,7 +145,7 @@ impl Announcer {
         diff(out, "held", "held_cleared", &mut self.held, &s.held)?;
         // Regions: a row that changed is told at once unless its region was told less than a
         // second ago; then it waits (and only its newest row goes).
-        let ids: HashSet<&str> = s.regions.iter().map(|r| r.id.as_str()).collect();
+        let ids: HashSet<&str> = s.regions.iter().map(|r| &*r.id).collect();
         let mut gone: Vec<String> = self.regions.keys().filter(|k| !ids.contains(k.as_str())).cloned().collect();
         gone.sort();
         for id in gone {
@@ -154,12 +154,12 @@ impl Announcer {
             write_event(out, "region_cleared", &RegionGone { id: &id })?;
         }
         for r in &s.regions {
-            match self.regions.get(&r.id) {
+            match self.regions.get(&*r.id) {
                 Some((told, _)) if told == r => {
-                    self.regions_due.remove(&r.id);
+                    self.regions_due.remove(&*r.id);
                 }
                 _ => {
-                    self.regions_due.insert(r.id.clone(), r.clone());
+                    self.regions_due.insert(r.id.to_string(), r.clone());
                 }
             }
         }

@@ -35,7 +35,7 @@ impl App {
 
     /// `[` / `]` in the fingerprint: the previous / next region, the nation before the first.
     fn step_fingerprint(&mut self, view: &View, forward: bool) {
-        let ids: Vec<&str> = view.summary.regions.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = view.summary.regions.iter().map(|r| &*r.id).collect();
         let n = ids.len() as isize;
         let at = self.fingerprint_region.as_deref().and_then(|id| ids.iter().position(|r| *r == id));
         let at = at.map_or(-1, |i| i as isize);
@@ -295,7 +295,7 @@ impl App {
     /// are now: frames come at most `fps` times a second, but keys can move a cursor several
     /// rows between two of them (`j j Enter`).
     fn selected_region(&self, view: &View) -> Option<String> {
-        super::regions::ordered(view, self).get(self.cursor(Panel::Regions).selected).map(|r| r.id.clone())
+        super::regions::ordered(view, self).get(self.cursor(Panel::Regions).selected).map(|r| r.id.to_string())
     }
 
     /// The precinct id of the selected row of the anomalies list, or of the drill-down.

@@ -74,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &View, app: &mut App, theme: &Theme
     // "n/N": counted precincts of those the statistical tests need, until they have them
     // ("too few" where the region has fewer precincts than that at all).
     let waiting = |r: &RegionRow| -> String {
-        match status.get(r.id.as_str()) {
+        match status.get(&*r.id) {
             Some(s) if r.precincts_expected.is_some_and(|e| e < s.needed as u64) => " too few".into(),
             Some(s) if s.precincts < s.needed => format!(" {}/{}", s.precincts, s.needed),
             _ => String::new(),
