@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::feed::manifest::Contest;
 
-use super::anomaly::{Anomaly, anomaly_order, merge_anomalies};
+use super::anomaly::{Anomaly, Shared, anomaly_order, merge_anomalies};
 
 use super::totals::{Totals, ratio};
 use super::{Engine, seats};
@@ -148,7 +148,14 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
 /// Flags counted by region a run at a time (in the count's order, a region's flags of one
 /// kind come together): each run's region and length.
 fn region_runs(flags: &[Anomaly]) -> impl Iterator<Item = (&str, usize)> {
-    flags.chunk_by(|a, b| a.region == b.region).filter_map(|run| Some((run[0].region.as_deref()?, run.len())))
+    // (A region's flags share its id: equal by pointer, mostly.)
+    fn same(a: &Option<Shared>, b: &Option<Shared>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a == b,
+            _ => a.is_none() && b.is_none(),
+        }
+    }
+    flags.chunk_by(|a, b| same(&a.region, &b.region)).filter_map(|run| Some((run[0].region.as_deref()?, run.len())))
 }
 
 /// The candidates shown (listed, or given a vote by some report), by index.
@@ -247,6 +254,9 @@ pub fn count(engine: &Engine) -> Count {
     let mut by_id: Vec<(std::sync::Arc<str>, usize)> =
         shown(engine).map(|c| (engine.candidates.items[c].id.as_str().into(), c)).collect();
     by_id.sort();
+    // Each row's votes: a copy of one map of the ids (its nodes copied, no key compared), its
+    // counts set in the ids' order.
+    let no_votes: BTreeMap<std::sync::Arc<str>, u64> = by_id.iter().map(|(id, _)| (id.clone(), 0)).collect();
     let regions = region_order
         .into_iter()
         .map(|r| {
@@ -265,7 +275,13 @@ pub fn count(engine: &Engine) -> Count {
                 invalid: rt.invalid,
                 valid: rt.valid(),
                 turnout: rt.turnout(),
-                votes: by_id.iter().map(|(id, c)| (id.clone(), rt.votes_of(*c))).collect(),
+                votes: {
+                    let mut votes = no_votes.clone();
+                    for (v, (_, c)) in votes.values_mut().zip(&by_id) {
+                        *v = rt.votes_of(*c);
+                    }
+                    votes
+                },
                 leader: leader.and_then(|c| by_id.iter().find(|(_, i)| *i == c)).map(|(id, _)| id.clone()),
                 margin: leader.map(|c| rt.votes_of(c) - second.map_or(0, |s| rt.votes_of(s))),
                 anomalies: per_region[r],
