@@ -52,6 +52,23 @@ pub fn across(simes: &[f64], level: f64) -> (Vec<bool>, f64) {
     (selected, simes.len() as f64 / r.max(1) as f64)
 }
 
+/// [`across`] from the Simes p-values' keys ([`super::data::total_key`]) in ascending order:
+/// the largest key selected (those at most it are, the others are not), and the scale.
+/// Equal p-values share a q-value, so the selected are a prefix of the order: found from the
+/// top, by the same steps as [`adjust_of`], without a sort.
+pub fn across_sorted(ascending: &[i64], level: f64) -> (Option<i64>, f64) {
+    let m = ascending.len();
+    let mut running: f64 = 1.0;
+    for (rank_from_top, &k) in ascending.iter().rev().enumerate() {
+        let rank = m - rank_from_top; // 1-based rank in ascending order
+        running = running.min(super::data::from_total_key(k) * m as f64 / rank as f64);
+        if running.min(1.0) <= level {
+            return (Some(k), m as f64 / rank as f64);
+        }
+    }
+    (None, m as f64)
+}
+
 /// A kept p-value's adjusted value on the `level` scale (see [`hierarchical`]).
 pub fn scaled(q: f64, selected: bool, scale: f64) -> f64 {
     if selected { (q * scale).min(1.0) } else { 1.0 }
@@ -75,6 +92,29 @@ pub fn hierarchical(families: &[(Vec<f64>, usize)], level: f64) -> Vec<Vec<f64>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// BH across families from the kept order selects what it selects from the p-values as
+    /// given, with the same scale: with ties, zeros, NaN and every level.
+    #[test]
+    fn across_from_the_order_is_across() {
+        let mut rng = super::super::data::seeded(9);
+        let pool = [0.0, 1e-12, 0.001, 0.01, 0.04, 0.5, 1.0, f64::NAN];
+        for round in 0..3_000 {
+            let n = rng(60) as usize;
+            let simes: Vec<f64> = (0..n)
+                .map(|_| if rng(2) == 0 { pool[rng(pool.len() as u64) as usize] } else { rng(10_000) as f64 / 1e5 })
+                .collect();
+            let level = [0.0, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0][round % 7];
+            let (selected, scale) = across(&simes, level);
+            let mut keys: Vec<i64> = simes.iter().map(|&x| super::super::data::total_key(x)).collect();
+            keys.sort_unstable();
+            let (top, ours) = across_sorted(&keys, level);
+            let by_order: Vec<bool> =
+                simes.iter().map(|&x| top.is_some_and(|t| super::super::data::total_key(x) <= t)).collect();
+            assert_eq!(by_order, selected, "{simes:?} at {level}");
+            assert_eq!(ours.to_bits(), scale.to_bits(), "{simes:?} at {level}");
+        }
+    }
 
     #[test]
     fn matches_a_worked_example() {

@@ -383,6 +383,8 @@ pub struct Memo {
     pub excesses: super::skew::Excesses,
     /// The regions in order of id (the order flags are laid out in).
     pub by_id: Vec<usize>,
+    /// The regions' outlier families' Simes p-values (turnout, share), in order.
+    pub simes: [super::order::KeptOrder; 2],
 }
 
 impl Memo {
@@ -395,6 +397,7 @@ impl Memo {
             self.messages = Messages::default();
             self.excesses = Default::default();
             self.by_id.clear();
+            self.simes = Default::default();
         }
         let regions = engine.regions().len();
         match changed {

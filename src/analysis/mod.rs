@@ -18,6 +18,7 @@ pub mod fdr;
 pub mod integer;
 pub mod linalg;
 pub mod memo;
+pub mod order;
 pub mod outliers;
 pub mod projection;
 pub mod ranked;
@@ -178,23 +179,18 @@ pub fn analyze(engine: &Engine, cfg: &Config, now: Option<i64>) -> Forensics {
 }
 
 /// The outlier families (turnout, share) selected across the regions (Benjamini–Bogomolov), by
-/// region index, and the factor their q-values are scaled by.
-fn selection(memo: &Memo, f: usize, level: f64) -> (Vec<bool>, f64) {
-    let families: Vec<(usize, f64)> = memo
-        .regions
-        .iter()
-        .enumerate()
-        .filter_map(|(r, m)| {
-            let family = &m.result.as_ref()?.families[f];
-            (family.size > 0).then_some((r, family.within.simes))
-        })
-        .collect();
-    let simes: Vec<f64> = families.iter().map(|&(_, p)| p).collect();
-    let (selected, scale) = fdr::across(&simes, level);
-    let mut by_region = vec![false; memo.regions.len()];
-    for ((r, _), s) in families.iter().zip(selected) {
-        by_region[*r] = s;
-    }
+/// region index, and the factor their q-values are scaled by. (The families' Simes p-values are
+/// kept in order: a new report moves its region's alone.)
+fn selection(memo: &mut Memo, f: usize, level: f64) -> (Vec<bool>, f64) {
+    let Memo { regions, simes, .. } = memo;
+    let order = &mut simes[f];
+    order.set_all(regions.iter().enumerate().map(|(r, m)| {
+        let family = m.result.as_ref().map(|res| &res.families[f]);
+        (r as u32, family.filter(|family| family.size > 0).map(|family| family.within.simes))
+    }));
+    let (top, scale) = fdr::across_sorted(order.keys(), level);
+    let by_region =
+        (0..regions.len()).map(|r| top.is_some_and(|top| order.key_of(r).is_some_and(|k| k <= top))).collect();
     (by_region, scale)
 }
 

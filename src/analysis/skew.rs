@@ -32,6 +32,7 @@
 //! the tests that pin its behaviour on constructed regions; the slope is in `slope`.)
 
 use super::data::moved;
+use super::order::KeptOrder;
 use super::{Kind, Test};
 
 /// Bins of others' votes per registered voter, one point wide.
@@ -441,76 +442,29 @@ fn typical_and_spread(values: &[f64], se: &[f64]) -> (f64, f64) {
     (typical, tau2.sqrt())
 }
 
-/// A measure of each region and its standard error, kept in ascending order (`total_cmp`'s)
-/// from one analysis to the next: a region whose measure changed moves alone, so the typical
-/// region and the spread cost what changed, not a sort of all regions.
+/// A measure of each region and its standard error, kept in ascending order from one analysis
+/// to the next: a region whose measure changed moves alone, so the typical region and the
+/// spread cost what changed, not a sort of all regions.
 #[derive(Debug, Default)]
 struct Ordered {
-    /// Each region's (value, squared standard error) as keys ([`super::data::total_key`]), by
-    /// region index.
-    of: Vec<Option<(i64, i64)>>,
-    values: Vec<i64>,
-    se2: Vec<i64>,
+    values: KeptOrder,
+    /// The squared standard errors.
+    se2: KeptOrder,
 }
 
 impl Ordered {
     /// Sets the measures: `measures` gives each region's (value, standard error), or none;
     /// regions it does not name have none.
-    fn set_all(&mut self, measures: impl Iterator<Item = (u32, Option<(f64, f64)>)>) {
-        let mut named = vec![false; self.of.len()];
-        for (r, m) in measures {
-            let r = r as usize;
-            if self.of.len() <= r {
-                self.of.resize(r + 1, None);
-                named.resize(r + 1, false);
-            }
-            named[r] = true;
-            self.set(r, m.map(|(x, se)| (super::data::total_key(x), super::data::total_key(se * se))));
-        }
-        for (r, _) in named.iter().enumerate().filter(|(_, named)| !**named) {
-            self.set(r, None);
-        }
-    }
-
-    fn set(&mut self, r: usize, keys: Option<(i64, i64)>) {
-        let old = std::mem::replace(&mut self.of[r], keys);
-        if old == keys {
-            return;
-        }
-        for (sorted, old, new) in [
-            (&mut self.values, old.map(|k| k.0), keys.map(|k| k.0)),
-            (&mut self.se2, old.map(|k| k.1), keys.map(|k| k.1)),
-        ] {
-            if let Some(k) = old {
-                let at = sorted.binary_search(&k).expect("a region's kept key is in the order");
-                sorted.remove(at);
-            }
-            if let Some(k) = new {
-                let at = sorted.partition_point(|&x| x < k);
-                sorted.insert(at, k);
-            }
-        }
+    fn set_all(&mut self, measures: &[(u32, Option<(f64, f64)>)]) {
+        self.values.set_all(measures.iter().map(|&(r, m)| (r, m.map(|m| m.0))));
+        self.se2.set_all(measures.iter().map(|&(r, m)| (r, m.map(|m| m.1 * m.1))));
     }
 
     /// [`typical_and_spread`] of the values and errors kept, to the bit.
     fn typical_and_spread(&self) -> (f64, f64) {
-        let at = |sorted: &[i64], i: usize| super::data::from_total_key(sorted[i]);
-        let quantile = |q: f64| {
-            let Some(last) = self.values.len().checked_sub(1) else { return 0.0 };
-            let pos = q * last as f64;
-            let (i, f) = (pos.floor() as usize, pos.fract());
-            let (x, next) = (at(&self.values, i), at(&self.values, (i + 1).min(last)));
-            x + f * (next - x)
-        };
-        let typical = quantile(0.5);
-        let spread = (typical - quantile(0.25)) / 0.6745;
-        let n = self.se2.len();
-        let median_se2 = match n {
-            0 => 0.0,
-            _ if n % 2 == 1 => at(&self.se2, n / 2),
-            _ => (at(&self.se2, n / 2 - 1) + at(&self.se2, n / 2)) / 2.0,
-        };
-        let tau2 = (spread * spread - median_se2).max(0.0);
+        let typical = self.values.quantile(0.5);
+        let spread = (typical - self.values.quantile(0.25)) / 0.6745;
+        let tau2 = (spread * spread - self.se2.median().unwrap_or(0.0)).max(0.0);
         (typical, tau2.sqrt())
     }
 }
@@ -585,9 +539,11 @@ pub fn tests_with(
         })
         .collect();
     let se_d: Vec<f64> = measures.iter().map(|m| m.se / m.registered).collect();
-    known.levels.set_all(regions.iter().zip(&measures).zip(&se_d).map(|(((r, _), m), &se)| (*r, Some((m.d, se)))));
+    let levels: Vec<_> =
+        regions.iter().zip(&measures).zip(&se_d).map(|(((r, _), m), &se)| (*r, Some((m.d, se)))).collect();
+    known.levels.set_all(&levels);
     let (typical, tau) = known.levels.typical_and_spread();
-    known.slopes.set_all(regions.iter().map(|(r, s)| (*r, s.slope)));
+    known.slopes.set_all(&regions.iter().map(|(r, s)| (*r, s.slope)).collect::<Vec<_>>());
     let (typical_b, tau_b) = known.slopes.typical_and_spread();
     let mut out = Vec::new();
     let (mut above, mut var_null, mut excess, mut var_est, mut leader) = (0.0, 0.0, 0.0, 0.0, 0u64);
@@ -767,7 +723,7 @@ mod tests {
             }
             // Regions without a measure are sometimes named (as none), sometimes left out.
             let named = now.iter().enumerate().filter(|(r, m)| m.is_some() || (r + round) % 2 == 0);
-            kept.set_all(named.map(|(r, m)| (r as u32, *m)));
+            kept.set_all(&named.map(|(r, m)| (r as u32, *m)).collect::<Vec<_>>());
             let (values, se): (Vec<f64>, Vec<f64>) = now.iter().flatten().copied().unzip();
             let (fresh, ours) = (typical_and_spread(&values, &se), kept.typical_and_spread());
             let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
