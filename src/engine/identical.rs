@@ -320,13 +320,8 @@ mod tests {
         let mut live: Vec<bool> = vec![false; 200];
         let mut ix = IdenticalIndex::default();
         let mut seen = 0;
-        let mut x = 12345u64;
-        let mut next = move |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(12345);
+        let mut next = move |m: u64| rand::Rng::random_range(&mut rng, 0..m);
         for step in 0..3_000 {
             let p = next(200) as usize;
             if live[p] {
