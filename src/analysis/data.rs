@@ -206,6 +206,19 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
     Some((lower + mid) / 2.0)
 }
 
+/// The median of the values `kth` gives by rank (0 = smallest), as [`median`] works it out:
+/// the middle one, or the mean of the middle two. `None` for none.
+pub fn median_by(len: usize, kth: impl Fn(usize) -> f64) -> Option<f64> {
+    if len == 0 {
+        return None;
+    }
+    let mid = kth(len / 2);
+    if len % 2 == 1 {
+        return Some(mid);
+    }
+    Some((kth(len / 2 - 1) + mid) / 2.0)
+}
+
 /// The `q` quantile, interpolated between neighbours, as read from the values in ascending
 /// order (`total_cmp`'s): by selection rather than a full sort (the slice is reordered). 0.0
 /// for none.

@@ -1,7 +1,7 @@
 //! Values kept in order between analyses, so that an order statistic (a median, a quantile,
 //! the cut of Benjamini–Hochberg) costs what changed since the last analysis, not a sort.
 
-use super::data::{from_total_key, total_key};
+use super::data::{from_total_key, median_by, total_key};
 
 /// A value per index (a region's), kept in ascending order (`total_cmp`'s) from one analysis to
 /// the next: a value that changed moves alone (a search and a shift of the values between),
@@ -82,13 +82,7 @@ impl KeptOrder {
 
     /// [`median`](super::data::median) of the values.
     pub fn median(&self) -> Option<f64> {
-        let n = self.sorted.len();
-        let at = |i: usize| from_total_key(self.sorted[i]);
-        match n {
-            0 => None,
-            _ if n % 2 == 1 => Some(at(n / 2)),
-            _ => Some((at(n / 2 - 1) + at(n / 2)) / 2.0),
-        }
+        median_by(self.sorted.len(), |k| from_total_key(self.sorted[k]))
     }
 }
 

@@ -7,6 +7,8 @@
 
 use std::cmp::Ordering;
 
+use super::data::median_by;
+
 /// A precinct in the order: its value, its size (voters, or valid votes) and its number.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Item {
@@ -88,22 +90,9 @@ impl Ranked {
         }
     }
 
-    /// The median of the values `kth` gives by rank (0 = smallest), as `data::median` works
-    /// it out: the middle one, or the mean of the middle two.
-    fn median_by(len: usize, kth: impl Fn(usize) -> f64) -> Option<f64> {
-        if len == 0 {
-            return None;
-        }
-        let mid = kth(len / 2);
-        if len % 2 == 1 {
-            return Some(mid);
-        }
-        Some((kth(len / 2 - 1) + mid) / 2.0)
-    }
-
     /// The median value.
     pub fn median(&self) -> Option<f64> {
-        Self::median_by(self.len(), |k| self.by_value[k].x)
+        median_by(self.len(), |k| self.by_value[k].x)
     }
 
     /// The median of (x − m).abs() over the values: those at or above m rise with x, those
@@ -114,13 +103,13 @@ impl Ranked {
         let above = |k: usize| (v[split + k].x - m).abs();
         let below = |k: usize| (v[split - 1 - k].x - m).abs();
         let (la, lb) = (v.len() - split, split);
-        Self::median_by(v.len(), |k| kth_of_two(&above, la, &below, lb, k))
+        median_by(v.len(), |k| kth_of_two(&above, la, &below, lb, k))
     }
 
     /// The median of c / n over the sizes: the k-th smallest is c over the k-th largest size.
     pub fn median_ratio(&self, c: f64) -> Option<f64> {
         let s = &self.sizes;
-        Self::median_by(s.len(), |k| c / s[s.len() - 1 - k] as f64)
+        median_by(s.len(), |k| c / s[s.len() - 1 - k] as f64)
     }
 
     /// The first value, in ascending order, at which the sizes summed from the smallest value

@@ -695,11 +695,6 @@ mod tests {
         assert!(t[20].region.is_none() && t[20].p < 1e-6, "the nation: {:?}", t[20]);
     }
 
-    /// Tests and relation kept from one analysis to the next (each region's measure, the
-    /// reference relation read again only where a change moved it) are those worked out
-    /// afresh, to the bit, through changes in and out of the reference regions: precincts
-    /// corrected, moved across bins, arriving and leaving, a region's turnout shifting it in
-    /// or out of the reference.
     /// The typical region and the spread read from the measures kept in order are those of
     /// the measures sorted afresh, to the bit, as regions' measures change, come and go, tie,
     /// and take the edges of the floats.
@@ -732,6 +727,11 @@ mod tests {
         assert!(moved > 2_000);
     }
 
+    /// Tests and relation kept from one analysis to the next (each region's measure, the
+    /// reference relation read again only where a change moved it) are those worked out
+    /// afresh, to the bit, through changes in and out of the reference regions: precincts
+    /// corrected, moved across bins, arriving and leaving, a region's turnout shifting it in
+    /// or out of the reference.
     #[test]
     fn kept_tests_are_the_fresh_ones() {
         let mut rng = crate::analysis::data::seeded(11);

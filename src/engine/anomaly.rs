@@ -174,7 +174,8 @@ fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.as_bytes().first().cmp(&b.as_bytes().first()).then_with(|| a.cmp(b))
 }
 
-fn shared_order(a: &Option<Shared>, b: &Option<Shared>) -> std::cmp::Ordering {
+/// The order of two optional ids (a flag's region or precinct), none first, as [`name_order`].
+pub(super) fn shared_order(a: &Option<Shared>, b: &Option<Shared>) -> std::cmp::Ordering {
     match (a, b) {
         (Some(a), Some(b)) => name_order(a, b),
         _ => a.cmp(b),

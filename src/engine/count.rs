@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::feed::manifest::Contest;
 
-use super::anomaly::{Anomaly, Shared, anomaly_order, merge_anomalies};
+use super::anomaly::{Anomaly, anomaly_order, merge_anomalies, shared_order};
 
 use super::totals::{Totals, ratio};
 use super::{Engine, seats};
@@ -149,13 +149,9 @@ fn sum_opt(items: impl Iterator<Item = Option<u64>>) -> Option<u64> {
 /// kind come together): each run's region and length.
 fn region_runs(flags: &[Anomaly]) -> impl Iterator<Item = (&str, usize)> {
     // (A region's flags share its id: equal by pointer, mostly.)
-    fn same(a: &Option<Shared>, b: &Option<Shared>) -> bool {
-        match (a, b) {
-            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a == b,
-            _ => a.is_none() && b.is_none(),
-        }
-    }
-    flags.chunk_by(|a, b| same(&a.region, &b.region)).filter_map(|run| Some((run[0].region.as_deref()?, run.len())))
+    flags
+        .chunk_by(|a, b| shared_order(&a.region, &b.region).is_eq())
+        .filter_map(|run| Some((run[0].region.as_deref()?, run.len())))
 }
 
 /// The candidates shown (listed, or given a vote by some report), by index.

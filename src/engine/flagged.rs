@@ -74,11 +74,10 @@ pub fn anomalies(engine: &Engine) -> Vec<Anomaly> {
 /// The identical-results flags, in the count's order.
 fn identical(engine: &Engine) -> Vec<Anomaly> {
     let mut out = Vec::new();
-    for (group, same_total) in engine.identical_groups() {
-        let votes: &[u32] = engine.precincts.items[group[0] as usize].counted().map_or(&[], |e| &e.votes);
-        let chance = super::identical::coincidence_chance(votes);
-        let expected = super::identical::expected_matches(votes, same_total);
-        for &pi in &group {
+    for (g, same_total) in engine.identical_groups() {
+        let (group, chance) = (&g.precincts, g.chance);
+        let expected = super::identical::expected_by_chance(chance, same_total);
+        for &pi in group {
             let p = &engine.precincts.items[pi as usize];
             let mut twins: Vec<&str> = group.iter().filter(|&&q| q != pi).map(|&q| engine.precincts.id(q)).collect();
             twins.sort();
@@ -90,7 +89,7 @@ fn identical(engine: &Engine) -> Vec<Anomaly> {
                 message: format!(
                     "exactly the same votes as {} ({} valid votes; a chance match is about 1 in {} per precinct of that total, and {} counted precincts have it: {:.1e} chance matches expected in the feed)",
                     twins.join(", "),
-                    thousands(votes.iter().map(|&v| u64::from(v)).sum()),
+                    thousands(g.total),
                     thousands((1.0 / chance).min(1e18) as u64),
                     thousands(same_total as u64),
                     expected

@@ -52,15 +52,17 @@ pub fn eligible(votes: &[u32]) -> bool {
     votes.iter().map(|&v| u64::from(v)).sum::<u64>() >= MIN_VALID && coincidence_chance(votes) <= MAX_EXPECTED
 }
 
-/// The expected number of precincts in the feed that would give `votes` by chance, when `same_total`
-/// counted precincts (the group included) have as many valid votes.
-pub fn expected_matches(votes: &[u32], same_total: usize) -> f64 {
-    expected_by_chance(coincidence_chance(votes), same_total)
-}
-
-/// [`expected_matches`] of a vector whose [`coincidence_chance`] is `chance`.
+/// The expected number of precincts in the feed that would give a vector by chance, when its
+/// [`coincidence_chance`] is `chance` and `same_total` counted precincts (the group included)
+/// have as many valid votes.
 pub fn expected_by_chance(chance: f64, same_total: usize) -> f64 {
     chance * same_total.saturating_sub(1) as f64
+}
+
+/// [`expected_by_chance`] of `votes`.
+#[cfg(test)]
+fn expected_matches(votes: &[u32], same_total: usize) -> f64 {
+    expected_by_chance(coincidence_chance(votes), same_total)
 }
 
 /// Precincts by the hash of their (eligible) counted vote vector. Only indices are kept: a

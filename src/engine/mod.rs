@@ -438,7 +438,7 @@ impl Engine {
 
     /// Groups of precincts with the very same vote vector that chance cannot explain, each with
     /// the counted precincts whose valid votes total the same (see [`identical`]).
-    pub(crate) fn identical_groups(&self) -> Vec<(Vec<u32>, usize)> {
+    pub(crate) fn identical_groups(&self) -> Vec<(identical::Group, usize)> {
         let votes_of = |p: u32| -> &[u32] { self.precincts.items[p as usize].counted().map_or(&[], |e| &e.votes) };
         let fresh;
         let ix = match &self.tallies.indexes {
@@ -453,7 +453,7 @@ impl Engine {
         ix.identical.for_each_group(votes_of, |g| {
             let m = ix.same_total(g.total);
             if identical::expected_by_chance(g.chance, m) <= identical::MAX_EXPECTED {
-                out.push((g.precincts.clone(), m));
+                out.push((g.clone(), m));
             }
         });
         out
