@@ -81,7 +81,8 @@ pub fn scaled(q: f64, selected: bool, scale: f64) -> f64 {
 /// within the family × F/R; 1 in a family not selected): at most `level` means flagged. Under
 /// the null of each test, the expected share of false discoveries, averaged over the selected
 /// families, is at most `level`. (The analysis keeps each family's [`within`] between runs and
-/// does [`across`] alone when one region changed.)
+/// does the step across alone when one region changed, from the Simes p-values kept in order:
+/// [`across_sorted`], which gives what [`across`] gives.)
 pub fn hierarchical(families: &[(Vec<f64>, usize)], level: f64) -> Vec<Vec<f64>> {
     let within: Vec<Within> = families.iter().map(|(p, m)| within(p, *m)).collect();
     let simes: Vec<f64> = within.iter().map(|w| w.simes).collect();
