@@ -7,6 +7,8 @@
 //!   summary a view gets after each (the statistics must cost what changed: microseconds, not
 //!   a re-run of the region), each as this thread's CPU time (one changed region is tested on
 //!   this thread; the wall time of a few microseconds moves with the shared machine's load).
+//!   Then the timeline a snapshot carries, read after each of some more corrections (kept with
+//!   the changes, not made afresh).
 //!
 //! - `tally-python`: `votewatch tally --json` of the whole feed against a plain Python reading
 //!   of the same file (`benches/peer_tally.py`: the csv and json modules, the same national
@@ -51,30 +53,10 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
     let full = t.elapsed();
     assert_eq!(first.precincts_reporting, 97_699);
     // Corrections of stations spread over the regions: each adds a vote to one candidate.
-    let n = engine.precincts().len();
     let (mut analysis, mut summary) = (Vec::new(), Vec::new());
     let iters: usize = std::env::var("SPEED_N").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
     for i in 0..iters {
-        let pi = (i * 2_459 + 17) % n;
-        let p = &engine.precincts()[pi];
-        let e = p.counted().unwrap();
-        let mut votes: Vec<(Name, u32)> =
-            e.votes.iter().enumerate().map(|(c, &v)| (Name::Listed(c as u32), v)).collect();
-        let c = i % votes.len();
-        votes[c].1 += 1;
-        let report = Report {
-            precinct: engine.precinct_id(pi as u32).into(),
-            region: Some(Name::Listed(e.region)),
-            reported_at: None,
-            revision: e.revision + 1,
-            registered: e.registered,
-            ballots: e.ballots + 1,
-            invalid: e.invalid,
-            issued: e.issued(),
-            votes,
-        };
-        let batch = Batch { reports: vec![(Loc::Line(i as u32 + 1), report)], rejections: Vec::new() };
-        engine.ingest(&format!("corrections/{i}.csv"), batch, Timestamp { unix: 0, offset_seconds: 0 });
+        correct(&mut engine, i);
         let now = engine.count().as_of_unix();
         let t = thread_cpu();
         let f = analysis_after(&engine, &mut cache, now);
@@ -84,6 +66,31 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
         summary.push((thread_cpu() - t) * 1e6);
         assert_eq!(s.forensics.as_ref().unwrap().status, f.status);
     }
+    // The timeline a snapshot carries (reports per minute, the leader's running share): made
+    // once, then read after each of some more corrections.
+    let mut kept = votewatch::hub::timeline::KeptTimeline::default();
+    let last = summary_after(&engine, &mut cache);
+    // (Once before, so that what is measured is not the first touch of fresh memory.)
+    std::hint::black_box(votewatch::hub::timeline::KeptTimeline::default().read(&engine, &last));
+    let t = thread_cpu();
+    std::hint::black_box(kept.read(&engine, &last));
+    let first_timeline = thread_cpu() - t;
+    let mut timeline = Vec::new();
+    for i in 0..iters.min(200) {
+        correct(&mut engine, iters + i);
+        let last = summary_after(&engine, &mut cache);
+        let t = thread_cpu();
+        std::hint::black_box(kept.read(&engine, &last));
+        timeline.push((thread_cpu() - t) * 1e6);
+    }
+    rows.push((
+        "timeline after one new report, Russia 2018".into(),
+        format!("{:.1} µs of CPU", median(&mut timeline)),
+        format!(
+            "reports per minute and the leader's running share, as a snapshot carries them: kept with the changes (made afresh, it took {:.1} ms)",
+            first_timeline * 1e3
+        ),
+    ));
     rows.push((
         "statistics after one new report, Russia 2018 (97,699 stations)".into(),
         format!("{:.0} µs of CPU", median(&mut analysis)),
@@ -93,6 +100,29 @@ fn incremental(rows: &mut Vec<(String, String, String)>) {
             median(&mut summary)
         ),
     ));
+}
+
+/// Correction `i`: a station (spread over the regions) with one vote more for one candidate.
+fn correct(engine: &mut votewatch::engine::Engine, i: usize) {
+    let pi = (i * 2_459 + 17) % engine.precincts().len();
+    let p = &engine.precincts()[pi];
+    let e = p.counted().unwrap();
+    let mut votes: Vec<(Name, u32)> = e.votes.iter().enumerate().map(|(c, &v)| (Name::Listed(c as u32), v)).collect();
+    let c = i % votes.len();
+    votes[c].1 += 1;
+    let report = Report {
+        precinct: engine.precinct_id(pi as u32).into(),
+        region: Some(Name::Listed(e.region)),
+        reported_at: None,
+        revision: e.revision + 1,
+        registered: e.registered,
+        ballots: e.ballots + 1,
+        invalid: e.invalid,
+        issued: e.issued(),
+        votes,
+    };
+    let batch = Batch { reports: vec![(Loc::Line(i as u32 + 1), report)], rejections: Vec::new() };
+    engine.ingest(&format!("corrections/{i}.csv"), batch, Timestamp { unix: 0, offset_seconds: 0 });
 }
 
 // The two steps measured, each a function of its own, so that an instruction count can be

@@ -2,7 +2,7 @@
 //! changed, and what the snapshots carry beyond the count (when anomalies first appeared, the
 //! timeline, the call).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::analysis::Cache;
 use crate::engine::Engine;
@@ -10,8 +10,9 @@ use crate::feed::{Change, Timestamp};
 use crate::source::record::Recorder;
 
 use super::driver::Driver;
-use super::snapshot::{AnomalyClock, Call, Snapshot, Timeline, timeline};
+use super::snapshot::{AnomalyClock, Call, Snapshot, Timeline};
 use super::summary::{Summary, summarize};
+use super::timeline::KeptTimeline;
 
 pub struct Core {
     pub engine: Engine,
@@ -21,9 +22,10 @@ pub struct Core {
     record_error: Option<String>,
     anomalies: AnomalyClock,
     call: Option<Call>,
-    /// Recomputed at most once a second (it sorts every counted report): when, of which
-    /// engine version.
-    timeline: (Instant, u64, Timeline),
+    /// The timeline, kept with the engine's changes, and as last read (of which engine
+    /// version).
+    kept_timeline: KeptTimeline,
+    timeline: (u64, Timeline),
     /// Bumped by what snapshots show that the engine's version does not cover.
     extra: u64,
 }
@@ -37,7 +39,8 @@ impl Core {
             record_error: None,
             anomalies: AnomalyClock::default(),
             call: None,
-            timeline: (Instant::now() - Duration::from_secs(10), u64::MAX, Timeline::default()),
+            kept_timeline: KeptTimeline::default(),
+            timeline: (u64::MAX, Timeline::default()),
             extra: 0,
         }
     }
@@ -75,18 +78,16 @@ impl Core {
         summarize(&self.engine, &mut self.analysis, force)
     }
 
-    /// A picture of everything, for every viewer. `force` runs the analysis and the timeline
-    /// now (the end of a replay, the last word of a run).
+    /// A picture of everything, for every viewer. `force` runs the analysis now (the end of a
+    /// replay, the last word of a run).
     pub fn snapshot(&mut self, driver: &Driver, now: Instant, force: bool) -> Snapshot {
         let version = self.version();
         let summary = self.summary(force);
         let anomaly_seq = self.anomalies.stamp(&summary);
         self.call = track_call(self.call.take(), &summary);
-        // At most once a second, but always for the last word (a replay's end, however fast it
-        // ran: the timeline must not stay empty).
-        let due = force || now.duration_since(self.timeline.0) >= Duration::from_secs(1);
-        if self.timeline.1 != self.engine.version() && due {
-            self.timeline = (now, self.engine.version(), timeline(&self.engine, &summary));
+        // Read when the count changed (what changed is taken in, not the whole count sorted).
+        if self.timeline.0 != self.engine.version() {
+            self.timeline = (self.engine.version(), self.kept_timeline.read(&self.engine, &summary));
         }
         // A baseline that matches little of this election is said on every screen, not only
         // by `tally`.
@@ -97,7 +98,7 @@ impl Core {
             mode: driver.mode(now, self.feed_offset()),
             summary,
             anomaly_seq,
-            timeline: self.timeline.2.clone(),
+            timeline: self.timeline.1.clone(),
             notice: (!notice.is_empty()).then(|| notice.join("; ")),
             call: self.call.clone(),
         }

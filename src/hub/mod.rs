@@ -10,6 +10,7 @@ pub mod playback;
 pub mod snapshot;
 pub mod summary;
 pub mod thread;
+pub mod timeline;
 pub mod view;
 
 use std::path::Path;

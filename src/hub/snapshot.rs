@@ -91,35 +91,6 @@ pub fn leader<'a>(engine: &Engine, summary: &'a Count) -> (Option<&'a CandidateR
     (row, index)
 }
 
-/// Reports per minute and the leader's running share, from the counted reports.
-pub fn timeline(engine: &Engine, summary: &Count) -> Timeline {
-    let mut counted: Vec<(Timestamp, &[u32])> =
-        engine.precincts().iter().filter_map(|p| p.counted()).map(|e| (e.reported_at(), &*e.votes)).collect();
-    counted.sort_by_key(|(t, _)| *t);
-    let mut per_minute: Vec<(i64, u64)> = Vec::new();
-    for (t, _) in &counted {
-        let minute = t.unix.div_euclid(60) * 60;
-        match per_minute.last_mut() {
-            Some((m, n)) if *m == minute => *n += 1,
-            _ => per_minute.push((minute, 1)),
-        }
-    }
-    let (leader, leader_index) = leader(engine, summary);
-    let mut leader_share = Vec::new();
-    if let Some(li) = leader_index {
-        let step = (counted.len() / 200).max(1);
-        let (mut lv, mut valid) = (0u64, 0u64);
-        for (i, (_, votes)) in counted.iter().enumerate() {
-            lv += u64::from(votes.get(li).copied().unwrap_or(0));
-            valid += votes.iter().map(|&v| u64::from(v)).sum::<u64>();
-            if (i + 1) % step == 0 || i + 1 == counted.len() {
-                leader_share.push(((i + 1) as u64, if valid > 0 { lv as f64 / valid as f64 } else { 0.0 }));
-            }
-        }
-    }
-    Timeline { per_minute, leader: leader.map(|l| l.id.clone()), leader_share }
-}
-
 /// Remembers when each anomaly first appeared, so panels can list the newest first.
 #[derive(Debug, Default)]
 pub struct AnomalyClock {
