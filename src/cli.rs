@@ -230,8 +230,8 @@ pub enum Command {
         /// A viewer without a key for this long is disconnected (e.g. 30m, 90s, 2h).
         #[arg(long, default_value = "30m", value_parser = parse_duration)]
         idle_timeout: std::time::Duration,
-        /// Let viewers drive the replay clock (by default it is the operator's: Space, +, -,
-        /// ., [ and ] show a note instead of changing everyone's night).
+        /// Let viewers drive the replay clock (by default it is the operator's: Space, +, -, .
+        /// and the square brackets show a note instead of changing everyone's night).
         #[arg(long)]
         shared_control: bool,
         /// Log connections as NDJSON on stderr.

@@ -38,12 +38,12 @@ fn on_integer(k: u64, n: u64) -> bool {
 const SPAN: f64 = 8.0;
 
 /// P(X lands on a whole percent) for X ~ Binomial(n, p): the probabilities of the counts in
-/// each whole-percent window within [`SPAN`] standard deviations of the mean, exactly for small
+/// each whole-percent window within `SPAN` standard deviations of the mean, exactly for small
 /// spreads (sd < 10 counts) and by the normal density beyond (where the binomial is smooth
 /// over the lattice and the two agree to well under 1%). Only the counts in the windows are
 /// visited, so a large precinct costs a few dozen terms, not hundreds; the windows' bounds
 /// and the whole-percent test of each count are kept in integers (no division per count), and
-/// the normal density is carried from count to count by products ([`Density`]).
+/// the normal density is carried from count to count by products (`Density`).
 pub fn chance_on_integer(n: u64, p: f64) -> f64 {
     if n == 0 {
         return 0.0;

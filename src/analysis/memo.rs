@@ -34,7 +34,7 @@ pub struct Slot {
     /// Its [`integer::chance`], once worked out (NaN before).
     chance: f64,
     digits: u32,
-    /// Its territorial unit among the region's (numbered as first seen), or [`NONE`].
+    /// Its territorial unit among the region's (numbered as first seen), or `NONE`.
     pub unit: u32,
 }
 

@@ -86,8 +86,8 @@ const MAX_WEIGHT: f64 = 16_777_216.0;
 const MAX_TURNOUT: f64 = 16.0;
 
 /// A region's slope as moments, kept as precincts come and go (each a few additions), from
-/// which [`slope`]'s estimate is worked out in O(units): the weighted least squares from the
-/// linear moments, the spread between precincts from the moments of w² (Σ w²·(t − t̄)²·e² is a
+/// which the direct estimate's (`slope`, in the tests) is worked out in O(units): the weighted
+/// least squares from the linear moments, the spread between precincts from the moments of w² (Σ w²·(t − t̄)²·e² is a
 /// polynomial in t and s), the spread between units from each unit's linear moments. In fixed
 /// point, so that kept and fresh moments are equal to the bit.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -127,7 +127,7 @@ impl Moments {
         }
     }
 
-    /// The slope and its standard error, as [`slope`] estimates them (with units when
+    /// The slope and its standard error, as the direct estimate (`slope`, in the tests) gives them (with units when
     /// `clustered`); `None` with fewer than three precincts or without spread in turnout.
     pub fn slope(&self, clustered: bool) -> Option<(f64, f64)> {
         let [w, wt, ws, wtt, wts] = self.linear.map(float);

@@ -390,7 +390,7 @@ fn row_size(mut file: &File, row_start: u64, after: u64) -> std::io::Result<u64>
 /// Reads a whole CSV file. Without `take_tail`, a last row that lacks its newline is left
 /// for later (it may be half written). Returns the number of bytes read. A file no larger than
 /// the size cap (no row of which can be over it) is read in blocks parsed in parallel
-/// ([`super::csv_blocks`]); a larger one streamed.
+/// (`csv_blocks`); a larger one streamed.
 pub fn read(path: &Path, schema: &Schema, take_tail: bool, sink: &mut dyn FnMut(Batch)) -> std::io::Result<u64> {
     read_with(path, schema, take_tail, Some(super::csv_blocks::BLOCK), sink)
 }

@@ -4,7 +4,7 @@
 //!
 //! The caller owns the loop: it waits on its own inbox (into which the watcher sends
 //! [`FsChange`]s) until [`Follow::deadline`], hands over what came ([`Follow::changed`]) and
-//! calls [`Follow::tick`], applying every [`Change`] it is handed. When nothing happens there
+//! calls [`Follow::tick`], applying every [`Change`](crate::feed::Change) it is handed. When nothing happens there
 //! is no deadline closer than a second, and nothing is read.
 
 use std::path::{Path, PathBuf};
