@@ -351,9 +351,9 @@ impl Engine {
 
     /// The precincts changed (in order, a precinct once per change) since `seq` was this
     /// engine's [`Engine::change_seq`], or `None` when that is no longer known (the log was
-    /// cleared): look at every precinct then.
+    /// cleared, or a bulk load defers it): look at every precinct then.
     pub fn changed_since(&self, seq: u64) -> Option<&[u32]> {
-        if seq < self.changes.from || seq > self.changes.seq {
+        if self.changes.off || seq < self.changes.from || seq > self.changes.seq {
             return None;
         }
         self.changes.precincts.get((seq - self.changes.from) as usize..)
@@ -755,7 +755,43 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use super::Names;
+    use super::{Engine, Names};
+    use crate::feed::report::parse_json_report;
+    use crate::feed::{Batch, Schema, Timestamp};
+
+    /// A report of precinct `id`, by line.
+    fn batch(ids: &[&str]) -> Batch {
+        let mut b = Batch::default();
+        for (i, id) in ids.iter().enumerate() {
+            let line = format!(r#"{{"precinct":"{id}","registered":9,"ballots":3,"votes":{{"x":3}}}}"#);
+            b.push(crate::feed::Loc::Line(i as u32 + 1), parse_json_report(line.as_bytes(), &Schema::default()));
+        }
+        b
+    }
+
+    /// What followers of the count ask for: the changes since they last looked, in order, or
+    /// `None` (look at everything) whenever the log cannot say — cleared, or deferred by a bulk
+    /// load, even when the follower looked during it.
+    #[test]
+    fn changes_are_said_in_order_or_not_at_all() {
+        let at = Timestamp { unix: 0, offset_seconds: 0 };
+        let mut e = Engine::new(None);
+        e.ingest("a.ndjson", batch(&["A", "B"]), at);
+        let seen = e.change_seq();
+        e.ingest("b.ndjson", batch(&["C", "A"]), at);
+        assert_eq!(e.changed_since(seen), Some(&[2, 0][..]));
+        assert_eq!(e.changed_since(e.change_seq()), Some(&[][..]));
+        assert_eq!(e.changed_since(e.change_seq() + 1), None, "a sequence this engine never had");
+        e.defer_indexes();
+        let during = e.change_seq();
+        e.ingest("c.ndjson", batch(&["D"]), at);
+        assert_eq!(e.changed_since(during), None, "changes made while the log is off are not known");
+        e.build_indexes();
+        assert_eq!(e.changed_since(during), None, "nor after");
+        let after = e.change_seq();
+        e.ingest("d.ndjson", batch(&["B"]), at);
+        assert_eq!(e.changed_since(after), Some(&[1][..]));
+    }
 
     /// Ids of every length (letters of one to four bytes) kept one after another: each is found
     /// again, read back whole, and numbered once, across the table's growth.
