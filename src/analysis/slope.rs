@@ -87,9 +87,9 @@ const MAX_TURNOUT: f64 = 16.0;
 
 /// A region's slope as moments, kept as precincts come and go (each a few additions), from
 /// which the direct estimate's (`slope`, in the tests) is worked out in O(units): the weighted
-/// least squares from the linear moments, the spread between precincts from the moments of w² (Σ w²·(t − t̄)²·e² is a
-/// polynomial in t and s), the spread between units from each unit's linear moments. In fixed
-/// point, so that kept and fresh moments are equal to the bit.
+/// least squares from the linear moments, the spread between precincts from the moments of w²
+/// (Σ w²·(t − t̄)²·e² is a polynomial in t and s), the spread between units from each unit's
+/// linear moments. In fixed point, so that kept and fresh moments are equal to the bit.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Moments {
     n: u64,
@@ -127,8 +127,9 @@ impl Moments {
         }
     }
 
-    /// The slope and its standard error, as the direct estimate (`slope`, in the tests) gives them (with units when
-    /// `clustered`); `None` with fewer than three precincts or without spread in turnout.
+    /// The slope and its standard error, as the direct estimate (`slope`, in the tests) gives
+    /// them (with units when `clustered`); `None` with fewer than three precincts or without
+    /// spread in turnout.
     pub fn slope(&self, clustered: bool) -> Option<(f64, f64)> {
         let [w, wt, ws, wtt, wts] = self.linear.map(float);
         if self.n < 3 || w <= 0.0 {

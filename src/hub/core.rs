@@ -10,7 +10,7 @@ use crate::feed::{Change, Timestamp};
 use crate::source::record::Recorder;
 
 use super::driver::Driver;
-use super::snapshot::{AnomalyClock, Call, Snapshot, Timeline};
+use super::snapshot::{AnomalyClock, Call, Snapshot};
 use super::summary::{Summary, summarize};
 use super::timeline::KeptTimeline;
 
@@ -22,10 +22,8 @@ pub struct Core {
     record_error: Option<String>,
     anomalies: AnomalyClock,
     call: Option<Call>,
-    /// The timeline, kept with the engine's changes, and as last read (of which engine
-    /// version).
-    kept_timeline: KeptTimeline,
-    timeline: (u64, Timeline),
+    /// The timeline, kept with the engine's changes.
+    timeline: KeptTimeline,
     /// Bumped by what snapshots show that the engine's version does not cover.
     extra: u64,
 }
@@ -39,8 +37,7 @@ impl Core {
             record_error: None,
             anomalies: AnomalyClock::default(),
             call: None,
-            kept_timeline: KeptTimeline::default(),
-            timeline: (u64::MAX, Timeline::default()),
+            timeline: KeptTimeline::default(),
             extra: 0,
         }
     }
@@ -85,10 +82,8 @@ impl Core {
         let summary = self.summary(force);
         let anomaly_seq = self.anomalies.stamp(&summary);
         self.call = track_call(self.call.take(), &summary);
-        // Read when the count changed (what changed is taken in, not the whole count sorted).
-        if self.timeline.0 != self.engine.version() {
-            self.timeline = (self.engine.version(), self.kept_timeline.read(&self.engine, &summary));
-        }
+        // (What changed is taken in, not the whole count sorted; nothing, if nothing did.)
+        let timeline = self.timeline.read(&self.engine, &summary).clone();
         // A baseline that matches little of this election is said on every screen, not only
         // by `tally`.
         let baseline = summary.baseline_warning().map(|w| format!("--baseline: {w}"));
@@ -98,7 +93,7 @@ impl Core {
             mode: driver.mode(now, self.feed_offset()),
             summary,
             anomaly_seq,
-            timeline: self.timeline.1.clone(),
+            timeline,
             notice: (!notice.is_empty()).then(|| notice.join("; ")),
             call: self.call.clone(),
         }

@@ -177,9 +177,10 @@ pub fn precinct_detail(engine: &Engine, summary: &Count, id: &str) -> Option<Pre
 
 /// The fingerprint of the nation (`region: None`) or a region: counted precincts binned by
 /// turnout and the national leader's share, exactly at `cols` × `rows` (each at least 1, at most
-/// [`FINGERPRINT_MAX_SIDE`]). The leader is the national leader ([`super::snapshot::leader`]), as in the timeline.
-/// Cell edges are exact: column `min(floor(ballots × cols / registered), cols − 1)`, so turnout
-/// of 100% and above lands in the last column; rows likewise by leader's votes over valid votes.
+/// [`FINGERPRINT_MAX_SIDE`]). The leader is the national leader ([`super::snapshot::leader`]),
+/// as in the timeline. Cell edges are exact: column `min(floor(ballots × cols / registered),
+/// cols − 1)`, so turnout of 100% and above lands in the last column; rows likewise by leader's
+/// votes over valid votes.
 /// An unknown region gives an empty fingerprint named by its id.
 pub fn fingerprint(engine: &Engine, summary: &Count, region: Option<&str>, cols: u16, rows: u16) -> Fingerprint {
     let cols = cols.clamp(1, FINGERPRINT_MAX_SIDE);

@@ -4,8 +4,8 @@
 //!
 //! The caller owns the loop: it waits on its own inbox (into which the watcher sends
 //! [`FsChange`]s) until [`Follow::deadline`], hands over what came ([`Follow::changed`]) and
-//! calls [`Follow::tick`], applying every [`Change`](crate::feed::Change) it is handed. When nothing happens there
-//! is no deadline closer than a second, and nothing is read.
+//! calls [`Follow::tick`], applying every [`Change`](crate::feed::Change) it is handed. When
+//! nothing happens there is no deadline closer than a second, and nothing is read.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
