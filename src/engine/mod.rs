@@ -16,6 +16,7 @@ pub mod identical;
 mod indexes;
 mod places;
 pub mod precinct;
+mod prefetch;
 pub mod seats;
 pub mod totals;
 

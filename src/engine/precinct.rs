@@ -5,6 +5,7 @@
 use crate::feed::{Loc, Timestamp};
 
 use super::anomaly::Kind;
+use super::prefetch::prefetch;
 use super::totals::Counted;
 
 /// No region (reports that name none, without a manifest listing regions).
@@ -120,6 +121,23 @@ impl Default for Precinct {
 impl Precinct {
     pub fn counted(&self) -> Option<&Entry> {
         self.entries.get(self.counted as usize)
+    }
+
+    /// Asks the processor to bring this record into its cache, for a walk over precincts in an
+    /// order it cannot foresee (a region's precincts lie apart in the table): asked some steps
+    /// ahead, reading it then does not wait on memory. Its two cache lines (it is 80 bytes).
+    pub fn prefetch(&self) {
+        let at = std::ptr::from_ref(self).cast::<u8>();
+        prefetch(at);
+        prefetch(at.wrapping_add(size_of::<Precinct>() - 1));
+    }
+
+    /// Asks for the votes of its counted report, which lie elsewhere on the heap. This reads
+    /// the record: [`Precinct::prefetch`] it some steps before.
+    pub fn prefetch_votes(&self) {
+        if let Some(e) = self.counted() {
+            prefetch(e.votes.as_ptr().cast());
+        }
     }
 
     /// Held out: the highest revision has conflicting reports.

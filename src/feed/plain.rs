@@ -78,6 +78,18 @@ pub fn read(bytes: &[u8], schema: &Schema) -> Option<Report> {
     })
 }
 
+/// Whether any of the eight bytes of `word` may be a quote, a backslash or a control character
+/// (the bit tricks of "Bit Twiddling Hacks": a byte equal to zero, or below 0x20, sets its top
+/// bit; none is ever missed, and a byte after one found may be flagged too, which only hands
+/// the word to the byte-by-byte scan).
+fn may_end_string(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const TOPS: u64 = u64::from_le_bytes([0x80; 8]);
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & TOPS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & TOPS;
+    (zero_in(word ^ (ONES * u64::from(b'"'))) | zero_in(word ^ (ONES * u64::from(b'\\'))) | below_space) != 0
+}
+
 /// Sets a field not set before.
 fn put<T>(field: &mut Option<T>, value: T) -> Option<()> {
     field.is_none().then(|| *field = Some(value))
@@ -109,12 +121,17 @@ impl<'a> Cursor<'a> {
         hit
     }
 
-    /// A string without escapes or control characters. (Ids and names are short: a plain
-    /// loop beats a vectorised search here.)
+    /// A string without escapes or control characters. (Ids and names are short: eight bytes
+    /// at a time, then byte by byte, beats a vectorised search here.)
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
         let mut end = start;
+        while let Some(word) = self.s.get(end..end + 8)
+            && !may_end_string(u64::from_le_bytes(word.try_into().expect("eight bytes")))
+        {
+            end += 8;
+        }
         loop {
             match *self.s.get(end)? {
                 b'"' => break,
@@ -317,6 +334,22 @@ mod tests {
             }
         }
         assert!(taken > 4_000 && mutated_taken > 300 && refused > 4_000, "{taken} {mutated_taken} {refused}");
+    }
+
+    /// The word test finds every quote, backslash and control character, wherever in the word,
+    /// and flags no word without one (so the strings it passes over are the byte loop's).
+    #[test]
+    fn a_word_may_end_a_string_exactly_when_a_byte_of_it_would() {
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                for fill in [b'a', b'0', 0xd0, 0xff, b' '] {
+                    let mut word = [fill; 8];
+                    word[at] = b;
+                    let stops = b == b'"' || b == b'\\' || b < 0x20;
+                    assert_eq!(may_end_string(u64::from_le_bytes(word)), stops, "{word:?}");
+                }
+            }
+        }
     }
 
     #[test]
