@@ -13,7 +13,9 @@
 //! - `tally-python`: `votewatch tally --json` of the whole feed against a plain Python reading
 //!   of the same file (`benches/peer_tally.py`: the csv and json modules, the same national
 //!   totals, no statistics), alternating, five rounds; the two must agree on every total. Also
-//!   votewatch's peak memory against the feed's size.
+//!   votewatch's peak memory against the feed's size. Then, in this process, where that
+//!   tally's time goes (the load, the first full analysis, the exact chances alone) against the
+//!   time 20× Python's would leave.
 //!
 //! - `replay-max`: `votewatch replay --speed max` of the whole feed in the dashboard (tmux,
 //!   120×40), from the command to the screen showing the replay ended with every station in and
@@ -127,7 +129,7 @@ fn correct(engine: &mut votewatch::engine::Engine, i: usize) {
 
 // The two steps measured, each a function of its own, so that an instruction count can be
 // read of them alone: `valgrind --tool=callgrind --toggle-collect='*analysis_after*'` (see
-// the README's speed section).
+// docs/SPEED.md).
 #[inline(never)]
 fn analysis_after(
     engine: &votewatch::engine::Engine,
@@ -289,6 +291,73 @@ fn tally_python(rows: &mut Vec<(String, String, String)>) {
         "peak memory of that tally".into(),
         format!("{peak:.0} MiB ({:.1}× the feed's {feed:.1} MiB)", peak / feed),
         "the largest of the five runs".into(),
+    ));
+    floor(rows, dir.path(), &manifest, b);
+}
+
+/// Where the time of that tally goes, against the time 20× Python's would leave (`python`
+/// seconds over 20), in this process: the file read alone, the load (read, parse, count) and
+/// the first full analysis, each the median of three; and the exact whole-percent chances
+/// alone, every qualifying station's worked out on one thread (the part of the analysis that
+/// depends on each station alone, so a first tally cannot skip it).
+fn floor(rows: &mut Vec<(String, String, String)>, dir: &Path, manifest: &Path, python: f64) {
+    use std::io::Read;
+    use votewatch::analysis::{data, integer};
+    let (mut read, mut load, mut first, mut chances) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    // The files read into one buffer, already touched (on this virtual machine the first touch
+    // of fresh memory costs more than the copy: that is the allocator's part, not the read's).
+    let mut buf = Vec::new();
+    for f in &files {
+        std::fs::File::open(f).unwrap().read_to_end(&mut buf).unwrap();
+    }
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut bytes = 0;
+        for f in &files {
+            let mut file = std::fs::File::open(f).unwrap();
+            let mut at = 0;
+            while let Ok(n @ 1..) = file.read(&mut buf[at..]) {
+                at += n;
+            }
+            bytes += at;
+        }
+        read.push(t.elapsed().as_secs_f64() * 1e3);
+        assert!(bytes > 0);
+        let t = Instant::now();
+        let spec = votewatch::source::FeedSpec::open(dir, Some(manifest), 64 << 20).unwrap();
+        let engine = votewatch::hub::load(&spec);
+        load.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let summary = votewatch::hub::summarize(&engine, &mut votewatch::analysis::Cache::default(), true);
+        first.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(summary.precincts_reporting, 97_699);
+        let leader = data::leader(&engine);
+        let t = thread_cpu();
+        let mut sum = 0.0;
+        for (i, p) in engine.precincts().iter().enumerate() {
+            let Some(e) = p.counted() else { continue };
+            let point = data::Point::of(i as u32, e, leader);
+            if integer::qualifies(&point) {
+                sum += integer::chance(&point);
+            }
+        }
+        chances.push((thread_cpu() - t) * 1e3);
+        assert!(std::hint::black_box(sum) > 0.0);
+    }
+    rows.push((
+        "where that tally's time goes, against 20× Python's".into(),
+        format!(
+            "load {:.0} ms + first analysis {:.0} ms, against {:.0} ms",
+            median(&mut load),
+            median(&mut first),
+            python / 20.0 * 1e3
+        ),
+        format!(
+            "in this process, medians of three: the load reads, parses and counts (the file read alone: {:.0} ms); the analysis includes the exact whole-percent chances, {:.0} ms of CPU alone on one thread",
+            median(&mut read),
+            median(&mut chances)
+        ),
     ));
 }
 
