@@ -465,8 +465,20 @@ pub fn read_with(
                     {
                         inner = inner.saturating_sub(1);
                     }
-                    // (Never before the line the row began on.)
-                    index.line_of(end).saturating_sub(inner as u32).max(index.line_of(row_start))
+                    // Never before the line the row began on (a quote inside an unquoted field
+                    // makes the file's quotes even, so a field left open at the end is not told
+                    // by them): for a row with newlines in its fields (rare), past the blank
+                    // lines before it, found by reading them, the file put back where the reader
+                    // stands.
+                    let computed = index.line_of(end).saturating_sub(inner as u32);
+                    let floor = index.line_of(row_start);
+                    if inner == 0 {
+                        computed.max(floor)
+                    } else {
+                        let (_, blank) = skip_blank(&file, row_start, limit)?;
+                        (&file).seek(SeekFrom::Start(index.offset))?;
+                        computed.max(floor + blank)
+                    }
                 }
                 Err(e) => reader.get_ref().line_of(start + e.position().map_or(0, |p| p.byte())),
             };

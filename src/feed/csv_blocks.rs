@@ -261,7 +261,9 @@ fn parse(
             if next >= w.limit && last_field.ends_with(b"\n") && quotes_before(w.file, w.limit)? % 2 == 1 {
                 inner = inner.saturating_sub(1);
             }
-            this_line = (line + before_end).saturating_sub(inner);
+            // (Never before the line the record began on: a quote inside an unquoted field
+            // makes the file's quotes even, so a field left open at the end is not told by them.)
+            this_line = (line + before_end).saturating_sub(inner).max(line);
             line += memchr::memchr_iter(b'\n', consumed).count() as u32;
             if spans.is_empty() {
                 at = next;
@@ -537,6 +539,40 @@ mod tests {
             }
         }
         v
+    }
+
+    /// A record whose quoted field runs to the end of the file, past a quote inside an unquoted
+    /// field (so that the file's quotes are even), is placed on the line it begins on — by both
+    /// readers, after blank lines too — never on line 0 (the fuzzer's find: `a","` then a
+    /// newline was refused as `r.csv:0`).
+    #[test]
+    fn a_record_open_to_the_end_is_placed_on_its_first_line() {
+        let plain = Schema::default().with_max_file_size(1 << 16);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.csv");
+        let cases: [(&[u8], u32); 5] = [
+            (b"a\",\"\n", 1),
+            (b"\n\na\",\"\n", 3),
+            (b"a\",\"\r\n\n", 1),
+            (b"precinct,registered,ballots,a\nP1,10,5,5\nP\"2,\"9,5,5\n", 3),
+            (b"precinct,registered,ballots,a\nP1,10,5,5\n\n\nP\"2,\"9\n\n", 5),
+        ];
+        for (bytes, line) in cases {
+            std::fs::write(&p, bytes).unwrap();
+            let streamed = read(&p, &plain, true, None);
+            for block in [None, Some(1), Some(3), Some(1 << 20)] {
+                let got = read(&p, &plain, true, block);
+                let lines: Vec<_> = got.rejections.iter().map(|r| r.0).collect();
+                assert_eq!(
+                    lines,
+                    vec![crate::feed::Loc::Line(line)],
+                    "{:?}, blocks of {block:?}: {:?}",
+                    String::from_utf8_lossy(bytes),
+                    got.rejections
+                );
+                assert_eq!(got.rejections, streamed.rejections);
+            }
+        }
     }
 
     /// The block reader gives exactly what the streaming reader gives — reports, refusals and
